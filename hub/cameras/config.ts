@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** Camera ids appear in paths, metrics labels and URLs, so they are slugs. */
+export const cameraIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or dashes, starting with a letter or digit')
+  .meta({ title: 'Camera id', description: 'Short unique name used in paths and URLs, e.g. "cong-truong"' });
+
+const rtspSource = z.strictObject({
+  type: z.literal('rtsp'),
+  url: z
+    .string()
+    .refine((u) => {
+      try {
+        const p = new URL(u);
+        return (p.protocol === 'rtsp:' || p.protocol === 'rtsps:') && p.hostname.length > 0;
+      } catch {
+        return false;
+      }
+    }, 'must be an rtsp:// or rtsps:// URL with a host, e.g. rtsp://192.168.1.64:554/Streaming/Channels/101')
+    .meta({ title: 'RTSP URL', description: 'Main stream URL; credentials may be embedded (they are never shown by the API)' }),
+  transport: z.enum(['tcp', 'udp']).default('tcp').meta({ title: 'RTSP transport', description: 'TCP survives lossy links; UDP has lower latency' }),
+});
+
+const fileSource = z.strictObject({
+  type: z.literal('file'),
+  path: z.string().min(1).meta({ title: 'Video file', description: 'H.264 file played in a loop at its own pace (demo and tests)' }),
+  loop: z.boolean().default(true),
+});
+
+const testPatternSource = z.strictObject({
+  type: z.literal('testsrc'),
+  width: z.number().int().min(16).max(3840).default(1280),
+  height: z.number().int().min(16).max(2160).default(720),
+  fps: z.number().int().min(1).max(60).default(25),
+});
+
+export const cameraSourceSchema = z.discriminatedUnion('type', [rtspSource, fileSource, testPatternSource]);
+
+export const cameraSchema = z
+  .strictObject({
+    id: cameraIdSchema,
+    name: z.string().min(1).max(120).meta({ title: 'Name', description: 'Shown to the police, e.g. "Cổng trường THCS"' }),
+    enabled: z.boolean().default(true),
+    source: cameraSourceSchema,
+    detect: z
+      .strictObject({
+        width: z.number().int().min(64).max(1920).default(640),
+        height: z.number().int().min(64).max(1080).default(360),
+        fps: z.number().min(0.5).max(30).default(5),
+      })
+      .prefault({})
+      .meta({ title: 'Detect stream', description: 'Size and rate of the decoded frames the pipeline sees' }),
+    record: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        retentionDays: z
+          .number()
+          .min(0.01, 'must be positive')
+          .max(3650)
+          .optional()
+          .meta({ title: 'Retention (days)', description: 'Overrides recording.retentionDays for this camera' }),
+      })
+      .prefault({}),
+    stallSeconds: z
+      .number()
+      .min(2)
+      .max(120)
+      .default(10)
+      .meta({ title: 'Stall timeout (s)', description: 'No frame for this long restarts the camera' }),
+  })
+  .meta({ title: 'Camera' });
+
+export type CameraConfig = z.infer<typeof cameraSchema>;
+export type CameraSource = z.infer<typeof cameraSourceSchema>;

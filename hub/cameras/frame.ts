@@ -1,0 +1,28 @@
+/**
+ * A decoded frame of a camera's detect stream, as ffmpeg writes it on stdout.
+ * yuv420p: the Y plane (width*height bytes, the grey image motion works on) then U and V planes
+ * at quarter size each; rgb24: width*height*3 bytes, row-major.
+ */
+export type PixelFormat = 'yuv420p' | 'rgb24';
+
+export interface Frame {
+  cameraId: string;
+  /** Frame number since this camera's ffmpeg child started. */
+  seq: number;
+  /** Wall-clock ms (epoch) when the whole frame had arrived from ffmpeg: the capture time the pipeline's latency is measured from. */
+  capturedAt: number;
+  width: number;
+  height: number;
+  format: PixelFormat;
+  data: Buffer;
+}
+
+export function frameBytes(width: number, height: number, format: PixelFormat): number {
+  return format === 'rgb24' ? width * height * 3 : width * height + 2 * ((width >> 1) * (height >> 1));
+}
+
+/** The grey (luma) plane of a yuv420p frame, without copying. */
+export function lumaPlane(frame: Frame): Buffer {
+  if (frame.format !== 'yuv420p') throw new Error(`cameras: frame of ${frame.cameraId} is ${frame.format}, not yuv420p`);
+  return frame.data.subarray(0, frame.width * frame.height);
+}

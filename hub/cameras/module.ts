@@ -1,0 +1,8 @@
+import type { HubModule } from '../context.ts';
+
+export const camerasModule: HubModule = {
+  name: 'cameras',
+  start() {
+    return { stop() {} };
+  },
+};

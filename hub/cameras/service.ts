@@ -1,0 +1,49 @@
+import type { Frame } from './frame.ts';
+
+export type CameraStatus = 'starting' | 'online' | 'offline' | 'disabled';
+
+/** What installers and the health endpoint see of one camera. */
+export interface CameraState {
+  id: string;
+  status: CameraStatus;
+  online: boolean;
+  /** Why it is offline: the last ffmpeg error line, or "stalled: no frame for 10 s". */
+  reason?: string;
+  /** Detect-stream frames per second over the last few seconds. */
+  fpsIn: number;
+  /** Recorded video bitrate in kbit/s, from the last finished segment. */
+  bitrateKbps: number;
+  restarts: number;
+  lastFrameAt?: string;
+  since: string;
+}
+
+export type FrameListener = (frame: Frame) => void;
+
+/** What the cameras module offers: states and each camera's detect frames. */
+export interface CameraService {
+  states(): CameraState[];
+  state(id: string): CameraState | undefined;
+  /** Calls `fn` with every frame of camera `id` (or of all cameras with '*'); returns unsubscribe. */
+  onFrame(id: string | '*', fn: FrameListener): () => void;
+  /**
+   * The frames of one camera as an async iterator. A consumer slower than the camera loses the
+   * oldest frames (counted in cameras_frames_dropped_total), never grows a queue: at most
+   * `buffer` frames wait.
+   */
+  frames(id: string, opts?: { buffer?: number; signal?: AbortSignal }): AsyncIterable<Frame>;
+}
+
+declare module '../context.ts' {
+  interface HubServices {
+    cameras: CameraService;
+  }
+}
+
+declare module '../core/hub-events.ts' {
+  interface HubEvents {
+    'camera.state': CameraState;
+    /** A recording segment ffmpeg finished writing (before indexing). */
+    'camera.segment': { cameraId: string; file: string; durationSec: number; endedAt: number };
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `hub <command>`: start, config check, user add. Flags may also come from the environment
+ * (HUB_DATA, HUB_PORT).
+ */
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createLogger } from './core/log.ts';
+import { ConfigError } from './config/schema.ts';
+import { checkConfigFile } from './config/config-store.ts';
+import { openDatabase } from './store/database.ts';
+import { UserStore, authMigrations } from './auth/users.ts';
+import { ROLES, type Role } from './auth/roles.ts';
+import { HubError } from './core/errors.ts';
+
+const USAGE = `usage:
+  hub start [--data DIR] [--port N] [--host ADDR]   run the hub (defaults: ./data, 8080)
+  hub config check [--data DIR | --file PATH]        validate a configuration file
+  hub user add --username NAME --role ROLE [--data DIR] [--password-stdin]
+                                                     add a user (roles: ${ROLES.join(', ')})
+  hub detect <image...> [--json] [--out DIR]         run the detector on images`;
+
+function dataDir(flag: string | undefined): string {
+  return resolve(flag ?? process.env.HUB_DATA ?? './data');
+}
+
+async function readSecret(prompt: string, fromStdin: boolean): Promise<string> {
+  if (fromStdin || !process.stdin.isTTY) return readFileSync(0, 'utf8').split('\n')[0]?.trim() ?? '';
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(prompt);
+  rl.close();
+  return answer.trim();
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, sub] = argv;
+  try {
+    if (command === 'start') {
+      const { values } = parseArgs({ args: argv.slice(1), options: { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
+      const port = Number(values.port ?? process.env.HUB_PORT ?? 8080);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`cli: --port must be 0-65535, got ${values.port}`);
+      const { startHub } = await import('./main.ts');
+      const hub = await startHub({ dataDir: dataDir(values.data), port, host: values.host });
+      if (hub.demoAdminPassword) {
+        process.stdout.write(
+          `\nDemo mode. One-time admin login (change it at first sign-in):\n  user: admin\n  password: ${hub.demoAdminPassword}\n\n`,
+        );
+      }
+      const stop = async (signal: string): Promise<void> => {
+        createLogger('hub').info(`${signal}: stopping`);
+        await hub.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      return await new Promise<number>(() => {});
+    }
+    if (command === 'config' && sub === 'check') {
+      const { values } = parseArgs({ args: argv.slice(2), options: { data: { type: 'string' }, file: { type: 'string' } } });
+      const file = values.file ?? join(dataDir(values.data), 'config.json');
+      const cfg = checkConfigFile(file);
+      process.stdout.write(`config: ${file} is valid (${cfg.cameras.length} cameras)\n`);
+      return 0;
+    }
+    if (command === 'user' && sub === 'add') {
+      const { values } = parseArgs({
+        args: argv.slice(2),
+        options: { data: { type: 'string' }, username: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+      });
+      if (!values.username || !values.role) throw new Error('cli: user add needs --username and --role');
+      if (!ROLES.includes(values.role as Role)) throw new Error(`cli: --role must be one of ${ROLES.join(', ')}`);
+      const password = await readSecret(`password for ${values.username}: `, !!values['password-stdin']);
+      const dir = dataDir(values.data);
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(dir, { recursive: true });
+      const { db } = openDatabase(join(dir, 'hub.db'), authMigrations, createLogger('cli'));
+      try {
+        await new UserStore(db).add(values.username, values.role as Role, password);
+      } finally {
+        db.close();
+      }
+      process.stdout.write(`user ${values.username} added with role ${values.role}\n`);
+      return 0;
+    }
+    if (command === 'detect') {
+      // Loaded lazily so that `hub start` never pays for the detector's imports.
+      const detectCli = './detect/cli.ts';
+      const mod = (await import(detectCli).catch(() => undefined)) as { runDetectCli?: (a: string[]) => Promise<number> } | undefined;
+      if (!mod?.runDetectCli) throw new Error('cli: the detector is not built yet');
+      return await mod.runDetectCli(argv.slice(1));
+    }
+    process.stderr.write(`${USAGE}\n`);
+    return command ? 2 : 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof HubError || err instanceof Error) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The typed events subsystems publish on the hub's bus. Each subsystem adds its own events by
+ * declaration merging in its own folder, e.g. in hub/devices/bus-events.ts:
+ *
+ *   declare module '../core/hub-events.ts' {
+ *     interface HubEvents { 'device.value': DeviceValue }
+ *   }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface HubEvents {
+  'config.changed': { by: string };
+}

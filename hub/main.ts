@@ -1,0 +1,120 @@
+/**
+ * The composition root: builds the shared context and starts the hub's modules in order.
+ * Read it top to bottom to see what the hub is made of.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createLogger, type Logger } from './core/log.ts';
+import { EventBus } from './core/event-bus.ts';
+import type { HubEvents } from './core/hub-events.ts';
+import { ConfigStore } from './config/config-store.ts';
+import { openDatabase } from './store/database.ts';
+import { MetricsRegistry } from './metrics/registry.ts';
+import { AuditLog, auditMigrations } from './audit/audit-log.ts';
+import { UserStore, authMigrations } from './auth/users.ts';
+import { generatePassword } from './auth/passwords.ts';
+import { ApiRouter } from './api/router.ts';
+import { registerSystemRoutes } from './system/routes.ts';
+import type { HubContext, HubModule, Running } from './context.ts';
+import { camerasModule } from './cameras/module.ts';
+import { recordModule } from './record/module.ts';
+
+/**
+ * The modules, in start order. Each offers its services on ctx.services for the ones after it.
+ */
+const MODULES: HubModule[] = [
+  camerasModule, // one supervised ffmpeg per camera: segments to disk, detect frames to the pipeline
+  recordModule, // recording index, crash repair, rebuild from disk, retention
+];
+
+export interface HubOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  log?: Logger;
+}
+
+export interface RunningHub {
+  ctx: HubContext;
+  port: number;
+  /** Set when the demo admin was created on this start; printed once, never stored in clear. */
+  demoAdminPassword?: string;
+  stop(): Promise<void>;
+}
+
+export async function startHub(opts: HubOptions): Promise<RunningHub> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const log = opts.log ?? createLogger('hub');
+
+  // 1. Configuration: validated on load; with no file, the embedded demo defaults.
+  const config = ConfigStore.load(join(dataDir, 'config.json'), log.child('config'));
+
+  // 2. Storage for everything that grows, with every module's migrations.
+  const migrations = [...auditMigrations, ...authMigrations, ...MODULES.flatMap((m) => m.migrations ?? [])];
+  const { db, recreated } = openDatabase(join(dataDir, 'hub.db'), migrations, log.child('store'));
+
+  // 3. Shared services: metrics, audit, users, the API router.
+  const metrics = new MetricsRegistry();
+  const audit = new AuditLog(db);
+  const users = new UserStore(db);
+  const api = new ApiRouter(users, log.child('api'));
+  const ctx: HubContext = {
+    dataDir, config, db, dbRecreated: recreated, log, bus: new EventBus<HubEvents>(log.child('bus')),
+    metrics, audit, users, api, services: {},
+  };
+
+  // 4. Demo mode gets an admin with a one-time password; otherwise the first admin comes from
+  //    `hub user add` or a provisioning file. There is never a default password.
+  let demoAdminPassword: string | undefined;
+  if (config.demo && users.count() === 0) {
+    demoAdminPassword = generatePassword();
+    await users.add('admin', 'admin', demoAdminPassword, { mustChangePassword: true });
+  } else if (users.count() === 0) {
+    log.warn('no users yet: create the first admin with `npm run hub -- user add --username NAME --role admin`');
+  }
+
+  // 5. Modules, in order; a failure stops the ones already started.
+  const running: Array<{ name: string; handle: Running }> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const { name, handle } of running.reverse()) {
+      try {
+        await handle.stop();
+      } catch (err) {
+        log.error(`stopping ${name} failed: ${(err as Error).message}`);
+      }
+    }
+    running.length = 0;
+  };
+  try {
+    registerSystemRoutes(ctx);
+    for (const mod of MODULES) {
+      running.push({ name: mod.name, handle: await mod.start(ctx) });
+      log.debug(`module ${mod.name} started`);
+    }
+  } catch (err) {
+    await stopAll();
+    db.close();
+    throw err;
+  }
+
+  // 6. HTTP last, once everything it serves exists.
+  const server: ServerType = await new Promise((ok) => {
+    const s = serve({ fetch: ctx.api.app.fetch, port: opts.port, hostname: opts.host ?? '0.0.0.0' }, () => ok(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  log.info(`listening on http://${opts.host ?? '0.0.0.0'}:${port} (data in ${dataDir})`);
+
+  return {
+    ctx,
+    port,
+    demoAdminPassword,
+    async stop() {
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await stopAll();
+      db.close();
+    },
+  };
+}
