@@ -1,0 +1,231 @@
+/**
+ * Rule evaluators: per processed frame, which subjects (tracked objects, or the camera as a
+ * whole) meet a rule's condition. Pure and stateful per rule; the lifecycle turns these
+ * per-frame truths into events. One entry per rule type in the registry below.
+ */
+import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
+import type { Rule } from '../config.ts';
+import { anchor, centre, crossing, distance, pointInPolygon, type Pt } from './geometry.ts';
+
+/** One subject meeting a rule's condition on one frame. */
+export interface Condition {
+  /** trackId for object rules, 'camera' or the tamper kind for camera rules. */
+  subject: string;
+  trackId?: string;
+  label: string;
+  score: number;
+  /** Box in detect-frame pixels, with the frame size it belongs to. */
+  box?: Box;
+  frame?: { width: number; height: number };
+  /** The object has not moved (ignore-stationary rules start nothing on it). */
+  stationary?: boolean;
+  /** Rule-specific facts: crossing direction, dwell, count. */
+  data?: Record<string, unknown>;
+}
+
+export interface FrameResult {
+  conditions: Condition[];
+  /** Subjects that left the scene on this frame: their events end now. */
+  gone: string[];
+}
+
+export interface FrameEvaluator {
+  process(u: TrackUpdate): FrameResult;
+}
+
+type ObjectRule = Extract<Rule, { classes: string[] }>;
+
+/** Default threshold of the hub's own stationary check, beside the pipeline's flag. */
+const STATIONARY_SECONDS = 10;
+const STATIONARY_TOLERANCE = 0.02;
+
+/** Remembers where each track's centre settled, to tell how long it has been still. */
+class StillnessMemory {
+  private readonly tracks = new Map<string, { ref: Pt; since: number; seen: number }>();
+
+  constructor(private readonly tolerance: number) {}
+
+  /** Seconds the object has stayed within the tolerance of where it settled. */
+  update(o: TrackedObject, u: TrackUpdate): number {
+    const c = centre(o.box, u.frameWidth, u.frameHeight);
+    const s = this.tracks.get(o.trackId);
+    if (!s || distance(s.ref, c) > this.tolerance) {
+      this.tracks.set(o.trackId, { ref: c, since: u.frameAt, seen: u.frameAt });
+      return 0;
+    }
+    s.seen = u.frameAt;
+    return (u.frameAt - s.since) / 1000;
+  }
+
+  forget(trackId: string): void {
+    this.tracks.delete(trackId);
+  }
+}
+
+/** The common object filter: confirmed, class, median score, size. */
+export function passesFilter(rule: ObjectRule, o: TrackedObject, u: TrackUpdate): boolean {
+  if (!o.confirmed || o.leftAt !== undefined) return false;
+  if (!rule.classes.includes(o.label)) return false;
+  if (o.medianScore < rule.minScore) return false;
+  const w = (o.box[2] - o.box[0]) / u.frameWidth;
+  const h = (o.box[3] - o.box[1]) / u.frameHeight;
+  return w >= rule.minSize.width && h >= rule.minSize.height;
+}
+
+/** Shared bookkeeping of object rules: filter, stillness, departures. */
+abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
+  protected readonly still = new StillnessMemory(STATIONARY_TOLERANCE);
+  private readonly known = new Set<string>();
+
+  constructor(protected readonly rule: R) {}
+
+  process(u: TrackUpdate): FrameResult {
+    const conditions: Condition[] = [];
+    const present = new Set<string>();
+    for (const o of u.objects) {
+      if (o.leftAt !== undefined) continue;
+      present.add(o.trackId);
+      const stillFor = this.still.update(o, u);
+      if (!passesFilter(this.rule, o, u)) continue;
+      const extra = this.test(o, u);
+      if (!extra) continue;
+      conditions.push({
+        subject: o.trackId,
+        trackId: o.trackId,
+        label: o.label,
+        score: o.score,
+        box: o.box,
+        frame: { width: u.frameWidth, height: u.frameHeight },
+        stationary: o.stationary || stillFor >= STATIONARY_SECONDS,
+        data: extra === true ? undefined : extra,
+      });
+    }
+    const gone: string[] = [];
+    for (const id of this.known) {
+      if (!present.has(id)) {
+        gone.push(id);
+        this.still.forget(id);
+        this.forget(id);
+      }
+    }
+    this.known.clear();
+    for (const id of present) this.known.add(id);
+    return { conditions, gone };
+  }
+
+  /** True (or facts) when the object meets the rule on this frame. */
+  protected abstract test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown>;
+  protected forget(_trackId: string): void {}
+}
+
+function inZone(zone: readonly Pt[] | undefined, o: TrackedObject, u: TrackUpdate): boolean {
+  return !zone || pointInPolygon(anchor(o.box, u.frameWidth, u.frameHeight), zone);
+}
+
+class IntrusionEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'intrusion' }>> {
+  protected test(o: TrackedObject, u: TrackUpdate): boolean {
+    return inZone(this.rule.zone, o, u);
+  }
+}
+
+class LineEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'line' }>> {
+  private readonly last = new Map<string, Pt>();
+  protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
+    const p = anchor(o.box, u.frameWidth, u.frameHeight);
+    const prev = this.last.get(o.trackId);
+    this.last.set(o.trackId, p);
+    if (!prev) return false;
+    const dir = crossing(this.rule.line[0], this.rule.line[1], prev, p);
+    if (!dir || (this.rule.direction !== 'both' && this.rule.direction !== dir)) return false;
+    return { direction: dir };
+  }
+  protected override forget(id: string): void {
+    this.last.delete(id);
+  }
+}
+
+class LoiterEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'loiter' }>> {
+  private readonly entered = new Map<string, number>();
+  protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
+    if (!inZone(this.rule.zone, o, u)) {
+      this.entered.delete(o.trackId);
+      return false;
+    }
+    const since = this.entered.get(o.trackId) ?? u.frameAt;
+    this.entered.set(o.trackId, since);
+    const dwell = (u.frameAt - since) / 1000;
+    return dwell >= this.rule.dwellSeconds ? { enteredAt: since, dwellSeconds: Math.round(dwell) } : false;
+  }
+  protected override forget(id: string): void {
+    this.entered.delete(id);
+  }
+}
+
+class ParkedEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'parked' }>> {
+  private readonly parked: StillnessMemory;
+  constructor(rule: Extract<Rule, { type: 'parked' }>) {
+    super(rule);
+    this.parked = new StillnessMemory(rule.tolerance);
+  }
+  protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
+    const stillFor = this.parked.update(o, u);
+    if (!inZone(this.rule.zone, o, u)) return false;
+    return stillFor >= this.rule.stationarySeconds ? { stationarySeconds: Math.round(stillFor) } : false;
+  }
+  protected override forget(id: string): void {
+    this.parked.forget(id);
+  }
+}
+
+/** The camera is the subject: more than N filtered objects in the zone. */
+class CrowdEvaluator implements FrameEvaluator {
+  constructor(private readonly rule: Extract<Rule, { type: 'crowd' }>) {}
+  process(u: TrackUpdate): FrameResult {
+    const inside = u.objects.filter((o) => passesFilter(this.rule, o, u) && inZone(this.rule.zone, o, u));
+    if (inside.length <= this.rule.minCount) return { conditions: [], gone: [] };
+    const box: Box = [
+      Math.min(...inside.map((o) => o.box[0])),
+      Math.min(...inside.map((o) => o.box[1])),
+      Math.max(...inside.map((o) => o.box[2])),
+      Math.max(...inside.map((o) => o.box[3])),
+    ];
+    return {
+      conditions: [
+        {
+          subject: 'camera',
+          label: this.rule.classes[0] ?? 'object',
+          score: inside.reduce((s, o) => s + o.score, 0) / inside.length,
+          box,
+          frame: { width: u.frameWidth, height: u.frameHeight },
+          data: { count: inside.length },
+        },
+      ],
+      gone: [],
+    };
+  }
+}
+
+type FrameRuleType = 'intrusion' | 'line' | 'loiter' | 'crowd' | 'parked';
+
+/** Registry of frame evaluators; tamper and offline rules are driven by camera signals instead. */
+export const frameEvaluators = {
+  intrusion: (r) => new IntrusionEvaluator(r),
+  line: (r) => new LineEvaluator(r),
+  loiter: (r) => new LoiterEvaluator(r),
+  crowd: (r) => new CrowdEvaluator(r),
+  parked: (r) => new ParkedEvaluator(r),
+} satisfies { [T in FrameRuleType]: (r: Extract<Rule, { type: T }>) => FrameEvaluator };
+
+export function isFrameRule(r: Rule): r is Extract<Rule, { type: FrameRuleType }> {
+  return r.type in frameEvaluators;
+}
+
+export function createFrameEvaluator(r: Extract<Rule, { type: FrameRuleType }>): FrameEvaluator {
+  // The union of factories cannot be called with the union of rules without a cast.
+  return (frameEvaluators[r.type] as (rule: typeof r) => FrameEvaluator)(r);
+}
+
+/** Minimum time a condition holds before an event starts, the rule's own wait included. */
+export function effectiveMinDuration(r: Rule): number {
+  return r.type === 'crowd' ? Math.max(r.minDurationSeconds, r.forSeconds) : r.minDurationSeconds;
+}

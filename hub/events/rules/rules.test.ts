@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { ruleSchema, type Rule } from '../config.ts';
+import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
+import { createFrameEvaluator, isFrameRule } from './evaluators.ts';
+import { RuleLifecycle, type Transition } from './lifecycle.ts';
+
+const W = 1000;
+const H = 1000;
+const T0 = Date.parse('2025-03-03T15:30:00Z'); // Monday 22:30 in Hanoi
+
+function obj(trackId: string, box: Box, over: Partial<TrackedObject> = {}): TrackedObject {
+  return { trackId, label: 'person', score: 0.8, medianScore: 0.8, box, confirmed: true, stationary: false, firstSeenAt: T0, lastSeenAt: T0, ...over };
+}
+/** A person whose feet are at (x, y) in normalised coordinates. */
+const at = (x: number, y: number): Box => [x * W - 20, y * H - 100, x * W + 20, y * H];
+
+function update(t: number, objects: TrackedObject[]): TrackUpdate {
+  return { cameraId: 'cam', frameAt: T0 + t, frameWidth: W, frameHeight: H, objects };
+}
+
+function run(input: Record<string, unknown>, frames: TrackUpdate[]): Transition[] {
+  const rule = ruleSchema.parse({ id: 'r', camera: 'cam', ...input }) as Rule;
+  if (!isFrameRule(rule)) throw new Error('not a frame rule');
+  const ev = createFrameEvaluator(rule);
+  const life = new RuleLifecycle(rule, 'Asia/Ho_Chi_Minh');
+  const out: Transition[] = [];
+  for (const f of frames) {
+    const r = ev.process(f);
+    out.push(...life.frame(f.frameAt, r.conditions, r.gone));
+  }
+  return out;
+}
+const starts = (ts: Transition[]): Transition[] => ts.filter((t) => t.kind === 'start');
+const ends = (ts: Transition[]): Transition[] => ts.filter((t) => t.kind === 'end');
+
+const zone = [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]];
+/** One person walking right along y = 0.8 from x = 0.1, 0.05 per 200 ms frame. */
+function walk(n: number, id = 'a', over: Partial<TrackedObject> = {}): TrackUpdate[] {
+  return Array.from({ length: n }, (_, i) => update(i * 200, [obj(id, at(Math.min(0.12 + i * 0.05, 0.95), 0.8), over)]));
+}
+
+describe('intrusion', () => {
+  it('starts one event at the frame the person enters and ends it when they leave', () => {
+    const frames = [...walk(20), update(4000, [])];
+    const out = run({ type: 'intrusion', zone }, frames);
+    expect(starts(out)).toHaveLength(1);
+    // x = 0.12 + i*0.05 is first past 0.5 at i = 8.
+    expect(starts(out)[0]!.startAt - T0).toBe(8 * 200);
+    expect(ends(out)).toHaveLength(1);
+    expect(out.filter((t) => t.kind === 'update').length).toBeGreaterThan(5);
+  });
+  it('ignores other classes, low scores and unconfirmed tracks', () => {
+    expect(run({ type: 'intrusion', zone }, walk(20, 'a', { label: 'car' }))).toEqual([]);
+    expect(run({ type: 'intrusion', zone }, walk(20, 'a', { medianScore: 0.3 }))).toEqual([]);
+    expect(run({ type: 'intrusion', zone }, walk(20, 'a', { confirmed: false }))).toEqual([]);
+    expect(run({ type: 'intrusion', zone, minSize: { height: 0.2 } }, walk(20))).toEqual([]);
+  });
+  it('raises nothing in a zone nobody enters', () => {
+    expect(run({ type: 'intrusion', zone: [[0, 0], [0.2, 0], [0.2, 0.2]] }, walk(20))).toEqual([]);
+  });
+  it('waits for the minimum duration but dates the event from the entry', () => {
+    const out = run({ type: 'intrusion', zone, minDurationSeconds: 1 }, walk(20));
+    expect(starts(out)).toHaveLength(1);
+    expect(starts(out)[0]!.startAt - T0).toBe(1600);
+    expect(starts(out)[0]!.at - T0).toBe(2600);
+    const brief = run({ type: 'intrusion', zone, minDurationSeconds: 5 }, walk(20));
+    expect(starts(brief)).toHaveLength(0);
+  });
+  it('does not start events on stationary objects when told to ignore them', () => {
+    const parked = Array.from({ length: 10 }, (_, i) => update(i * 200, [obj('car', at(0.7, 0.7), { stationary: true })]));
+    expect(starts(run({ type: 'intrusion', zone }, parked))).toHaveLength(1);
+    expect(run({ type: 'intrusion', zone, ignoreStationary: true }, parked)).toEqual([]);
+  });
+  it('keeps quiet outside its schedule', () => {
+    expect(run({ type: 'intrusion', zone, schedule: [{ from: '06:00', to: '18:00' }] }, walk(20))).toEqual([]);
+    expect(starts(run({ type: 'intrusion', zone, schedule: [{ from: '22:00', to: '05:00' }] }, walk(20)))).toHaveLength(1);
+  });
+  it('applies the cool-down to the same object re-entering', () => {
+    const inside = (t: number) => update(t, [obj('a', at(0.7, 0.7))]);
+    const outside = (t: number) => update(t, [obj('a', at(0.2, 0.2))]);
+    const frames = [inside(0), outside(4000), inside(8000), outside(12000), inside(40000)];
+    expect(starts(run({ type: 'intrusion', zone, coolDownSeconds: 20, endAfterSeconds: 1 }, frames)).map((t) => t.startAt - T0)).toEqual([0, 40000]);
+    expect(starts(run({ type: 'intrusion', zone, coolDownSeconds: 0, endAfterSeconds: 1 }, frames))).toHaveLength(3);
+  });
+});
+
+describe('line crossing', () => {
+  const line = [[0.5, 0], [0.5, 1]];
+  it('counts a crossing in the allowed direction only', () => {
+    const rightwards = walk(20); // x grows: from the right of A→B (x < 0.5) to its left
+    expect(starts(run({ type: 'line', line, direction: 'b-a' }, rightwards))).toHaveLength(1);
+    expect(starts(run({ type: 'line', line, direction: 'b-a' }, rightwards))[0]!.condition.data).toEqual({ direction: 'b-a' });
+    expect(run({ type: 'line', line, direction: 'a-b' }, rightwards)).toEqual([]);
+  });
+});
+
+describe('loitering', () => {
+  it('starts once the dwell time in the zone is reached', () => {
+    const frames = Array.from({ length: 40 }, (_, i) => update(i * 500, [obj('a', at(0.7 + (i % 2) * 0.01, 0.7))]));
+    const out = run({ type: 'loiter', zone, dwellSeconds: 10 }, frames);
+    expect(starts(out)).toHaveLength(1);
+    expect(starts(out)[0]!.startAt - T0).toBe(10_000);
+  });
+});
+
+describe('crowd', () => {
+  it('starts when more than N people stay for T seconds', () => {
+    const people = (n: number) => Array.from({ length: n }, (_, k) => obj(`p${k}`, at(0.6 + k * 0.05, 0.7)));
+    const frames = [
+      ...Array.from({ length: 10 }, (_, i) => update(i * 1000, people(3))),
+      ...Array.from({ length: 10 }, (_, i) => update(10_000 + i * 1000, people(6))),
+    ];
+    const out = run({ type: 'crowd', zone, minCount: 5, forSeconds: 5 }, frames);
+    expect(starts(out)).toHaveLength(1);
+    expect(starts(out)[0]!.startAt - T0).toBe(10_000);
+    expect(starts(out)[0]!.at - T0).toBe(15_000);
+    expect(starts(out)[0]!.condition.data).toEqual({ count: 6 });
+  });
+});
+
+describe('parked vehicle', () => {
+  it('starts after the vehicle has stood still for T, not while it moves', () => {
+    const moving = Array.from({ length: 10 }, (_, i) => update(i * 1000, [obj('m', at(0.1 + i * 0.08, 0.7), { label: 'motorcycle' })]));
+    const still = Array.from({ length: 20 }, (_, i) => update(10_000 + i * 1000, [obj('m', at(0.82, 0.7), { label: 'motorcycle' })]));
+    const out = run({ type: 'parked', stationarySeconds: 15 }, [...moving, ...still]);
+    expect(starts(out)).toHaveLength(1);
+    // It stopped at x = 0.82 on frame 9 (t = 9 s): 15 s later.
+    expect(starts(out)[0]!.startAt - T0).toBe(24_000);
+  });
+});
