@@ -24,8 +24,8 @@ import { recordModule } from './record/module.ts';
  * The modules, in start order. Each offers its services on ctx.services for the ones after it.
  */
 const MODULES: HubModule[] = [
+  recordModule, // recording index, crash repair, rebuild from disk, retention (before ffmpeg writes anew)
   camerasModule, // one supervised ffmpeg per camera: segments to disk, detect frames to the pipeline
-  recordModule, // recording index, crash repair, rebuild from disk, retention
 ];
 
 export interface HubOptions {

@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Logger } from '../core/log.ts';
+import { backoffDelay } from '../core/backoff.ts';
+import type { CameraConfig } from './config.ts';
+import { buildIngestArgs } from './ffmpeg-args.ts';
+import { FrameAssembler } from './frame-assembler.ts';
+import { frameBytes, type Frame, type PixelFormat } from './frame.ts';
+import { RateMeter } from './rate-meter.ts';
+import type { CameraState } from './service.ts';
+
+export interface RunnerOptions {
+  ffmpegPath: string;
+  incomingDir: string;
+  segmentSeconds: number;
+  pixelFormat: PixelFormat;
+  log: Logger;
+  onFrame(frame: Frame): void;
+  onSegment(seg: { file: string; durationSec: number; endedAt: number; bytes?: number }): void;
+  onState(state: CameraState): void;
+  /** Records this child's pid so a hub that died can kill an orphan at its next start. */
+  onSpawn?(pid: number | undefined): void;
+  backoff?: { baseMs: number; capMs: number };
+}
+
+const STDERR_LINES = 20;
+const HEALTHY_AFTER_MS = 30_000;
+
+/**
+ * Supervises one camera's ffmpeg child: starts it, reads its frames and finished segments,
+ * declares it stalled when no frame arrives for `stallSeconds`, and restarts it with capped
+ * exponential backoff and jitter. Never a fixed-delay respawn loop.
+ */
+export class CameraRunner {
+  private child?: ChildProcess;
+  private stopped = false;
+  private restartTimer?: NodeJS.Timeout;
+  private watchdog?: NodeJS.Timeout;
+  private attempt = 0;
+  private startedAt = 0;
+  private lastFrameAt = 0;
+  private seq = 0;
+  private readonly fps = new RateMeter(5000);
+  private readonly stderrTail: string[] = [];
+  private state: CameraState;
+  private killReason?: string;
+
+  constructor(readonly cam: CameraConfig, private readonly opts: RunnerOptions) {
+    this.state = {
+      id: cam.id, status: 'starting', online: false, fpsIn: 0, bitrateKbps: 0, restarts: 0, since: new Date().toISOString(),
+    };
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.spawnChild();
+    this.watchdog = setInterval(() => this.checkStall(), 500);
+    this.watchdog.unref();
+  }
+
+  snapshot(): CameraState {
+    return { ...this.state, fpsIn: Math.round(this.fps.rate(Date.now()) * 100) / 100 };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.watchdog);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const hard = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(hard);
+        resolve();
+      });
+      // SIGTERM lets ffmpeg close the open segment cleanly (the MP4 stays playable to its end).
+      child.kill('SIGTERM');
+    });
+  }
+
+  private setState(patch: Partial<CameraState>): void {
+    const changed = patch.status !== undefined && patch.status !== this.state.status;
+    this.state = { ...this.state, ...patch, ...(changed ? { since: new Date().toISOString() } : {}) };
+    if (changed) this.opts.onState(this.snapshot());
+  }
+
+  private spawnChild(): void {
+    mkdirSync(this.opts.incomingDir, { recursive: true });
+    const runTag = `${Date.now().toString(36)}`;
+    const args = buildIngestArgs(this.cam, {
+      incomingDir: this.opts.incomingDir, runTag, segmentSeconds: this.opts.segmentSeconds,
+      record: this.cam.record.enabled, pixelFormat: this.opts.pixelFormat,
+    });
+    this.startedAt = Date.now();
+    this.lastFrameAt = 0;
+    this.killReason = undefined;
+    this.stderrTail.length = 0;
+    const child = spawn(this.opts.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    this.opts.onSpawn?.(child.pid);
+    const assembler = new FrameAssembler(frameBytes(this.cam.detect.width, this.cam.detect.height, this.opts.pixelFormat));
+
+    child.stdout!.on('data', (chunk: Buffer) => {
+      for (const data of assembler.push(chunk)) this.handleFrame(data);
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
+      this.opts.log.debug(`ffmpeg: ${line}`);
+    });
+    createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => this.handleSegmentLine(line));
+    child.on('error', (err) => {
+      this.killReason = `cannot run ffmpeg (${this.opts.ffmpegPath}): ${err.message}`;
+    });
+    child.on('exit', (code, signal) => this.handleExit(child, code, signal));
+  }
+
+  private handleFrame(data: Buffer): void {
+    const now = Date.now();
+    this.lastFrameAt = now;
+    this.fps.mark(now);
+    if (this.state.status !== 'online') {
+      this.opts.log.info(`camera ${this.cam.id} online`);
+      this.setState({ status: 'online', online: true, reason: undefined });
+    }
+    this.state.lastFrameAt = new Date(now).toISOString();
+    if (now - this.startedAt > HEALTHY_AFTER_MS) this.attempt = 0;
+    this.opts.onFrame({
+      cameraId: this.cam.id, seq: this.seq++, capturedAt: now,
+      width: this.cam.detect.width, height: this.cam.detect.height, format: this.opts.pixelFormat, data,
+    });
+  }
+
+  private handleSegmentLine(line: string): void {
+    // csv: file,start,end (seconds of stream time)
+    const m = /^(.*),([\d.]+),([\d.]+)$/.exec(line.trim());
+    if (!m) {
+      this.opts.log.warn(`unexpected segment list line from ffmpeg: ${line}`);
+      return;
+    }
+    const durationSec = Number(m[3]) - Number(m[2]);
+    const file = m[1]!.startsWith('/') ? m[1]! : `${this.opts.incomingDir}/${m[1]}`;
+    this.opts.onSegment({ file, durationSec, endedAt: Date.now() });
+  }
+
+  private checkStall(): void {
+    if (!this.child || this.stopped || this.child.exitCode !== null) return;
+    const since = this.lastFrameAt || this.startedAt;
+    const limit = this.cam.stallSeconds * 1000;
+    if (Date.now() - since > limit) {
+      this.killReason = this.lastFrameAt
+        ? `stalled: no frame for ${this.cam.stallSeconds} s`
+        : `no video within ${this.cam.stallSeconds} s of connecting`;
+      this.opts.log.warn(`camera ${this.cam.id} ${this.killReason}; restarting`);
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  private handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return;
+    this.opts.onSpawn?.(undefined);
+    if (this.stopped) {
+      this.setState({ status: 'disabled', online: false, reason: 'stopped' });
+      return;
+    }
+    const lastError = this.stderrTail.at(-1);
+    const reason = this.killReason ?? (lastError ? `ffmpeg: ${lastError}` : `ffmpeg exited (${signal ?? `code ${code}`})`);
+    const delay = backoffDelay(this.attempt++, this.opts.backoff?.baseMs ?? 1000, this.opts.backoff?.capMs ?? 8000);
+    this.opts.log.warn(`camera ${this.cam.id} offline: ${reason}; retry in ${delay} ms`);
+    this.setState({ status: 'offline', online: false, reason, restarts: this.state.restarts + 1 });
+    this.restartTimer = setTimeout(() => {
+      if (!this.stopped) this.spawnChild();
+    }, delay);
+  }
+
+  /** Updates the recorded bitrate from a finished segment. */
+  noteSegmentBytes(bytes: number, durationSec: number): void {
+    if (durationSec > 0) this.state.bitrateKbps = Math.round((bytes * 8) / durationSec / 1000);
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { cameraSchema } from './config.ts';
+import { buildIngestArgs, redactUrl } from './ffmpeg-args.ts';
+
+const plan = { incomingDir: '/d/recordings/gate/.incoming', runTag: 'r1', segmentSeconds: 10, record: true, pixelFormat: 'yuv420p' as const };
+
+describe('buildIngestArgs (golden command lines)', () => {
+  it('copies an RTSP camera over TCP into fragmented MP4 segments and a 640x360@5 raw stream', () => {
+    const cam = cameraSchema.parse({ id: 'gate', name: 'Gate', source: { type: 'rtsp', url: 'rtsp://10.0.0.5/ch1' } });
+    expect(buildIngestArgs(cam, plan).join(' ')).toBe(
+      '-hide_banner -nostdin -loglevel error -rtsp_transport tcp -fflags +genpts -i rtsp://10.0.0.5/ch1 ' +
+        '-map 0:v:0 -c:v copy -an -f segment -segment_time 10 -segment_format mp4 ' +
+        '-segment_format_options movflags=+frag_keyframe+empty_moov+default_base_moof -reset_timestamps 1 ' +
+        '-segment_list pipe:3 -segment_list_type csv -strftime 1 /d/recordings/gate/.incoming/r1-%s.mp4 ' +
+        '-map 0:v:0 -an -vf fps=5,scale=640:360 -pix_fmt yuv420p -f rawvideo pipe:1',
+    );
+  });
+
+  it('uses UDP when the camera asks for it and loops files at their own pace', () => {
+    const udp = cameraSchema.parse({ id: 'a', name: 'A', source: { type: 'rtsp', url: 'rtsp://h/x', transport: 'udp' } });
+    expect(buildIngestArgs(udp, plan)).toContain('udp');
+    const file = cameraSchema.parse({ id: 'b', name: 'B', source: { type: 'file', path: '/v.mp4' } });
+    expect(buildIngestArgs(file, plan).slice(4, 10)).toEqual(['-re', '-stream_loop', '-1', '-fflags', '+genpts', '-i']);
+  });
+
+  it('encodes a test pattern instead of copying, and skips the segment output when recording is off', () => {
+    const cam = cameraSchema.parse({ id: 't', name: 'T', source: { type: 'testsrc', fps: 10 }, detect: { fps: 2 } });
+    const args = buildIngestArgs(cam, { ...plan, record: false });
+    expect(args).not.toContain('segment');
+    expect(args.join(' ')).toContain('testsrc2=size=1280x720:rate=10');
+    expect(args.join(' ')).toContain('fps=2,scale=640:360');
+    expect(buildIngestArgs(cam, plan)).toContain('libx264');
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides camera passwords', () => {
+    expect(redactUrl('rtsp://admin:secret@10.0.0.5:554/ch1')).toBe('rtsp://admin:***@10.0.0.5:554/ch1');
+  });
+});

@@ -1,0 +1,79 @@
+import type { CameraConfig } from './config.ts';
+import type { PixelFormat } from './frame.ts';
+
+export interface IngestPlan {
+  /** Where ffmpeg writes segments while they grow; the recorder moves finished ones into place. */
+  incomingDir: string;
+  /** Unique per ffmpeg run, so a restart within the same second never overwrites a segment. */
+  runTag: string;
+  segmentSeconds: number;
+  record: boolean;
+  pixelFormat: PixelFormat;
+}
+
+/**
+ * The ffmpeg command line for one camera: one input (one RTSP session), two outputs.
+ *   1. Video stream-copied into fragmented-MP4 segments. Fragmented, so a segment cut short by a
+ *      crash or power loss still plays up to its last fragment and can be repaired by a remux.
+ *      Each finished segment is announced as a CSV line on fd 3 (`-segment_list pipe:3`).
+ *   2. Decoded, rate-limited, downscaled raw frames on stdout for the detect pipeline.
+ * Audio is not recorded: cameras' G.711 does not fit MP4 and the police work from video.
+ */
+export function buildIngestArgs(cam: CameraConfig, plan: IngestPlan): string[] {
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs(cam)];
+  const copy = cam.source.type === 'testsrc' ? testPatternEncode(cam.source.fps) : ['-c:v', 'copy'];
+  if (plan.record) {
+    args.push(
+      '-map', '0:v:0', ...copy, '-an',
+      '-f', 'segment',
+      '-segment_time', String(plan.segmentSeconds),
+      '-segment_format', 'mp4',
+      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
+      '-reset_timestamps', '1',
+      '-segment_list', 'pipe:3',
+      '-segment_list_type', 'csv',
+      '-strftime', '1',
+      `${plan.incomingDir}/${plan.runTag}-%s.mp4`,
+    );
+  }
+  const { width, height, fps } = cam.detect;
+  args.push(
+    '-map', '0:v:0', '-an',
+    '-vf', `fps=${fps},scale=${width}:${height}`,
+    '-pix_fmt', plan.pixelFormat,
+    '-f', 'rawvideo',
+    'pipe:1',
+  );
+  return args;
+}
+
+function inputArgs(cam: CameraConfig): string[] {
+  const src = cam.source;
+  switch (src.type) {
+    case 'rtsp':
+      // Our own watchdog restarts a stalled camera; ffmpeg only needs to fail fast on connect.
+      return ['-rtsp_transport', src.transport, '-fflags', '+genpts', '-i', src.url];
+    case 'file':
+      // -re paces the file like a live camera; -stream_loop -1 loops it for ever.
+      return ['-re', ...(src.loop ? ['-stream_loop', '-1'] : []), '-fflags', '+genpts', '-i', src.path];
+    case 'testsrc':
+      return ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${src.width}x${src.height}:rate=${src.fps}`];
+  }
+}
+
+/** A test pattern has no compressed stream to copy, so it is encoded the way a camera would. */
+function testPatternEncode(fps: number): string[] {
+  return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+    '-g', String(fps * 2), '-keyint_min', String(fps * 2), '-sc_threshold', '0'];
+}
+
+/** Hides the password of an RTSP URL for logs and the API. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../core/log.ts';
+import { probeDuration, remuxSegment } from './media-probe.ts';
+import { damagedDir, incomingDir, recordingsRoot, segmentPath, startFromSegmentPath } from './paths.ts';
+import type { SegmentIndex } from './segment-index.ts';
+
+export interface RecoveryDeps {
+  dataDir: string;
+  ffmpeg: string;
+  index: SegmentIndex;
+  timeZone: string;
+  log: Logger;
+}
+
+function cameraDirs(dataDir: string): string[] {
+  const root = recordingsRoot(dataDir);
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+}
+
+/**
+ * Segments left in .incoming were being written when the hub or its ffmpeg died. Each is remuxed
+ * (keeping every whole fragment) into its final place and indexed; one that cannot be read is
+ * moved to .damaged, out of the index, so a broken file is never served. Returns counts.
+ */
+export async function repairUnfinishedSegments(deps: RecoveryDeps): Promise<{ repaired: number; damaged: number }> {
+  let repaired = 0;
+  let damaged = 0;
+  for (const cam of cameraDirs(deps.dataDir)) {
+    const dir = incomingDir(deps.dataDir, cam);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.mp4'))) {
+      const src = join(dir, name);
+      const m = /-(\d+)\.mp4$/.exec(name);
+      const startMs = m ? Number(m[1]) * 1000 : statSync(src).mtimeMs;
+      const dest = segmentPath(deps.dataDir, cam, startMs, deps.timeZone);
+      mkdirSync(dirname(dest), { recursive: true });
+      const tmp = `${dest}.repair.mp4`;
+      const ok = statSync(src).size > 0 && (await remuxSegment(deps.ffmpeg, src, tmp));
+      const duration = ok ? await probeDuration(deps.ffmpeg, tmp) : undefined;
+      if (ok && duration && duration > 0) {
+        renameSync(tmp, dest);
+        rmSync(src);
+        deps.index.add({ cameraId: cam, startMs, endMs: startMs + duration * 1000, bytes: statSync(dest).size, path: dest });
+        deps.log.warn(`repaired unfinished segment ${name} of ${cam}: ${duration.toFixed(1)} s kept as ${dest}`);
+        repaired++;
+      } else {
+        rmSync(tmp, { force: true });
+        const aside = damagedDir(deps.dataDir, cam);
+        mkdirSync(aside, { recursive: true });
+        renameSync(src, join(aside, name));
+        deps.log.error(`segment ${name} of ${cam} is unreadable; moved to ${aside}, not indexed`);
+        damaged++;
+      }
+    }
+  }
+  return { repaired, damaged };
+}
+
+/**
+ * Rebuilds the index from the files on disk after the database was lost or damaged. Footage is
+ * never deleted because the index does not know it. Logs progress every 200 files.
+ */
+export async function rebuildIndexFromDisk(deps: RecoveryDeps): Promise<{ indexed: number; skipped: number }> {
+  const files: Array<{ cam: string; path: string }> = [];
+  for (const cam of cameraDirs(deps.dataDir)) {
+    const camRoot = join(recordingsRoot(deps.dataDir), cam);
+    for (const day of readdirSync(camRoot).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d))) {
+      for (const hour of readdirSync(join(camRoot, day)).filter((h) => /^\d{2}$/.test(h))) {
+        for (const name of readdirSync(join(camRoot, day, hour)).filter((n) => /^\d+\.mp4$/.test(n))) {
+          files.push({ cam, path: join(camRoot, day, hour, name) });
+        }
+      }
+    }
+  }
+  deps.log.info(`rebuilding the recording index from ${files.length} files on disk`);
+  let indexed = 0;
+  let skipped = 0;
+  for (const [i, f] of files.entries()) {
+    if (deps.index.hasPath(f.path)) continue;
+    const startMs = startFromSegmentPath(f.path);
+    const duration = startMs === undefined ? undefined : await probeDuration(deps.ffmpeg, f.path);
+    if (startMs === undefined || !duration) {
+      deps.log.warn(`rebuild: cannot read ${f.path}; left on disk, not indexed`);
+      skipped++;
+    } else {
+      deps.index.add({ cameraId: f.cam, startMs, endMs: startMs + duration * 1000, bytes: statSync(f.path).size, path: f.path });
+      indexed++;
+    }
+    if ((i + 1) % 200 === 0) deps.log.info(`rebuild: ${i + 1}/${files.length} files checked`);
+  }
+  deps.log.info(`rebuild done: ${indexed} segments indexed, ${skipped} unreadable`);
+  return { indexed, skipped };
+}
