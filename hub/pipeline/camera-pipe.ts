@@ -1,0 +1,136 @@
+/**
+ * One camera's chain of pure stages (motion → tamper, regions, track) plus its latest-frame slot
+ * and counters. Driven by pipeline.ts; holds no timers and does no I/O.
+ */
+import type { Frame } from '../cameras/frame.ts';
+import type { Box, TamperSignal, TrackedObject } from './types.ts';
+import type { CameraPipelineConfig, PipelineConfig } from './config.ts';
+import { LatestSlot } from './frame-slot.ts';
+import { MotionDetector } from './motion.ts';
+import { TamperDetector } from './tamper.ts';
+import { Tracker } from './tracker.ts';
+import { planRegions, wholeFrame, type Region } from './regions.ts';
+import { sharpness } from './grey.ts';
+import { union } from './geometry.ts';
+import { RateWindow, Reservoir } from './stats.ts';
+
+export type PipelineMode = 'gated' | 'naive';
+
+/** A frame waiting for the detector, with the motion seen since the last processed frame. */
+export interface Pending {
+  frame: Frame;
+  motion: Box[];
+}
+
+const MAX_PENDING_BOXES = 32;
+
+export class CameraPipe {
+  readonly slot = new LatestSlot<Pending>();
+  readonly tracker: Tracker;
+  private motion: MotionDetector | undefined;
+  private tamper: TamperDetector | undefined;
+  private size = { width: 0, height: 0 };
+  busy = false;
+  readonly inRate = new RateWindow();
+  readonly doneRate = new RateWindow();
+  readonly latency = new Reservoir();
+  framesIn = 0;
+  processed = 0;
+  inferenceCalls = 0;
+  inferenceImages = 0;
+  lastObjects: TrackedObject[] = [];
+
+  constructor(
+    readonly id: string,
+    private readonly cfg: PipelineConfig,
+    readonly settings: CameraPipelineConfig,
+    private readonly mode: PipelineMode,
+  ) {
+    this.tracker = new Tracker({ cameraId: id, ...cfg.tracker });
+  }
+
+  /**
+   * Runs the per-frame stages that never wait (motion, tamper) and parks the frame in the slot.
+   * Returns the tamper transitions; a frame it displaced is counted as dropped by the slot.
+   */
+  accept(frame: Frame, at: number): TamperSignal[] {
+    this.framesIn++;
+    this.inRate.mark(at);
+    if (this.mode === 'naive') {
+      this.park(frame, []);
+      return [];
+    }
+    if (frame.width !== this.size.width || frame.height !== this.size.height || !this.motion) this.resize(frame);
+    const luma = frame.data.subarray(0, frame.width * frame.height);
+    const m = this.motion!.process(luma);
+    const signals = this.tamper!.process({
+      at: frame.capturedAt,
+      grey: m.grey,
+      sharpness: sharpness(luma, frame.width, frame.height),
+      sceneChange: m.sceneChange,
+      changedFraction: m.changedFraction,
+    });
+    this.park(frame, m.boxes);
+    return signals;
+  }
+
+  private park(frame: Frame, boxes: Box[]): void {
+    const prev = this.slot.put({ frame, motion: boxes });
+    if (prev && prev.motion.length > 0) {
+      // The dropped frame's motion still counts: something moved there since the last check.
+      const all = [...prev.motion, ...boxes];
+      this.slot.peek()!.motion = all.length <= MAX_PENDING_BOXES ? all : [all.reduce((a, b) => union(a, b))];
+    }
+  }
+
+  private resize(frame: Frame): void {
+    this.size = { width: frame.width, height: frame.height };
+    const mc = this.cfg.motion;
+    this.motion = new MotionDetector({
+      width: frame.width,
+      height: frame.height,
+      scaleWidth: mc.scaleWidth,
+      threshold: this.settings.motionThreshold ?? mc.threshold,
+      backgroundAlpha: mc.backgroundAlpha,
+      minArea: mc.minArea,
+      masks: this.settings.masks,
+      sceneChangeFraction: this.cfg.tamper.sceneChangeFraction,
+    });
+    this.tamper = new TamperDetector({ cameraId: this.id, ...this.cfg.tamper });
+  }
+
+  /** Where the detector should look on the pending frame (empty: nowhere, no inference needed). */
+  plan(pending: Pending, inputSize: number): Region[] {
+    const { width, height } = pending.frame;
+    if (this.mode === 'naive') return [wholeFrame(width, height)];
+    return planRegions(
+      { width, height, motion: pending.motion, tracks: this.tracker.regionTracks(pending.frame.capturedAt) },
+      { inputSize, ...this.cfg.regions, wholeFrameAt: this.cfg.motion.wholeFrameAt },
+    );
+  }
+
+  /** Marks a frame as processed and records its capture-to-update latency. */
+  done(frame: Frame, at: number, objects: TrackedObject[]): void {
+    this.processed++;
+    this.doneRate.mark(at);
+    this.latency.add(at - frame.capturedAt);
+    this.lastObjects = objects.filter((o) => o.leftAt === undefined);
+  }
+
+  stats(at: number): Record<string, unknown> {
+    return {
+      cameraId: this.id,
+      fpsIn: this.inRate.rate(at),
+      fpsProcessed: this.doneRate.rate(at),
+      framesIn: this.framesIn,
+      processed: this.processed,
+      dropped: this.slot.stats().dropped,
+      inferenceCalls: this.inferenceCalls,
+      inferenceImages: this.inferenceImages,
+      latencyMs: this.latency.summary(),
+      motion: this.motion?.stats(),
+      tamper: this.tamper?.stats(),
+      tracks: this.tracker.stats(),
+    };
+  }
+}

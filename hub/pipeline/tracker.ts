@@ -1,0 +1,251 @@
+/**
+ * The track stage: an IoU + centroid tracker with stable ids per camera. Objects get entered/left
+ * times, a stationary flag, a best-snapshot choice (largest, sharpest, highest score) and are
+ * confirmed only after several hits with a median score over the threshold, which removes most
+ * one-frame false positives. Pure: detections in, tracked objects out.
+ *
+ * Between detector checks (the regions stage skips confirmed objects on some frames) objects are
+ * predicted with their velocity, so a check a few frames later still matches by IoU.
+ */
+import type { Box, TrackedObject } from './types.ts';
+import { area, center, coverage, iou, median } from './geometry.ts';
+import type { RegionTrack } from './regions.ts';
+
+export interface TrackerOptions {
+  cameraId: string;
+  iouThreshold: number;
+  maxMissed: number;
+  maxAgeMs: number;
+  confirmHits: number;
+  confirmScore: number;
+  stationaryFrames: number;
+}
+
+export interface TrackDetection {
+  label: string;
+  score: number;
+  box: Box;
+  /** Sharpness of the image inside the box (grey.ts `sharpness`), for the snapshot choice. */
+  sharpness?: number;
+}
+
+export interface TrackerResult {
+  objects: TrackedObject[];
+  /** Objects whose best snapshot is this frame's detection (the caller keeps its pixels). */
+  improved: Array<{ trackId: string; box: Box; score: number }>;
+}
+
+interface Track {
+  id: string;
+  label: string;
+  box: Box;
+  /** Centre velocity in px/ms. */
+  vx: number;
+  vy: number;
+  updatedAt: number;
+  scores: number[];
+  hits: number;
+  missed: number;
+  confirmed: boolean;
+  stationary: boolean;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  lastCheckFrame: number;
+  centers: Array<[number, number]>;
+  bestQuality: number;
+}
+
+const SCORE_HISTORY = 15;
+
+/** How good a detection is as the object's picture: big, sharp and sure. */
+export function snapshotQuality(box: Box, score: number, sharpness = 1): number {
+  return score * Math.sqrt(area(box)) * Math.min(1, 0.25 + sharpness / 20);
+}
+
+export class Tracker {
+  private tracks: Track[] = [];
+  private nextId = 1;
+  private created = 0;
+  private leftCount = 0;
+  private frame = 0;
+
+  constructor(private readonly opts: TrackerOptions) {}
+
+  /** The tracked objects as the regions stage needs them, for the frame about to be planned. */
+  regionTracks(at: number): RegionTrack[] {
+    return this.tracks.map((t) => ({
+      box: this.predicted(t, at),
+      confirmed: t.confirmed,
+      stationary: t.stationary,
+      sinceCheck: this.frame + 1 - t.lastCheckFrame,
+    }));
+  }
+
+  /** A frame the detector did not look at: objects move on by prediction and may age out. */
+  predict(at: number): TrackerResult {
+    this.frame++;
+    for (const t of this.tracks) this.moveTo(t, at);
+    return { objects: this.finish(at), improved: [] };
+  }
+
+  /**
+   * A frame the detector looked at within `checked` (square regions, frame pixels): matches the
+   * detections, misses objects inside the regions that were not found again, starts new ones.
+   */
+  update(detections: readonly TrackDetection[], at: number, checked: readonly Box[]): TrackerResult {
+    this.frame++;
+    for (const t of this.tracks) this.moveTo(t, at);
+    const pairs: Array<{ t: Track; d: number; cost: number }> = [];
+    detections.forEach((det, d) => {
+      for (const t of this.tracks) {
+        if (t.label !== det.label) continue;
+        const o = iou(t.box, det.box);
+        if (o >= this.opts.iouThreshold) {
+          pairs.push({ t, d, cost: 1 + o });
+          continue;
+        }
+        // Centroid fallback: a fast or re-shaped object whose boxes barely overlap.
+        const [tx, ty] = center(t.box);
+        const [dx, dy] = center(det.box);
+        const dist = Math.hypot(tx - dx, ty - dy);
+        const reach = 0.6 * Math.max(t.box[2] - t.box[0], t.box[3] - t.box[1]);
+        if (dist < reach) pairs.push({ t, d, cost: 1 - dist / reach });
+      }
+    });
+    pairs.sort((a, b) => b.cost - a.cost);
+    const usedT = new Set<Track>();
+    const usedD = new Set<number>();
+    const improved: TrackerResult['improved'] = [];
+    for (const { t, d } of pairs) {
+      if (usedT.has(t) || usedD.has(d)) continue;
+      usedT.add(t);
+      usedD.add(d);
+      const det = detections[d]!;
+      this.hit(t, det, at);
+      const q = snapshotQuality(det.box, det.score, det.sharpness);
+      if (q > t.bestQuality) {
+        t.bestQuality = q;
+        improved.push({ trackId: t.id, box: det.box, score: det.score });
+      }
+    }
+    for (const t of this.tracks) {
+      if (usedT.has(t)) continue;
+      if (checked.some((r) => coverage(t.box, r) > 0.5)) {
+        t.missed++;
+        t.lastCheckFrame = this.frame;
+      }
+    }
+    detections.forEach((det, d) => {
+      if (usedD.has(d)) return;
+      const t: Track = {
+        id: `${this.opts.cameraId}:${(this.nextId++).toString(36)}`,
+        label: det.label,
+        box: det.box,
+        vx: 0,
+        vy: 0,
+        updatedAt: at,
+        scores: [det.score],
+        hits: 1,
+        missed: 0,
+        confirmed: false,
+        stationary: false,
+        firstSeenAt: at,
+        lastSeenAt: at,
+        lastCheckFrame: this.frame,
+        centers: [center(det.box) as [number, number]],
+        bestQuality: snapshotQuality(det.box, det.score, det.sharpness),
+      };
+      this.confirm(t);
+      this.tracks.push(t);
+      this.created++;
+      improved.push({ trackId: t.id, box: det.box, score: det.score });
+    });
+    return { objects: this.finish(at), improved };
+  }
+
+  private hit(t: Track, det: TrackDetection, at: number): void {
+    const [ox, oy] = center(t.box);
+    const [nx, ny] = center(det.box);
+    const dt = Math.max(1, at - t.lastSeenAt);
+    // Smoothed velocity from real observations only (not from predictions).
+    const [px, py] = t.centers[t.centers.length - 1] ?? [ox, oy];
+    t.vx = 0.5 * t.vx + 0.5 * ((nx - px) / dt);
+    t.vy = 0.5 * t.vy + 0.5 * ((ny - py) / dt);
+    t.box = det.box;
+    t.updatedAt = at;
+    t.scores.push(det.score);
+    if (t.scores.length > SCORE_HISTORY) t.scores.shift();
+    t.hits++;
+    t.missed = 0;
+    t.lastSeenAt = at;
+    t.lastCheckFrame = this.frame;
+    t.centers.push([nx, ny]);
+    if (t.centers.length > this.opts.stationaryFrames) t.centers.shift();
+    this.confirm(t);
+    // Stationary: over the last `stationaryFrames` detections the centre stayed within a small
+    // fraction of the object's size.
+    if (t.centers.length >= this.opts.stationaryFrames) {
+      const xs = t.centers.map((c) => c[0]);
+      const ys = t.centers.map((c) => c[1]);
+      const spread = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+      const size = Math.min(t.box[2] - t.box[0], t.box[3] - t.box[1]);
+      t.stationary = spread < Math.max(4, 0.15 * size);
+    } else t.stationary = false;
+    if (t.stationary) {
+      t.vx = 0;
+      t.vy = 0;
+    }
+  }
+
+  private confirm(t: Track): void {
+    if (!t.confirmed && t.hits >= this.opts.confirmHits && median(t.scores) >= this.opts.confirmScore) t.confirmed = true;
+  }
+
+  private predicted(t: Track, at: number): Box {
+    const dt = at - t.updatedAt;
+    if (dt <= 0 || (t.vx === 0 && t.vy === 0)) return t.box;
+    const dx = t.vx * dt;
+    const dy = t.vy * dt;
+    return [t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy];
+  }
+
+  private moveTo(t: Track, at: number): void {
+    t.box = this.predicted(t, at);
+    t.updatedAt = Math.max(t.updatedAt, at);
+  }
+
+  /** Drops objects that have left and renders the rest. */
+  private finish(at: number): TrackedObject[] {
+    const out: TrackedObject[] = [];
+    const keep: Track[] = [];
+    for (const t of this.tracks) {
+      const left = t.missed >= this.opts.maxMissed || at - t.lastSeenAt > this.opts.maxAgeMs;
+      if (left) this.leftCount++;
+      // An unconfirmed object that leaves was never announced: it vanishes quietly.
+      if (!left) keep.push(t);
+      if (!left || t.confirmed) out.push(this.render(t, left ? at : undefined));
+    }
+    this.tracks = keep;
+    return out;
+  }
+
+  private render(t: Track, leftAt: number | undefined): TrackedObject {
+    const o: TrackedObject = {
+      trackId: t.id,
+      label: t.label,
+      score: t.scores[t.scores.length - 1] ?? 0,
+      medianScore: median(t.scores),
+      box: t.box,
+      confirmed: t.confirmed,
+      stationary: t.stationary,
+      firstSeenAt: t.firstSeenAt,
+      lastSeenAt: t.lastSeenAt,
+    };
+    if (leftAt !== undefined) o.leftAt = leftAt;
+    return o;
+  }
+
+  stats(): { active: number; created: number; left: number } {
+    return { active: this.tracks.length, created: this.created, left: this.leftCount };
+  }
+}
