@@ -18,7 +18,9 @@ import { ApiRouter } from './api/router.ts';
 import { registerSystemRoutes } from './system/routes.ts';
 import type { HubContext, HubModule, Running } from './context.ts';
 import { camerasModule } from './cameras/module.ts';
+import { killOrphanFfmpeg } from './cameras/orphans.ts';
 import { recordModule } from './record/module.ts';
+import { pipelineModule } from './pipeline/module.ts';
 
 /**
  * The modules, in start order. Each offers its services on ctx.services for the ones after it.
@@ -26,6 +28,7 @@ import { recordModule } from './record/module.ts';
 const MODULES: HubModule[] = [
   recordModule, // recording index, crash repair, rebuild from disk, retention (before ffmpeg writes anew)
   camerasModule, // one supervised ffmpeg per camera: segments to disk, detect frames to the pipeline
+  pipelineModule, // motion, regions, batched detection, tracking: tracked-object updates for events
 ];
 
 export interface HubOptions {
@@ -75,7 +78,11 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     log.warn('no users yet: create the first admin with `npm run hub -- user add --username NAME --role admin`');
   }
 
-  // 5. Modules, in order; a failure stops the ones already started.
+  // 5. ffmpeg children a crashed run left behind would hold cameras' RTSP sessions and write
+  //    into segments about to be repaired: kill them first.
+  killOrphanFfmpeg(dataDir, log.child('cameras'));
+
+  // 6. Modules, in order; a failure stops the ones already started.
   const running: Array<{ name: string; handle: Running }> = [];
   const stopAll = async (): Promise<void> => {
     for (const { name, handle } of running.reverse()) {
@@ -99,7 +106,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     throw err;
   }
 
-  // 6. HTTP last, once everything it serves exists.
+  // 7. HTTP last, once everything it serves exists.
   const server: ServerType = await new Promise((ok) => {
     const s = serve({ fetch: ctx.api.app.fetch, port: opts.port, hostname: opts.host ?? '0.0.0.0' }, () => ok(s));
   });
