@@ -1,6 +1,180 @@
 import { z } from 'zod';
+import { PROFILE_IDS, PROFILES } from './profile.ts';
 
-/** Configuration of the devices subsystem (placeholder until its issue lands). */
-export const devicesSchema = z.strictObject({}).meta({ title: 'devices' });
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _');
+const hm = z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+const ref = z.strictObject({ device: id, point: z.string().min(1) });
+
+const busCommon = {
+  id,
+  timeoutMs: z.int().min(20).max(10_000).default(500).meta({ title: 'Request timeout (ms)' }),
+  retries: z.int().min(0).max(5).default(2).meta({ title: 'Retries per request' }),
+  backoffMs: z.int().min(100).default(2_000).meta({ title: 'First backoff of a failing device (ms)', description: 'Doubles per failure up to 60 s' }),
+};
+
+const busSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...busCommon, type: z.literal('tcp'), host: z.string().min(1), port: z.int().min(1).max(65535).default(502) }),
+  z.strictObject({
+    ...busCommon,
+    type: z.literal('rtu'),
+    path: z.string().min(1).meta({ title: 'Serial device', description: 'e.g. /dev/ttyUSB0 (restart needed)' }),
+    baudRate: z.int().default(9600),
+    parity: z.enum(['none', 'even', 'odd']).default('even').meta({ description: 'Modbus RTU default is even parity' }),
+    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+    gapMs: z.number().min(0).optional().meta({ title: 'Inter-frame gap (ms)', description: 'Default: t3.5 at the baud rate' }),
+  }),
+]);
+
+const deviceSchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(120),
+  bus: id,
+  unit: z.int().min(1).max(247).meta({ title: 'Modbus unit id' }),
+  profile: z.enum(PROFILE_IDS),
+  intervalMs: z.int().min(50).default(1_000).meta({ title: 'Poll interval (ms)' }),
+  maxAgeMs: z.int().min(50).optional().meta({ title: 'Values older than this are stale', description: 'Default: 3 poll intervals' }),
+  timeoutMs: z.int().min(20).max(10_000).optional(),
+  retries: z.int().min(0).max(5).optional(),
+  minGapMs: z.number().min(0).default(0).meta({ title: 'Silence this device needs before each request (ms)' }),
+  points: z.record(z.string(), z.record(z.string(), z.unknown())).optional().meta({ title: 'Per-point overrides of the profile' }),
+});
+
+const limitsSchema = z.strictObject({
+  minRunS: z.number().min(0).default(120),
+  minOffS: z.number().min(0).default(300),
+  maxStartsPerHour: z.int().min(1).default(6),
+  maxRunMin: z.number().min(1).default(720),
+  dryRunLevelM: z.number().default(0.5).meta({ title: 'Intake level below which the pump must not run (m)' }),
+  dryRunCurrentA: z.number().nullable().default(null).meta({ title: 'Running current below which the pump runs dry (A)' }),
+  currentGraceS: z.number().min(0).default(10),
+  salinityMaxPpt: z.number().min(0).default(2).meta({ title: 'Salinity permissive (‰)' }),
+  canalMinM: z.number().nullable().default(null),
+  canalMaxM: z.number().nullable().default(null),
+  sensorFailsafeS: z.number().min(0).default(10).meta({ title: 'Stop when a protecting sensor is not good for this long (s)' }),
+});
+
+const pumpSchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(120),
+  drive: id.meta({ title: 'The drive (a vfd device) that runs this pump' }),
+  intakeLevel: ref,
+  salinity: ref,
+  canalLevel: ref.optional(),
+  /** Hand/Off/Auto selector inputs; without them the panel is taken to be in AUTO. */
+  hoa: z.strictObject({ device: id, hand: z.string(), auto: z.string() }).optional(),
+  limits: limitsSchema.prefault({}),
+  verifyMs: z.int().min(100).default(5_000).meta({ title: 'Deadline for a command to be confirmed by read-back (ms)' }),
+  heartbeatMs: z.int().min(100).default(1_000),
+});
+
+const limitRuleSchema = z.strictObject({
+  id,
+  device: id,
+  point: z.string(),
+  high: z.number().optional(),
+  low: z.number().optional(),
+  hysteresis: z.number().min(0).default(0),
+  delayS: z.number().min(0).default(5),
+  severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  label: z.string().optional(),
+});
+
+const programmeSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  enabled: z.boolean().default(true),
+  days: z.array(z.int().min(0).max(6)).min(1).default([0, 1, 2, 3, 4, 5, 6]).meta({ description: '0 = Sunday' }),
+  starts: z.array(hm).min(1),
+  zones: z.array(z.strictObject({ valve: ref, minutes: z.number().positive() })).min(1),
+  pump: id.nullable().default(null),
+});
+
+const timeSpec = z.union([z.strictObject({ at: hm }), z.strictObject({ sun: z.enum(['sunrise', 'sunset']), offsetMin: z.number().default(0) })]);
+
+const lightingSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  enabled: z.boolean().default(true),
+  output: ref,
+  on: timeSpec,
+  off: timeSpec,
+});
+
+/** Configuration of the devices subsystem: buses, devices, pumps and their safety, automation. */
+export const devicesSchema = z
+  .strictObject({
+    simulator: z
+      .strictObject({
+        enabled: z.boolean().default(false).meta({ title: 'Run the built-in pump-station simulator (demo)' }),
+        host: z.string().default('127.0.0.1'),
+        port: z.int().min(0).max(65535).default(5020).meta({ description: '0 picks a free port' }),
+        speedup: z.number().min(1).max(1000).default(1).meta({ title: 'Simulated process speed-up' }),
+      })
+      .prefault({}),
+    buses: z.array(busSchema).default([]),
+    devices: z.array(deviceSchema).default([]),
+    pumps: z.array(pumpSchema).default([]),
+    alarms: z.array(limitRuleSchema).default([]),
+    programmes: z.array(programmeSchema).default([]),
+    lighting: z.array(lightingSchema).default([]),
+    history: z
+      .strictObject({
+        sampleS: z.number().min(1).default(10).meta({ title: 'Seconds between history samples per value' }),
+        rawDays: z.number().min(1).default(7),
+        minuteDays: z.number().min(1).default(90),
+      })
+      .prefault({}),
+    tickMs: z.int().min(50).max(10_000).default(500).meta({ title: 'Safety and automation tick (ms)' }),
+  })
+  .superRefine((cfg, ctx) => {
+    const unique = (list: Array<{ id: string }>, key: string): void => {
+      const seen = new Set<string>();
+      list.forEach((x, i) => {
+        if (seen.has(x.id)) ctx.addIssue({ code: 'custom', path: [key, i, 'id'], message: `duplicate id "${x.id}"` });
+        seen.add(x.id);
+      });
+    };
+    unique(cfg.buses, 'buses');
+    unique(cfg.devices, 'devices');
+    unique(cfg.pumps, 'pumps');
+    const buses = new Set(cfg.buses.map((b) => b.id));
+    const devices = new Map(cfg.devices.map((d) => [d.id, d]));
+    const hasPoint = (dev: string, point: string): boolean => {
+      const d = devices.get(dev);
+      if (!d) return false;
+      const p = PROFILES[d.profile];
+      return point in p.points || point in p.derived;
+    };
+    const checkRef = (r: { device: string; point: string }, path: PropertyKey[]): void => {
+      if (!devices.has(r.device)) ctx.addIssue({ code: 'custom', path: [...path, 'device'], message: `no device "${r.device}"` });
+      else if (!hasPoint(r.device, r.point)) ctx.addIssue({ code: 'custom', path: [...path, 'point'], message: `device "${r.device}" has no point "${r.point}"` });
+    };
+    cfg.devices.forEach((d, i) => {
+      if (!buses.has(d.bus)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `no bus "${d.bus}"` });
+    });
+    cfg.pumps.forEach((p, i) => {
+      const drive = devices.get(p.drive);
+      if (!drive) ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `no device "${p.drive}"` });
+      else if (PROFILES[drive.profile].kind !== 'vfd') ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `device "${p.drive}" is not a drive` });
+      checkRef(p.intakeLevel, ['pumps', i, 'intakeLevel']);
+      checkRef(p.salinity, ['pumps', i, 'salinity']);
+      if (p.canalLevel) checkRef(p.canalLevel, ['pumps', i, 'canalLevel']);
+      if (p.hoa) {
+        checkRef({ device: p.hoa.device, point: p.hoa.hand }, ['pumps', i, 'hoa']);
+        checkRef({ device: p.hoa.device, point: p.hoa.auto }, ['pumps', i, 'hoa']);
+      }
+    });
+    cfg.alarms.forEach((a, i) => checkRef({ device: a.device, point: a.point }, ['alarms', i]));
+    const pumps = new Set(cfg.pumps.map((p) => p.id));
+    cfg.programmes.forEach((p, i) => {
+      if (p.pump && !pumps.has(p.pump)) ctx.addIssue({ code: 'custom', path: ['programmes', i, 'pump'], message: `no pump "${p.pump}"` });
+      p.zones.forEach((z, j) => checkRef(z.valve, ['programmes', i, 'zones', j, 'valve']));
+    });
+    cfg.lighting.forEach((l, i) => checkRef(l.output, ['lighting', i, 'output']));
+  })
+  .meta({ title: 'devices' });
 
 export type DevicesConfig = z.infer<typeof devicesSchema>;
+export type BusConfig = DevicesConfig['buses'][number];
+export type DeviceConfig = DevicesConfig['devices'][number];
+export type PumpConfig = DevicesConfig['pumps'][number];

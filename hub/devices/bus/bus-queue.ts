@@ -1,0 +1,250 @@
+/**
+ * One queue per physical bus. An RS-485 line carries one transaction at a time, so every request
+ * to every device on it goes through here:
+ * - writes go ahead of reads (a stop command never waits behind a poll cycle);
+ * - the line stays silent for the inter-frame gap (t3.5 on RTU) and for a device's own minimum gap;
+ * - each request has its own timeout and retries;
+ * - a device that fails all its retries backs off (capped exponential, jittered): its polls are
+ *   refused at once without touching the line, and after the delay one probe without retries is
+ *   let through, so a dead device costs the bus at most one timeout per backoff period;
+ * - when the line drops (TCP server restart, USB adapter unplugged) queued requests fail fast and
+ *   the queue reconnects with backoff.
+ * The queue is bounded; a request that finds it full is refused and counted.
+ */
+import { backoffDelay } from '../../core/backoff.ts';
+import type { Logger } from '../../core/log.ts';
+import type { Table } from '../lib/registers.ts';
+import { BusDown, DeviceBackingOff, ModbusException, ModbusTimeout, type ModbusTransport, type Word } from './transport.ts';
+
+export interface DeviceLink {
+  id: string;
+  unit: number;
+  timeoutMs: number;
+  retries: number;
+  /** Extra silence this device needs before it is addressed again (slow slaves). */
+  minGapMs: number;
+}
+
+export interface BusQueueOptions {
+  name: string;
+  transport: ModbusTransport;
+  /** Silence between frames (t3.5 for RTU, 0 for TCP). */
+  gapMs: number;
+  maxQueue?: number;
+  backoff?: { baseMs: number; capMs: number };
+  reconnect?: { baseMs: number; capMs: number };
+  now?: () => number;
+}
+
+interface Request {
+  dev: DeviceLink;
+  op: 'read' | 'write';
+  table: Table;
+  address: number;
+  count: number;
+  values: Word[];
+  retries: number;
+  resolve(v: Word[]): void;
+  reject(e: Error): void;
+}
+
+interface Health {
+  failures: number;
+  backoffUntil: number;
+  lastEnd: number;
+  lastError?: string;
+}
+
+export interface BusStats {
+  transactions: number;
+  failures: number;
+  timeouts: number;
+  retries: number;
+  refusedBackoff: number;
+  refusedFull: number;
+  reconnects: number;
+  queued: number;
+  connected: boolean;
+}
+
+export class BusQueue {
+  private readonly writes: Request[] = [];
+  private readonly reads: Request[] = [];
+  private readonly health = new Map<string, Health>();
+  private wake: (() => void) | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lastEnd = 0;
+  private reconnectAttempt = 0;
+  private reconnectAt = 0;
+  private readonly now: () => number;
+  private readonly counters = { transactions: 0, failures: 0, timeouts: 0, retries: 0, refusedBackoff: 0, refusedFull: 0, reconnects: 0 };
+
+  constructor(private readonly opts: BusQueueOptions, private readonly log: Logger) {
+    this.now = opts.now ?? Date.now;
+    opts.transport.onDisconnect((reason) => {
+      this.log.warn(`modbus: bus ${opts.name} disconnected (${reason}); reconnecting`);
+      this.reconnectAt = 0;
+    });
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    for (const r of [...this.writes.splice(0), ...this.reads.splice(0)]) r.reject(new BusDown(`modbus: bus ${this.opts.name} stopped`));
+    await this.opts.transport.close().catch(() => undefined);
+  }
+
+  read(dev: DeviceLink, table: Table, address: number, count: number): Promise<Word[]> {
+    return this.enqueue(dev, 'read', table, address, count, []);
+  }
+
+  write(dev: DeviceLink, table: Table, address: number, values: Word[]): Promise<void> {
+    return this.enqueue(dev, 'write', table, address, values.length, values).then(() => undefined);
+  }
+
+  /** Whether the device is in backoff now, and why. */
+  deviceHealth(id: string): { backingOff: boolean; failures: number; lastError?: string } {
+    const h = this.health.get(id);
+    return { backingOff: !!h && h.backoffUntil > this.now(), failures: h?.failures ?? 0, lastError: h?.lastError };
+  }
+
+  stats(): BusStats {
+    return { ...this.counters, queued: this.writes.length + this.reads.length, connected: this.opts.transport.connected };
+  }
+
+  private healthOf(id: string): Health {
+    let h = this.health.get(id);
+    if (!h) {
+      h = { failures: 0, backoffUntil: 0, lastEnd: 0 };
+      this.health.set(id, h);
+    }
+    return h;
+  }
+
+  private enqueue(dev: DeviceLink, op: 'read' | 'write', table: Table, address: number, count: number, values: Word[]): Promise<Word[]> {
+    return new Promise((resolve, reject) => {
+      if (!this.running) return reject(new BusDown(`modbus: bus ${this.opts.name} is not running`));
+      if (this.writes.length + this.reads.length >= (this.opts.maxQueue ?? 256)) {
+        this.counters.refusedFull++;
+        return reject(new BusDown(`modbus: bus ${this.opts.name} queue full; request for ${dev.id} refused`));
+      }
+      const h = this.healthOf(dev.id);
+      let retries = dev.retries;
+      if (h.failures > 0) {
+        const wait = h.backoffUntil - this.now();
+        if (op === 'read' && wait > 0) {
+          this.counters.refusedBackoff++;
+          return reject(new DeviceBackingOff(`modbus: device ${dev.id} backing off after ${h.failures} failures (next try in ${wait} ms): ${h.lastError ?? ''}`));
+        }
+        // A probe (or a command to a failing device) gets one attempt: it must not hog the line.
+        retries = 0;
+        if (op === 'read') h.backoffUntil = this.now() + 60_000; // others wait for this probe's verdict
+      }
+      const req: Request = { dev, op, table, address, count, values, retries, resolve, reject };
+      (op === 'write' ? this.writes : this.reads).push(req);
+      this.wake?.();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const req = this.writes.shift() ?? this.reads.shift();
+      if (!req) {
+        await new Promise<void>((ok) => (this.wake = ok));
+        this.wake = undefined;
+        continue;
+      }
+      if (!(await this.ensureConnected())) {
+        const err = new BusDown(`modbus: bus ${this.opts.name} not connected (next try in ${Math.max(0, this.reconnectAt - this.now())} ms)`);
+        req.reject(err);
+        continue;
+      }
+      await this.execute(req);
+    }
+  }
+
+  private async ensureConnected(): Promise<boolean> {
+    const t = this.opts.transport;
+    if (t.connected) return true;
+    if (this.now() < this.reconnectAt) return false;
+    try {
+      await t.connect();
+      if (this.reconnectAttempt > 0) this.log.info(`modbus: bus ${this.opts.name} reconnected after ${this.reconnectAttempt} attempts`);
+      this.counters.reconnects += this.reconnectAttempt > 0 ? 1 : 0;
+      this.reconnectAttempt = 0;
+      return true;
+    } catch (err) {
+      const r = this.opts.reconnect ?? { baseMs: 500, capMs: 30_000 };
+      const delay = backoffDelay(this.reconnectAttempt++, r.baseMs, r.capMs);
+      this.reconnectAt = this.now() + delay;
+      this.log.warn(`modbus: bus ${this.opts.name} connect failed (${(err as Error).message}); retry in ${delay} ms`);
+      return false;
+    }
+  }
+
+  private async silence(dev: DeviceLink): Promise<void> {
+    const h = this.healthOf(dev.id);
+    const ready = Math.max(this.lastEnd + this.opts.gapMs, h.lastEnd + dev.minGapMs);
+    const wait = ready - this.now();
+    if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+  }
+
+  private async execute(req: Request): Promise<void> {
+    const { dev } = req;
+    const h = this.healthOf(dev.id);
+    const t = this.opts.transport;
+    let lastErr: Error = new Error('unreachable');
+    for (let attempt = 0; attempt <= req.retries; attempt++) {
+      if (attempt > 0) this.counters.retries++;
+      await this.silence(dev);
+      this.counters.transactions++;
+      try {
+        const out = req.op === 'read'
+          ? await t.read(dev.unit, req.table, req.address, req.count, dev.timeoutMs)
+          : (await t.write(dev.unit, req.table, req.address, req.values, dev.timeoutMs), []);
+        this.lastEnd = h.lastEnd = this.now();
+        h.failures = 0;
+        h.backoffUntil = 0;
+        h.lastError = undefined;
+        req.resolve(out);
+        return;
+      } catch (err) {
+        this.lastEnd = h.lastEnd = this.now();
+        lastErr = err as Error;
+        if (err instanceof ModbusException) break; // it answered: retrying will not change the answer
+        if (err instanceof BusDown) break;
+        if (err instanceof ModbusTimeout) this.counters.timeouts++;
+      }
+    }
+    this.counters.failures++;
+    if (lastErr instanceof ModbusException) {
+      h.backoffUntil = 0;
+      return req.reject(lastErr);
+    }
+    if (lastErr instanceof BusDown) {
+      h.backoffUntil = 0;
+      return req.reject(lastErr);
+    }
+    const b = this.opts.backoff ?? { baseMs: 1000, capMs: 60_000 };
+    const delay = backoffDelay(h.failures, b.baseMs, b.capMs);
+    h.failures++;
+    h.backoffUntil = this.now() + delay;
+    const what = lastErr instanceof ModbusTimeout ? `timed out after ${dev.timeoutMs} ms` : `failed: ${lastErr.message}`;
+    h.lastError = `modbus: device ${dev.id} ${what} (${req.retries} retries)`;
+    if (h.failures === 1) this.log.warn(`${h.lastError}; backing off`);
+    const e = lastErr instanceof ModbusTimeout ? new ModbusTimeout(h.lastError) : new Error(h.lastError);
+    req.reject(e);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Why a pump command was refused or a pump was stopped, in English and Vietnamese. Numbers are
+ * written the way each language writes them (3.4‰ / 3,4‰). Pure.
+ */
+export interface Reason {
+  code: string;
+  en: string;
+  vi: string;
+}
+
+const en = (n: number, digits = 1): string => n.toFixed(digits);
+const vi = (n: number, digits = 1): string => n.toFixed(digits).replace('.', ',');
+const mins = (ms: number): number => Math.ceil(ms / 60_000);
+const secs = (ms: number): number => Math.ceil(ms / 1000);
+
+export const reasons = {
+  salinityHigh: (value: number, limit: number): Reason => ({
+    code: 'salinity-high',
+    en: `blocked: salinity ${en(value)}‰ > ${en(limit, limit % 1 ? 1 : 0)}‰`,
+    vi: `bị chặn: độ mặn ${vi(value)}‰ > ${vi(limit, limit % 1 ? 1 : 0)}‰`,
+  }),
+  dryRun: (level: number, min: number): Reason => ({
+    code: 'dry-run',
+    en: `blocked: intake level ${en(level, 2)} m < ${en(min, 2)} m (dry-run protection)`,
+    vi: `bị chặn: mực nước bể hút ${vi(level, 2)} m < ${vi(min, 2)} m (chống chạy khô)`,
+  }),
+  dryRunCurrent: (amps: number, min: number): Reason => ({
+    code: 'dry-run-current',
+    en: `tripped: motor current ${en(amps)} A < ${en(min)} A while running (dry-run protection)`,
+    vi: `ngắt: dòng động cơ ${vi(amps)} A < ${vi(min)} A khi đang chạy (chống chạy khô)`,
+  }),
+  canalLow: (level: number, min: number): Reason => ({
+    code: 'canal-low',
+    en: `blocked: canal level ${en(level, 2)} m < ${en(min, 2)} m`,
+    vi: `bị chặn: mực nước kênh ${vi(level, 2)} m < ${vi(min, 2)} m`,
+  }),
+  canalHigh: (level: number, max: number): Reason => ({
+    code: 'canal-high',
+    en: `blocked: canal level ${en(level, 2)} m > ${en(max, 2)} m`,
+    vi: `bị chặn: mực nước kênh ${vi(level, 2)} m > ${vi(max, 2)} m`,
+  }),
+  sensorBad: (sensor: string, quality: string): Reason => ({
+    code: 'sensor-not-good',
+    en: `blocked: ${sensor} reading is ${quality}`,
+    vi: `bị chặn: số đo ${sensorVi(sensor)} ${qualityVi(quality)}`,
+  }),
+  sensorFailsafe: (sensor: string, quality: string, forMs: number): Reason => ({
+    code: 'sensor-failsafe',
+    en: `failsafe stop: ${sensor} reading ${quality} for ${secs(forMs)} s`,
+    vi: `dừng an toàn: số đo ${sensorVi(sensor)} ${qualityVi(quality)} trong ${secs(forMs)} giây`,
+  }),
+  minOff: (remainingMs: number): Reason => ({
+    code: 'min-off',
+    en: `blocked: minimum off time, wait ${secs(remainingMs)} s`,
+    vi: `bị chặn: chưa đủ thời gian nghỉ tối thiểu, chờ ${secs(remainingMs)} giây`,
+  }),
+  minRun: (remainingMs: number): Reason => ({
+    code: 'min-run',
+    en: `blocked: minimum run time, wait ${secs(remainingMs)} s`,
+    vi: `bị chặn: chưa đủ thời gian chạy tối thiểu, chờ ${secs(remainingMs)} giây`,
+  }),
+  maxStarts: (count: number, limit: number): Reason => ({
+    code: 'max-starts',
+    en: `blocked: ${count} starts in the last hour (limit ${limit})`,
+    vi: `bị chặn: đã khởi động ${count} lần trong một giờ qua (giới hạn ${limit})`,
+  }),
+  maxRun: (limitMs: number): Reason => ({
+    code: 'max-run',
+    en: `stopped: ran longer than ${mins(limitMs)} min without a break`,
+    vi: `đã dừng: chạy liên tục quá ${mins(limitMs)} phút`,
+  }),
+  fault: (code: number | null): Reason => ({
+    code: 'drive-fault',
+    en: `blocked: drive reports fault${code ? ` ${code}` : ''}`,
+    vi: `bị chặn: biến tần báo lỗi${code ? ` ${code}` : ''}`,
+  }),
+  notAuto: (mode: string): Reason => ({
+    code: 'not-auto',
+    en: `blocked: selector is in ${mode.toUpperCase()}, not AUTO`,
+    vi: `bị chặn: công tắc chọn chế độ đang ở ${modeVi(mode)}, không phải TỰ ĐỘNG`,
+  }),
+  local: (): Reason => ({
+    code: 'local-control',
+    en: 'blocked: drive is under local control (keypad or terminals), not remote',
+    vi: 'bị chặn: biến tần đang điều khiển tại chỗ (bàn phím hoặc đầu nối), không phải từ xa',
+  }),
+  commLoss: (device: string): Reason => ({
+    code: 'comm-loss',
+    en: `blocked: no communication with ${device}`,
+    vi: `bị chặn: mất liên lạc với ${device}`,
+  }),
+  notVerified: (command: string, ms: number): Reason => ({
+    code: 'not-verified',
+    en: `failed: ${command} not confirmed by the drive within ${ms} ms`,
+    vi: `thất bại: biến tần không xác nhận lệnh ${command} trong ${ms} ms`,
+  }),
+  writeFailed: (message: string): Reason => ({
+    code: 'write-failed',
+    en: `failed: ${message}`,
+    vi: `thất bại: ${message}`,
+  }),
+  unknownCommand: (command: string): Reason => ({
+    code: 'unknown-command',
+    en: `refused: this device has no command "${command}"`,
+    vi: `từ chối: thiết bị không có lệnh "${command}"`,
+  }),
+};
+
+function sensorVi(s: string): string {
+  return { salinity: 'độ mặn', 'intake level': 'mực nước bể hút', 'canal level': 'mực nước kênh', current: 'dòng điện' }[s] ?? s;
+}
+function qualityVi(q: string): string {
+  return { stale: 'đã cũ', 'comm-fail': 'mất liên lạc' }[q] ?? q;
+}
+function modeVi(m: string): string {
+  return { hand: 'TAY', off: 'TẮT', auto: 'TỰ ĐỘNG' }[m] ?? m;
+}

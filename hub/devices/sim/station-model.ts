@@ -1,0 +1,157 @@
+/**
+ * The simulated pump station's physics and register images, with no I/O: a GD20-like drive, an
+ * intake sump whose level falls while the pump runs and recovers when it stops, a salinity probe
+ * following a semi-diurnal tide (12.42 h), and an 8-channel relay module whose inputs carry the
+ * Hand/Off/Auto selector. `step(dtMs)` advances time; the Modbus servers read and write the images.
+ */
+
+export const UNITS = { drive: 1, level: 2, salinity: 3, relay: 4 } as const;
+
+const TIDE_MS = 12.42 * 3_600_000;
+
+export interface ModelOptions {
+  /** Process speed-up (1 = real time). */
+  speedup?: number;
+  /** Intake level change while the pump runs / recovers (m per real second, before speed-up). */
+  drawMps?: number;
+  recoverMps?: number;
+  /** Extra units that answer like salinity probes (benchmarks put 8 devices on one line). */
+  extraProbes?: number[];
+}
+
+export class StationModel {
+  readonly holding = new Map<number, Map<number, number>>();
+  readonly input = new Map<number, Map<number, number>>();
+  readonly coils = new Map<number, boolean[]>();
+  readonly discretes = new Map<number, boolean[]>();
+  /** Units that never answer (a dead device, a cut cable). */
+  readonly silent = new Set<number>();
+
+  level = 2.0;
+  readonly levelMax = 2.5;
+  salinityOverride: number | null = null;
+  running = false;
+  fault = 0;
+  local = false;
+  hoa: 'hand' | 'off' | 'auto' = 'auto';
+  starts = 0;
+  private simMs = 0;
+  private lastDriveComm = 0;
+  private readonly speedup: number;
+  drawMps: number;
+  recoverMps: number;
+
+  constructor(private readonly opts: ModelOptions = {}) {
+    this.speedup = opts.speedup ?? 1;
+    this.drawMps = opts.drawMps ?? 0.01;
+    this.recoverMps = opts.recoverMps ?? 0.004;
+    const drive = new Map<number, number>([
+      [0x2001, 5000], [0x0e04, 0], [0x0e05, 0], [0x2102, 0],
+    ]);
+    this.holding.set(UNITS.drive, drive);
+    this.input.set(UNITS.level, new Map());
+    this.holding.set(UNITS.salinity, new Map());
+    this.coils.set(UNITS.relay, Array(8).fill(false));
+    this.discretes.set(UNITS.relay, Array(8).fill(false));
+    for (const u of opts.extraProbes ?? []) this.holding.set(u, new Map());
+    this.refresh();
+  }
+
+  /** Simulated salinity (‰) now. */
+  salinity(): number {
+    if (this.salinityOverride !== null) return this.salinityOverride;
+    return Math.max(0, 1.0 + 0.6 * Math.sin((2 * Math.PI * this.simMs) / TIDE_MS));
+  }
+
+  /** Advances the process by `dtMs` of wall time. */
+  step(dtMs: number, nowMs: number): void {
+    this.simMs += dtMs * this.speedup;
+    const dt = (dtMs / 1000) * this.speedup;
+    if (this.running) this.level = Math.max(0, this.level - this.drawMps * dt);
+    else this.level = Math.min(this.levelMax, this.level + this.recoverMps * dt);
+    // P14.04: communication timeout in 0.1 s; the drive faults (CE) and coasts to a stop.
+    const tto = this.reg(UNITS.drive, 0x0e04) * 100;
+    if (this.running && tto > 0 && this.lastDriveComm > 0 && nowMs - this.lastDriveComm > tto) {
+      this.running = false;
+      this.fault = 18; // CE
+    }
+    this.refresh();
+  }
+
+  /** A request reached `unit` (the drive's comm timer counts any valid frame). */
+  touched(unit: number, nowMs: number): void {
+    if (unit === UNITS.drive) this.lastDriveComm = nowMs;
+  }
+
+  /** Mains lost and back: the drive comes up stopped, whatever it was doing. */
+  powerCycleDrive(): void {
+    this.running = false;
+    this.refresh();
+  }
+
+  reg(unit: number, addr: number): number {
+    return this.holding.get(unit)?.get(addr) ?? 0;
+  }
+
+  writeRegister(unit: number, addr: number, value: number): boolean {
+    const regs = this.holding.get(unit);
+    if (!regs) return false;
+    if (unit === UNITS.drive && addr === 0x2000) {
+      this.command(value);
+      return true;
+    }
+    const writable = unit === UNITS.drive ? [0x2001, 0x0e04, 0x0e05] : [];
+    if (!writable.includes(addr)) return false;
+    regs.set(addr, value);
+    this.refresh();
+    return true;
+  }
+
+  private command(value: number): void {
+    if (value === 1 || value === 2) {
+      if (this.fault || this.local || this.hoa === 'off') return;
+      if (!this.running) this.starts++;
+      this.running = true;
+    } else if (value === 5 || value === 6) this.running = false;
+    else if (value === 7) this.fault = 0;
+    this.refresh();
+  }
+
+  setCoil(unit: number, addr: number, value: boolean): boolean {
+    const c = this.coils.get(unit);
+    if (!c || addr >= c.length) return false;
+    c[addr] = value;
+    return true;
+  }
+
+  /** Recomputes every register image from the process state. */
+  refresh(): void {
+    const d = this.holding.get(UNITS.drive)!;
+    const freq = this.running ? d.get(0x2001) ?? 0 : 0;
+    const dry = this.level < 0.2;
+    d.set(0x2100, this.fault ? 4 : this.running ? 1 : 3);
+    d.set(0x2101, 0x01 | (this.local ? 0x20 : 0x40));
+    d.set(0x2102, this.fault);
+    for (let a = 0x3000; a <= 0x300b; a++) d.set(a, 0);
+    d.set(0x3000, freq);
+    d.set(0x3001, d.get(0x2001) ?? 0);
+    d.set(0x3002, 540);
+    d.set(0x3003, this.running ? Math.round((380 * freq) / 5000) : 0);
+    d.set(0x3004, this.running ? Math.round((dry ? 3 : 12) * (freq / 5000) * 10) : 0);
+    // 4-20 mA over 0-5 m, in µA.
+    this.input.get(UNITS.level)!.set(0, Math.round(4000 + (this.level / 5) * 16000));
+    const sal = this.salinity();
+    const ec = Math.round(sal * 1700 + 150);
+    for (const u of [UNITS.salinity, ...(this.opts.extraProbes ?? [])]) {
+      const p = this.holding.get(u)!;
+      p.set(0, 295);
+      p.set(1, (ec >>> 16) & 0xffff);
+      p.set(2, ec & 0xffff);
+      p.set(3, Math.round(sal * 100));
+      p.set(4, Math.round(ec * 0.64));
+    }
+    const di = this.discretes.get(UNITS.relay)!;
+    di[0] = this.hoa === 'hand';
+    di[1] = this.hoa === 'auto';
+  }
+}
