@@ -10,5 +10,7 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     pool: 'forks',
+    // Hubs started by tests log only warnings and errors; HUB_LOG_LEVEL=debug shows everything.
+    env: { HUB_LOG_LEVEL: process.env.HUB_LOG_LEVEL ?? 'warn' },
   },
 });

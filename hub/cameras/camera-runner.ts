@@ -72,7 +72,8 @@ export class CameraRunner {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const hard = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => {
+      // 'close' (not 'exit'): the last segment's list line on fd 3 must be read before we return.
+      child.once('close', () => {
         clearTimeout(hard);
         resolve();
       });
@@ -167,7 +168,9 @@ export class CameraRunner {
       return;
     }
     const lastError = this.stderrTail.at(-1);
-    const reason = this.killReason ?? (lastError ? `ffmpeg: ${lastError}` : `ffmpeg exited (${signal ?? `code ${code}`})`);
+    const reason =
+      this.killReason ??
+      (lastError ? `ffmpeg: ${lastError}` : code === 0 ? 'stream ended: the camera closed the connection' : `ffmpeg exited (${signal ?? `code ${code}`})`);
     const delay = backoffDelay(this.attempt++, this.opts.backoff?.baseMs ?? 1000, this.opts.backoff?.capMs ?? 8000);
     this.opts.log.warn(`camera ${this.cam.id} offline: ${reason}; retry in ${delay} ms`);
     this.setState({ status: 'offline', online: false, reason, restarts: this.state.restarts + 1 });

@@ -11,7 +11,7 @@ describe('buildIngestArgs (golden command lines)', () => {
       '-hide_banner -nostdin -loglevel error -rtsp_transport tcp -fflags +genpts -i rtsp://10.0.0.5/ch1 ' +
         '-map 0:v:0 -c:v copy -an -f segment -segment_time 10 -segment_format mp4 ' +
         '-segment_format_options movflags=+frag_keyframe+empty_moov+default_base_moof -reset_timestamps 1 ' +
-        '-segment_list pipe:3 -segment_list_type csv -strftime 1 /d/recordings/gate/.incoming/r1-%s.mp4 ' +
+        '-segment_list pipe:3 -segment_list_type csv /d/recordings/gate/.incoming/r1-%06d.mp4 ' +
         '-map 0:v:0 -an -vf fps=5,scale=640:360 -pix_fmt yuv420p -f rawvideo pipe:1',
     );
   });

@@ -32,8 +32,9 @@ export function buildIngestArgs(cam: CameraConfig, plan: IngestPlan): string[] {
       '-reset_timestamps', '1',
       '-segment_list', 'pipe:3',
       '-segment_list_type', 'csv',
-      '-strftime', '1',
-      `${plan.incomingDir}/${plan.runTag}-%s.mp4`,
+      // Numbered, not strftime-named: two cuts within one second (a camera's odd first GOP) must
+      // never share a file name.
+      `${plan.incomingDir}/${plan.runTag}-%06d.mp4`,
     );
   }
   const { width, height, fps } = cam.detect;

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidDir } from './orphans.ts';
 import type { HubContext } from '../context.ts';
 import type { CameraConfig } from './config.ts';
 import { CameraRunner } from './camera-runner.ts';
@@ -27,28 +28,10 @@ export class CameraManager implements CameraService {
 
   constructor(private readonly ctx: HubContext, private readonly opts: ManagerOptions) {
     this.log = ctx.log.child('cameras');
-    this.pidDir = join(ctx.dataDir, 'run');
+    this.pidDir = pidDir(ctx.dataDir);
     this.dropped = ctx.metrics.counter('cameras_frames_dropped_total', 'Detect frames dropped because a consumer was slower than the camera');
     const frames = ctx.metrics.counter('cameras_frames_total', 'Detect frames received from ffmpeg');
     this.onFrame('*', (f) => frames.inc({ camera: f.cameraId }));
-  }
-
-  /** Kills ffmpeg children of a hub that died without stopping them (their pid files remain). */
-  killOrphans(): void {
-    if (!existsSync(this.pidDir)) return;
-    for (const name of readdirSync(this.pidDir).filter((n) => n.endsWith('.pid'))) {
-      const pid = Number(readFileSync(join(this.pidDir, name), 'utf8'));
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (cmd.includes('ffmpeg')) {
-          process.kill(pid, 'SIGKILL');
-          this.log.warn(`killed orphan ffmpeg ${pid} left by a previous run (${name})`);
-        }
-      } catch {
-        // Not running any more: nothing to do.
-      }
-      rmSync(join(this.pidDir, name), { force: true });
-    }
   }
 
   apply(cameras: CameraConfig[], segmentSeconds: number): void {

@@ -11,7 +11,6 @@ export const camerasModule: HubModule = {
   name: 'cameras',
   start(ctx: HubContext) {
     const manager = new CameraManager(ctx, { ffmpegPath: ffmpegPath(), backoff: cameraTestHooks.backoff });
-    manager.killOrphans();
     ctx.services.cameras = manager;
 
     const offSeg = ctx.bus.on('record.segment', 'cameras', (s) => manager.noteSegment(s.cameraId, s.bytes, (s.endMs - s.startMs) / 1000));

@@ -32,19 +32,25 @@ export async function repairUnfinishedSegments(deps: RecoveryDeps): Promise<{ re
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.mp4'))) {
       const src = join(dir, name);
-      const m = /-(\d+)\.mp4$/.exec(name);
-      const startMs = m ? Number(m[1]) * 1000 : statSync(src).mtimeMs;
-      const dest = segmentPath(deps.dataDir, cam, startMs, deps.timeZone);
-      mkdirSync(dirname(dest), { recursive: true });
-      const tmp = `${dest}.repair.mp4`;
-      const ok = statSync(src).size > 0 && (await remuxSegment(deps.ffmpeg, src, tmp));
+      const { size, mtimeMs } = statSync(src);
+      const tmp = join(dir, `${name}.repair.mp4`);
+      const ok = size > 0 && (await remuxSegment(deps.ffmpeg, src, tmp));
       const duration = ok ? await probeDuration(deps.ffmpeg, tmp) : undefined;
       if (ok && duration && duration > 0) {
+        // The file was last written when its ffmpeg died, so it started one duration earlier.
+        const startMs = Math.round(mtimeMs - duration * 1000);
+        const dest = segmentPath(deps.dataDir, cam, startMs, deps.timeZone);
+        mkdirSync(dirname(dest), { recursive: true });
         renameSync(tmp, dest);
         rmSync(src);
         deps.index.add({ cameraId: cam, startMs, endMs: startMs + duration * 1000, bytes: statSync(dest).size, path: dest });
         deps.log.warn(`repaired unfinished segment ${name} of ${cam}: ${duration.toFixed(1)} s kept as ${dest}`);
         repaired++;
+      } else if (size < 4096) {
+        // Only the MP4 header: ffmpeg stopped before the first frame. Not footage.
+        rmSync(tmp, { force: true });
+        rmSync(src);
+        deps.log.info(`removed empty segment ${name} of ${cam} (stopped before its first frame)`);
       } else {
         rmSync(tmp, { force: true });
         const aside = damagedDir(deps.dataDir, cam);

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.ts';
+import { ffprobeDuration, startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
+import { cameraTestHooks } from '../../hub/cameras/module.ts';
+import type { Segment } from '../../hub/record/service.ts';
+
+/** Ingest from a real GStreamer RTSP server serving real footage (vtest.avi as H.264). */
+describe('RTSP ingest', () => {
+  let rtsp: RtspServer;
+  let t: TestHub;
+  const segments: Segment[] = [];
+  let startedAt = 0;
+
+  beforeAll(async () => {
+    rtsp = await startRtspServer({ gate: fixtures.vtestH264 });
+    cameraTestHooks.backoff = { baseMs: 300, capMs: 1500 };
+    startedAt = Date.now();
+    t = await startTestHub({
+      config: {
+        recording: { segmentSeconds: 3 },
+        cameras: [{ id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: rtsp.url('gate') }, detect: { fps: 5 }, stallSeconds: 5 }],
+      },
+    });
+    t.hub.ctx.bus.on('record.segment', 'test', (s) => segments.push(s));
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+    await rtsp?.kill();
+    cameraTestHooks.backoff = undefined;
+  });
+
+  it('delivers detect frames at the configured rate (±10%)', async () => {
+    const cameras = t.hub.ctx.services.cameras!;
+    await waitFor(() => cameras.state('gate')?.online, 15_000, 'camera online');
+    await new Promise((r) => setTimeout(r, 2000)); // let the stream settle past its first GOP
+    const times: number[] = [];
+    const sizes = new Set<number>();
+    const off = cameras.onFrame('gate', (f) => {
+      times.push(f.capturedAt);
+      sizes.add(f.data.length);
+    });
+    await new Promise((r) => setTimeout(r, 10_000));
+    off();
+    const fps = (times.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
+    expect(fps).toBeGreaterThan(4.5);
+    expect(fps).toBeLessThan(5.5);
+    expect([...sizes]).toEqual([640 * 360 * 1.5]);
+  }, 40_000);
+
+  it('records segments whose total duration matches wall time within 5%', async () => {
+    await waitFor(() => segments.length >= 4, 30_000, 'four segments');
+    const first = segments[0]!;
+    const last = segments.at(-1)!;
+    const wall = (last.endMs - first.startMs) / 1000;
+    let total = 0;
+    for (const s of segments) {
+      const d = await ffprobeDuration(s.path);
+      expect(d, `segment ${s.path} must play`).toBeDefined();
+      total += d!;
+    }
+    expect(Math.abs(total - wall) / wall).toBeLessThan(0.05);
+    // And the index answers the API's query for that time range.
+    const res = await t.request(`/api/recordings?camera=gate&from=${first.startMs}&to=${last.endMs}`, { role: 'viewer' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as unknown[]).length).toBeGreaterThanOrEqual(segments.length);
+  }, 60_000);
+
+  it('serves a segment with HTTP range requests', async () => {
+    const seg = segments[0]!;
+    const res = await t.request(`/api/recordings/${seg.id}/file`, { role: 'viewer', headers: { range: 'bytes=0-99' } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe(`bytes 0-99/${seg.bytes}`);
+    expect((await res.arrayBuffer()).byteLength).toBe(100);
+    const audit = t.hub.ctx.audit.query({ actor: 'user:viewer', action: 'footage.view' });
+    expect(audit.length).toBeGreaterThan(0);
+  });
+
+  it('marks the camera offline within 10 s of the server dying and online within 10 s of its return', async () => {
+    const cameras = t.hub.ctx.services.cameras!;
+    await waitFor(() => cameras.state('gate')?.online, 10_000, 'camera online');
+    const killedAt = Date.now();
+    await rtsp.kill();
+    await waitFor(() => cameras.state('gate')?.online === false, 10_000, 'camera offline');
+    const offlineAfter = Date.now() - killedAt;
+    const state = cameras.state('gate')!;
+    expect(state.reason).toBeTruthy();
+    const health = (await (await t.request('/api/health')).json()) as { status: string; cameras: Array<{ id: string; online: boolean }> };
+    expect(health.status).toBe('degraded');
+    expect(health.cameras).toEqual([{ id: 'gate', online: false, fpsIn: expect.any(Number) }]);
+
+    const backAt = Date.now();
+    await rtsp.restart();
+    await waitFor(() => cameras.state('gate')?.online, 10_000, 'camera back online');
+    expect(offlineAfter).toBeLessThan(10_000);
+    expect(Date.now() - backAt).toBeLessThan(10_000);
+    expect(cameras.state('gate')!.restarts).toBeGreaterThan(0);
+    const metrics = await (await t.request('/metrics', { role: 'admin' })).text();
+    expect(metrics).toMatch(/camera_online\{camera="gate"\} 1/);
+    expect(metrics).toMatch(/camera_restarts\{camera="gate"\} [1-9]/);
+  }, 40_000);
+});
