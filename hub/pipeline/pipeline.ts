@@ -33,6 +33,8 @@ export interface PipelineOptions {
   /** naive: every frame, whole frame, no motion gating (the benchmark's baseline). */
   mode?: PipelineMode;
   now?: () => number;
+  /** Instrumentation: sees each crop sent to the detector and where it came from (bench, tests). */
+  onCrop?: (image: RgbImage, frame: Frame, region: Box) => void;
 }
 
 /** The best picture of a tracked object so far: RGB pixels of its box (with a margin). */
@@ -154,7 +156,11 @@ export class Pipeline {
     const images: RgbImage[] = [];
     for (const job of jobs) {
       job.first = images.length;
-      for (const r of job.regions) images.push(cropToRgb(job.pending.frame, r.box, engine.inputSize));
+      for (const r of job.regions) {
+        const img = cropToRgb(job.pending.frame, r.box, engine.inputSize);
+        this.opts.onCrop?.(img, job.pending.frame, r.box);
+        images.push(img);
+      }
     }
     const t1 = this.now();
     this.stage.crop.add(t1 - t0);

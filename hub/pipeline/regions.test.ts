@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { planRegions, type RegionOptions, type RegionTrack } from './regions.ts';
+
+const opts: RegionOptions = { inputSize: 416, minSideFraction: 0.5, movingRecheckFrames: 3, stationaryRecheckFrames: 10, maxRegions: 2, wholeFrameAt: 0.3 };
+const W = 640;
+const H = 360;
+const track = (t: Partial<RegionTrack>): RegionTrack => ({ box: [100, 100, 140, 200], confirmed: true, stationary: false, sinceCheck: 1, ...t });
+
+describe('regions', () => {
+  it('no motion and no tracks: nothing to detect', () => {
+    expect(planRegions({ width: W, height: H, motion: [], tracks: [] }, opts)).toEqual([]);
+  });
+  it('a small motion box becomes one square crop, at least half the model size, containing it', () => {
+    const r = planRegions({ width: W, height: H, motion: [[300, 100, 330, 170]], tracks: [] }, opts);
+    expect(r).toHaveLength(1);
+    const [x1, y1, x2, y2] = r[0]!.box;
+    expect(x2 - x1).toBeCloseTo(y2 - y1);
+    expect(x2 - x1).toBeGreaterThanOrEqual(208);
+    expect(x1 <= 300 && y1 <= 100 && x2 >= 330 && y2 >= 170).toBe(true);
+  });
+  it('two nearby motion boxes share one crop', () => {
+    const r = planRegions({ width: W, height: H, motion: [[100, 100, 130, 170], [200, 120, 230, 190]], tracks: [] }, opts);
+    expect(r).toHaveLength(1);
+  });
+  it('large motion is detected on the whole letterboxed frame', () => {
+    const r = planRegions({ width: W, height: H, motion: [[0, 0, 400, 300]], tracks: [] }, opts);
+    expect(r).toEqual([{ box: [0, -140, 640, 500], kind: 'whole' }]);
+  });
+  it('too many separate crops become one whole frame', () => {
+    // On a 1280x720 detect frame the four corners are too far apart to share crops.
+    const motion: Array<[number, number, number, number]> = [[0, 0, 20, 40], [1200, 0, 1220, 40], [0, 660, 20, 700], [1200, 660, 1220, 700]];
+    const r = planRegions({ width: 1280, height: 720, motion, tracks: [] }, opts);
+    expect(r.map((x) => x.kind)).toEqual(['whole']);
+  });
+  it('a stationary object untouched by motion is re-checked only every few frames', () => {
+    const still = track({ stationary: true, sinceCheck: 3 });
+    expect(planRegions({ width: W, height: H, motion: [], tracks: [still] }, opts)).toEqual([]);
+    expect(planRegions({ width: W, height: H, motion: [], tracks: [{ ...still, sinceCheck: 10 }] }, opts)).toHaveLength(1);
+  });
+  it('motion touching a stationary object re-checks it at once', () => {
+    const still = track({ stationary: true, sinceCheck: 1 });
+    expect(planRegions({ width: W, height: H, motion: [[120, 150, 150, 210]], tracks: [still] }, opts)).toHaveLength(1);
+  });
+  it('a person who stopped moving (no motion) is still re-checked in their own region', () => {
+    const r = planRegions({ width: W, height: H, motion: [], tracks: [track({ sinceCheck: 3 })] }, opts);
+    expect(r).toHaveLength(1);
+    expect(r[0]!.box[0]).toBeLessThanOrEqual(100);
+  });
+  it('motion explained by a confirmed moving object waits for its re-check; an unconfirmed one is checked every frame', () => {
+    const motion: Array<[number, number, number, number]> = [[105, 110, 145, 205]];
+    expect(planRegions({ width: W, height: H, motion, tracks: [track({ sinceCheck: 1 })] }, opts)).toEqual([]);
+    expect(planRegions({ width: W, height: H, motion, tracks: [track({ confirmed: false })] }, opts)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { Tracker, type TrackerOptions } from './tracker.ts';
+import type { Box } from './types.ts';
+
+const opts: TrackerOptions = { cameraId: 'cam', iouThreshold: 0.2, maxMissed: 3, maxAgeMs: 5000, confirmHits: 3, confirmScore: 0.5, stationaryFrames: 5 };
+const whole: Box[] = [[0, 0, 640, 360]];
+const person = (x: number, score = 0.8, w = 40) => ({ label: 'person', score, box: [x, 100, x + w, 200] as Box });
+
+describe('tracker', () => {
+  it('keeps one id for an object walking across, and confirms it after three hits', () => {
+    const t = new Tracker(opts);
+    const ids = new Set<string>();
+    const confirmedAt: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = t.update([person(50 + i * 15)], i * 200, whole);
+      expect(r.objects).toHaveLength(1);
+      ids.add(r.objects[0]!.trackId);
+      if (r.objects[0]!.confirmed) confirmedAt.push(i);
+    }
+    expect(ids.size).toBe(1);
+    expect(confirmedAt[0]).toBe(2);
+  });
+
+  it('two people crossing keep their own ids', () => {
+    const t = new Tracker(opts);
+    let first: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = t.update([person(50 + i * 20), { ...person(450 - i * 20), box: [450 - i * 20, 140, 490 - i * 20, 240] as Box }], i * 200, whole);
+      const ids = r.objects.map((o) => `${o.trackId}@${Math.round(o.box[1])}`);
+      if (i === 0) first = ids;
+      else expect(ids).toEqual(first);
+    }
+  });
+
+  it('a one-frame false positive is never confirmed, and leaves quietly', () => {
+    const t = new Tracker(opts);
+    t.update([person(300, 0.9)], 0, whole);
+    let r = t.update([], 200, whole);
+    r = t.update([], 400, whole);
+    r = t.update([], 600, whole);
+    expect(r.objects).toEqual([]);
+  });
+
+  it('low median score keeps an object unconfirmed however many hits', () => {
+    const t = new Tracker(opts);
+    let last;
+    for (let i = 0; i < 10; i++) last = t.update([person(100, i % 4 === 0 ? 0.9 : 0.3)], i * 200, whole);
+    expect(last!.objects[0]!.confirmed).toBe(false);
+  });
+
+  it('a confirmed object that disappears gets leftAt and is then dropped', () => {
+    const t = new Tracker(opts);
+    for (let i = 0; i < 4; i++) t.update([person(100)], i * 200, whole);
+    let r = t.update([], 1000, whole);
+    r = t.update([], 1200, whole);
+    r = t.update([], 1400, whole);
+    expect(r.objects).toHaveLength(1);
+    expect(r.objects[0]!.leftAt).toBe(1400);
+    expect(t.update([], 1600, whole).objects).toEqual([]);
+  });
+
+  it('an object outside the checked regions is not missed, only predicted', () => {
+    const t = new Tracker(opts);
+    for (let i = 0; i < 4; i++) t.update([person(100)], i * 200, whole);
+    for (let i = 4; i < 10; i++) {
+      const r = t.update([], i * 200, [[400, 0, 640, 240]]);
+      expect(r.objects[0]!.leftAt).toBeUndefined();
+    }
+  });
+
+  it('an object that stops moving becomes stationary', () => {
+    const t = new Tracker(opts);
+    let r;
+    for (let i = 0; i < 5; i++) r = t.update([person(50 + i * 20)], i * 200, whole);
+    expect(r!.objects[0]!.stationary).toBe(false);
+    for (let i = 5; i < 11; i++) r = t.update([person(150 + (i % 2))], i * 200, whole);
+    expect(r!.objects[0]!.stationary).toBe(true);
+  });
+
+  it('the best snapshot improves for a bigger, surer view and not for a worse one', () => {
+    const t = new Tracker(opts);
+    expect(t.update([person(100, 0.6, 30)], 0, whole).improved).toHaveLength(1);
+    expect(t.update([person(100, 0.9, 45)], 200, whole).improved).toHaveLength(1);
+    expect(t.update([person(100, 0.5, 30)], 400, whole).improved).toHaveLength(0);
+  });
+
+  it('between checks an object moves on with its velocity', () => {
+    const t = new Tracker(opts);
+    for (let i = 0; i < 4; i++) t.update([person(100 + i * 20)], i * 200, whole);
+    const r = t.predict(1000);
+    expect(r.objects[0]!.box[0]).toBeGreaterThan(170);
+  });
+});
