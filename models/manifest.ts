@@ -11,7 +11,7 @@ export const MODELS_DIR = dirname(fileURLToPath(import.meta.url));
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
 
-/** How to turn RGB bytes into the model's input: (value - mean) / std per channel. */
+/** How to turn RGB bytes into the model's input: (value - mean) / std per model channel (mean and std in `channels` order). */
 export const inputSpecSchema = z.strictObject({
   size: z.number().int().min(32).max(4096),
   layout: z.literal('NCHW'),
@@ -27,7 +27,7 @@ export const nanodetOptionsSchema = z.strictObject({
   strides: z.array(z.number().int().positive()).min(1),
   /** Bins per box side minus one (NanoDet-m: 7, this conversion: 10). */
   regMax: z.number().int().positive(),
-  /** Anchor centre = (cell + centreOffset) * stride; NanoDet's GFL head uses 0, the Plus head 0. */
+  /** Anchor centre = (cell + centreOffset) * stride (NanoDet's GFL head: 0.5). */
   centreOffset: z.number().min(0).max(1),
 });
 export type NanodetOptions = z.infer<typeof nanodetOptionsSchema>;
