@@ -20,6 +20,7 @@ import type { HubContext, HubModule, Running } from './context.ts';
 import { camerasModule } from './cameras/module.ts';
 import { killOrphanFfmpeg } from './cameras/orphans.ts';
 import { recordModule } from './record/module.ts';
+import { detectModule } from './detect/module.ts';
 import { pipelineModule } from './pipeline/module.ts';
 
 /**
@@ -28,6 +29,7 @@ import { pipelineModule } from './pipeline/module.ts';
 const MODULES: HubModule[] = [
   recordModule, // recording index, crash repair, rebuild from disk, retention (before ffmpeg writes anew)
   camerasModule, // one supervised ffmpeg per camera: segments to disk, detect frames to the pipeline
+  detectModule, // the model in an inference worker; a model that fails to load leaves recording running
   pipelineModule, // motion, regions, batched detection, tracking: tracked-object updates for events
 ];
 
