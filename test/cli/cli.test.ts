@@ -1,0 +1,72 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.ts';
+import { makeDataDir, waitFor } from '../helpers/test-hub.ts';
+
+const hubBin = 'bin/hub.mjs';
+
+function runCli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [hubBin, ...args], (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(stdin ?? '');
+  });
+}
+
+describe('hub command line', () => {
+  it('`npm start` on a fresh data dir runs both demo cameras, prints a one-time admin password, and records', async () => {
+    const dataDir = makeDataDir();
+    const port = await freePort();
+    const hub = spawn(process.execPath, [hubBin, 'start', '--data', dataDir, '--port', String(port), '--host', '127.0.0.1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      let out = '';
+      hub.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const password = await waitFor(() => /password: (\S+)/.exec(out)?.[1], 15_000, 'the one-time password');
+      const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }),
+      });
+      const { token, user } = (await login.json()) as { token: string; user: { mustChangePassword: boolean } };
+      expect(user.mustChangePassword).toBe(true);
+      const cameras = await waitFor(async () => {
+        const list = (await (await fetch(`http://127.0.0.1:${port}/api/cameras`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{
+          id: string; state: { online: boolean };
+        }>;
+        return list.length === 2 && list.every((c) => c.state.online) ? list : undefined;
+      }, 30_000, 'both demo cameras online');
+      expect(cameras.map((c) => c.id).sort()).toEqual(['demo-cho', 'demo-cong-uy-ban']);
+      await waitFor(() => {
+        const dir = join(dataDir, 'recordings', 'demo-cho');
+        return existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => /\d{4}-\d{2}-\d{2}\/\d{2}\/\d+\.mp4$/.test(String(f)));
+      }, 30_000, 'a demo segment on disk');
+    } finally {
+      hub.kill('SIGTERM');
+      await new Promise((r) => hub.once('exit', r));
+    }
+  }, 90_000);
+
+  it('`config check` accepts a good file and names the field of a bad one', async () => {
+    const dir = makeDataDir({ cameras: [{ id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: 'rtsp://10.0.0.9/ch1' } }] });
+    const ok = await runCli(['config', 'check', '--data', dir]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/valid \(1 cameras\)/);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ recording: { retentionDays: -3 } }));
+    const bad = await runCli(['config', 'check', '--data', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/recording\.retentionDays: must be positive/);
+  }, 30_000);
+
+  it('`user add` creates the first admin from a password on stdin, and refuses a weak one', async () => {
+    const dir = makeDataDir();
+    const weak = await runCli(['user', 'add', '--data', dir, '--username', 'chi', '--role', 'admin', '--password-stdin'], 'admin\n');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/password must be at least 10 characters/);
+    const good = await runCli(['user', 'add', '--data', dir, '--username', 'chi', '--role', 'admin', '--password-stdin'], 'mekong-delta-2026\n');
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/user chi added with role admin/);
+  }, 30_000);
+});
