@@ -111,51 +111,73 @@ export class MotionDetector {
     return { boxes, changedFraction, sceneChange: false, grey };
   }
 
-  /** Connected blobs of changed cells (after a 3x3 dilation that joins a person's parts). */
   private blobs(): Box[] {
-    const { w, h, changed, dilated, labels, stack } = this;
-    dilated.fill(0);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        if (!changed[y * w + x]) continue;
-        for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-          const row = yy * w;
-          for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) dilated[row + xx] = 1;
-        }
-      }
-    }
-    labels.fill(0);
-    const boxes: Box[] = [];
-    const f = this.factor;
-    let next = 0;
-    for (let start = 0; start < dilated.length; start++) {
-      if (!dilated[start] || labels[start]) continue;
-      next++;
-      let sp = 0;
-      stack[sp++] = start;
-      labels[start] = next;
-      let x1 = w, y1 = h, x2 = 0, y2 = 0, hot = 0;
-      while (sp > 0) {
-        const i = stack[--sp]!;
-        const x = i % w;
-        const y = (i - x) / w;
-        hot += changed[i]!;
-        if (x < x1) x1 = x;
-        if (x > x2) x2 = x;
-        if (y < y1) y1 = y;
-        if (y > y2) y2 = y;
-        if (x > 0 && dilated[i - 1] && !labels[i - 1]) { labels[i - 1] = next; stack[sp++] = i - 1; }
-        if (x < w - 1 && dilated[i + 1] && !labels[i + 1]) { labels[i + 1] = next; stack[sp++] = i + 1; }
-        if (y > 0 && dilated[i - w] && !labels[i - w]) { labels[i - w] = next; stack[sp++] = i - w; }
-        if (y < h - 1 && dilated[i + w] && !labels[i + w]) { labels[i + w] = next; stack[sp++] = i + w; }
-      }
-      if (hot < this.minCells) continue; // noise speckle
-      boxes.push([x1 * f, y1 * f, Math.min(this.opts.width, (x2 + 1) * f), Math.min(this.opts.height, (y2 + 1) * f)]);
-    }
-    return boxes;
+    return blobBoxes(this.changed, this.w, this.h, this.minCells, this.factor, this.opts.width, this.opts.height, {
+      dilated: this.dilated,
+      labels: this.labels,
+      stack: this.stack,
+    });
   }
 
   stats(): { frames: number; framesWithMotion: number; sceneChanges: number; gridWidth: number; gridHeight: number } {
     return { frames: this.frames, framesWithMotion: this.framesWithMotion, sceneChanges: this.sceneChanges, gridWidth: this.w, gridHeight: this.h };
   }
+}
+
+/**
+ * Boxes of the connected blobs of set cells (after a 3x3 dilation that joins a person's parts),
+ * keeping blobs with at least `minCells` set cells, scaled by `factor` into frame pixels.
+ */
+export function blobBoxes(
+  bits: Uint8Array,
+  w: number,
+  h: number,
+  minCells: number,
+  factor: number,
+  frameW: number,
+  frameH: number,
+  scratch?: { dilated: Uint8Array; labels: Int32Array; stack: Int32Array },
+): Box[] {
+  const n = w * h;
+  const dilated = scratch?.dilated ?? new Uint8Array(n);
+  const labels = scratch?.labels ?? new Int32Array(n);
+  const stack = scratch?.stack ?? new Int32Array(n);
+  dilated.fill(0);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!bits[y * w + x]) continue;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+        const row = yy * w;
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) dilated[row + xx] = 1;
+      }
+    }
+  }
+  labels.fill(0);
+  const boxes: Box[] = [];
+  let next = 0;
+  for (let start = 0; start < n; start++) {
+    if (!dilated[start] || labels[start]) continue;
+    next++;
+    let sp = 0;
+    stack[sp++] = start;
+    labels[start] = next;
+    let x1 = w, y1 = h, x2 = 0, y2 = 0, hot = 0;
+    while (sp > 0) {
+      const i = stack[--sp]!;
+      const x = i % w;
+      const y = (i - x) / w;
+      hot += bits[i]!;
+      if (x < x1) x1 = x;
+      if (x > x2) x2 = x;
+      if (y < y1) y1 = y;
+      if (y > y2) y2 = y;
+      if (x > 0 && dilated[i - 1] && !labels[i - 1]) { labels[i - 1] = next; stack[sp++] = i - 1; }
+      if (x < w - 1 && dilated[i + 1] && !labels[i + 1]) { labels[i + 1] = next; stack[sp++] = i + 1; }
+      if (y > 0 && dilated[i - w] && !labels[i - w]) { labels[i - w] = next; stack[sp++] = i - w; }
+      if (y < h - 1 && dilated[i + w] && !labels[i + w]) { labels[i + w] = next; stack[sp++] = i + w; }
+    }
+    if (hot < minCells) continue; // noise speckle
+    boxes.push([x1 * factor, y1 * factor, Math.min(frameW, (x2 + 1) * factor), Math.min(frameH, (y2 + 1) * factor)]);
+  }
+  return boxes;
 }

@@ -267,6 +267,11 @@ export class Pipeline {
   /** Stops taking frames and waits for calls in flight. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.settled();
+  }
+
+  /** Resolves once no detector call is in flight (tests and the benchmark pace on it). */
+  async settled(): Promise<void> {
     if (this.inFlight === 0) return;
     await new Promise<void>((ok) => {
       const fn = (): void => {
