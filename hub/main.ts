@@ -22,6 +22,7 @@ import { killOrphanFfmpeg } from './cameras/orphans.ts';
 import { recordModule } from './record/module.ts';
 import { detectModule } from './detect/module.ts';
 import { pipelineModule } from './pipeline/module.ts';
+import { eventsModule } from './events/module.ts';
 
 /**
  * The modules, in start order. Each offers its services on ctx.services for the ones after it.
@@ -31,6 +32,7 @@ const MODULES: HubModule[] = [
   camerasModule, // one supervised ffmpeg per camera: segments to disk, detect frames to the pipeline
   detectModule, // the model in an inference worker; a model that fails to load leaves recording running
   pipelineModule, // motion, regions, batched detection, tracking: tracked-object updates for events
+  eventsModule, // rules over tracked objects and camera signals: events, evidence, workflow, live stream
 ];
 
 export interface HubOptions {

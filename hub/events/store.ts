@@ -213,12 +213,17 @@ export class EventStore {
   }
 
   /** Ends an open event; ending an ended one is a no-op (returns false). */
-  end(id: number, endAt: number, kind: 'end' | 'ended-on-restart' = 'end', now = Date.now()): boolean {
+  end(id: number, endAt: number, kind: 'end' | 'ended-on-restart' = 'end', best?: SecurityEvent['best'], now = Date.now()): boolean {
     return this.db.transaction(() => {
       const res = this.db
         .prepare('UPDATE events SET end_at = MAX(start_at, ?), last_at = MAX(last_at, ?), updated_at = ? WHERE id = ? AND end_at IS NULL')
         .run(endAt, endAt, now, id);
       if (res.changes === 0) return false;
+      if (best) {
+        this.db
+          .prepare('UPDATE events SET best_at = ?, best_score = ?, best_box = ?, frame_w = ?, frame_h = ? WHERE id = ?')
+          .run(best.at, best.score, json(best.box), best.frame?.width ?? null, best.frame?.height ?? null, id);
+      }
       this.addUpdate(id, endAt, kind, null, null, undefined);
       return true;
     })();

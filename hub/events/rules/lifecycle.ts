@@ -38,6 +38,8 @@ interface SubjectState {
   last?: Condition;
   best?: Best;
   coolUntil: number;
+  /** A resumed event is not ended for absence before this time. */
+  graceUntil?: number;
 }
 
 /** How long a subject may go unseen (no frames at all) before its open event is ended by a tick. */
@@ -64,7 +66,7 @@ export class RuleLifecycle {
       if (seen.has(subject)) continue;
       const left = gone.includes(subject);
       const grace = this.rule.endAfterSeconds * 1000;
-      if (s.open && (left || at - s.lastTrueAt >= grace)) out.push(this.close(subject, s, at));
+      if (s.open && (left || (at - s.lastTrueAt >= grace && at >= (s.graceUntil ?? 0)))) out.push(this.close(subject, s, at));
       else if (!s.open && (left || at - s.lastTrueAt > Math.max(grace, 1000))) s.candidateSince = undefined;
       if (!s.open && s.candidateSince === undefined && at >= s.coolUntil) this.subjects.delete(subject);
     }
@@ -87,15 +89,15 @@ export class RuleLifecycle {
   tick(now: number): Transition[] {
     const out: Transition[] = [];
     for (const [subject, s] of this.subjects) {
-      if (s.open && now - s.lastTrueAt >= STALE_MS + this.rule.endAfterSeconds * 1000) out.push(this.close(subject, s, now));
+      if (s.open && now - s.lastTrueAt >= STALE_MS + this.rule.endAfterSeconds * 1000 && now >= (s.graceUntil ?? 0)) out.push(this.close(subject, s, now));
       else if (!s.open && now - s.lastTrueAt >= STALE_MS && now >= s.coolUntil) this.subjects.delete(subject);
     }
     return out;
   }
 
   /** Takes over an event left open by a previous run (start-up recovery). */
-  resume(subject: string, startAt: number, lastAt: number, condition: Condition, best: Best): void {
-    this.subjects.set(subject, { open: true, startAt, lastTrueAt: lastAt, last: condition, best, coolUntil: 0 });
+  resume(subject: string, startAt: number, lastAt: number, graceUntil: number, condition: Condition, best: Best): void {
+    this.subjects.set(subject, { open: true, startAt, lastTrueAt: lastAt, last: condition, best, coolUntil: 0, graceUntil });
   }
 
   /** Ends every open event, e.g. when the rule is removed or the hub stops. */
@@ -114,6 +116,7 @@ export class RuleLifecycle {
     let s = this.subjects.get(c.subject);
     if (s?.open) {
       s.lastTrueAt = at;
+      s.graceUntil = undefined;
       s.last = c;
       const bestChanged = this.offerBest(s, at, c);
       return { kind: 'update', ruleId: this.rule.id, subject: c.subject, startAt: s.startAt, at, condition: c, best: s.best!, bestChanged };

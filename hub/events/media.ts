@@ -1,0 +1,134 @@
+/**
+ * Makes an ended event's media: waits for its footage to be recorded, cuts the clip (pre/post
+ * roll, stream copy), grabs the best frame and draws the box and zone, each written to a temp
+ * file and renamed, then hashed into the store. One job at a time; the queue is the store's list
+ * of events whose media are pending, so a crash loses nothing.
+ */
+import { mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../core/log.ts';
+import type { RecordingService } from '../record/service.ts';
+import type { EventsConfig } from './config.ts';
+import type { EventStore, SecurityEvent } from './store.ts';
+import { cutClip } from './evidence/clip.ts';
+import { annotate, grabFrame } from './evidence/snapshot.ts';
+import { sha256File, writeFileAtomic } from './evidence/files.ts';
+
+export interface MediaDeps {
+  store: EventStore;
+  dir: string;
+  recordings: () => RecordingService | undefined;
+  config: () => EventsConfig;
+  log: Logger;
+  /** Called once an event's media are settled (ready, partial or failed). */
+  done: (e: SecurityEvent) => void;
+}
+
+/** Footage range an event's evidence covers. */
+export function clipRange(e: SecurityEvent, cfg: EventsConfig): { fromMs: number; toMs: number } {
+  const end = Math.min(e.endAt ?? e.lastAt, e.startAt + cfg.maxClipSeconds * 1000);
+  return { fromMs: e.startAt - cfg.preRollSeconds * 1000, toMs: end + cfg.postRollSeconds * 1000 };
+}
+
+export function mediaDir(root: string, e: SecurityEvent): string {
+  return join(root, e.cameraId, new Date(e.startAt).toISOString().slice(0, 10));
+}
+
+export class MediaMaker {
+  private readonly queue: number[] = [];
+  private running = false;
+  private stopped = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly d: MediaDeps) {}
+
+  enqueue(eventId: number): void {
+    if (this.stopped || this.queue.includes(eventId)) return;
+    this.queue.push(eventId);
+    void this.pump();
+  }
+
+  /** Resolves when the queue is empty (tests, shutdown). */
+  idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((ok) => this.idleWaiters.push(ok));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.queue.length = 0;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (!this.stopped && this.queue.length > 0) {
+        const id = this.queue.shift()!;
+        try {
+          await this.make(id);
+        } catch (err) {
+          this.d.log.error(`media of event ${id} failed: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      this.running = false;
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async make(id: number): Promise<void> {
+    const { store, log } = this.d;
+    const e = store.get(id);
+    if (!e || e.endAt === null || e.mediaState !== 'pending') return;
+    const cfg = this.d.config();
+    const rec = this.d.recordings();
+    if (!rec) {
+      log.warn(`event ${id}: no recordings service, so no snapshot or clip`);
+      store.setMediaState(id, 'failed');
+      this.d.done(store.require(id));
+      return;
+    }
+    const { fromMs, toMs } = clipRange(e, cfg);
+    await rec.waitForFootage(e.cameraId, toMs, cfg.footageWaitSeconds * 1000);
+    const segments = rec.segments(e.cameraId, fromMs, toMs);
+    const dir = mediaDir(this.d.dir, e);
+    mkdirSync(dir, { recursive: true });
+    const have = new Set(store.media(id).map((m) => m.kind));
+    const problems: string[] = [];
+
+    if (!have.has('snapshot')) {
+      try {
+        const around = rec.segments(e.cameraId, e.best.at - 1000, e.best.at + 1000);
+        const frame = await grabFrame(around.length ? around : segments, e.best.at);
+        const caption = `${e.cameraId} · ${e.ruleId} · ${e.label} · ${new Date(e.best.at).toISOString()}`;
+        const jpeg = await annotate(frame, { box: e.best.box, frame: e.best.frame, zone: e.geometry?.zone, line: e.geometry?.line, caption });
+        const path = join(dir, `${id}-snapshot.jpg`);
+        writeFileAtomic(path, jpeg);
+        store.addMedia({ eventId: id, kind: 'snapshot', path, bytes: jpeg.length, sha256: await sha256File(path), fromMs: e.best.at, toMs: e.best.at });
+      } catch (err) {
+        problems.push(`snapshot: ${(err as Error).message}`);
+      }
+    }
+    if (!have.has('clip')) {
+      try {
+        const clip = await cutClip(segments, fromMs, toMs, join(dir, `${id}-clip.mp4`));
+        store.addMedia({ eventId: id, kind: 'clip', path: clip.path, bytes: clip.bytes, sha256: clip.sha256, fromMs: clip.fromMs, toMs: clip.toMs });
+      } catch (err) {
+        problems.push(`clip: ${(err as Error).message}`);
+      }
+    }
+    const kinds = store.media(id).length;
+    store.setMediaState(id, kinds === 2 ? 'ready' : kinds === 1 ? 'partial' : 'failed');
+    if (problems.length) log.warn(`event ${id}: ${problems.join('; ')}`);
+    this.d.done(store.require(id));
+  }
+
+  /** Deletes an event's media files (retention); the rows keep their hashes, marked deleted. */
+  deleteFiles(id: number): void {
+    for (const m of this.d.store.media(id)) {
+      if (existsSync(m.path) && statSync(m.path).isFile()) rmSync(m.path, { force: true });
+    }
+    this.d.store.markMediaDeleted(id);
+  }
+}

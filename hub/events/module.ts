@@ -1,0 +1,143 @@
+/**
+ * The events module: rules over the pipeline's tracked objects and the cameras' signals, stored
+ * events with evidence, the police workflow and the live stream. Starts after the pipeline.
+ */
+import { join } from 'node:path';
+import type { HubContext, HubModule } from '../context.ts';
+import type { EventsConfig, Rule } from './config.ts';
+import { migrations, EventStore, type SecurityEvent } from './store.ts';
+import { EventStream } from './stream.ts';
+import { MediaMaker } from './media.ts';
+import { RelayAlarm, outputSetterOf } from './alarm.ts';
+import { EventEngine } from './service.ts';
+import { registerEventRoutes } from './routes.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './evidence/signing-key.ts';
+import type { ExportDeps } from './exporter.ts';
+import { checkTimeZone } from './rules/schedule.ts';
+
+/** What the events module offers on ctx.services.events. */
+export interface EventsService {
+  engine: EventEngine;
+  store: EventStore;
+  stream: EventStream;
+  media: MediaMaker;
+  key(): SigningKey;
+  exportDeps: ExportDeps;
+}
+
+declare module '../context.ts' {
+  interface HubServices {
+    events: EventsService;
+  }
+}
+
+declare module '../core/hub-events.ts' {
+  interface HubEvents {
+    /** A security event started, changed, ended or got its media (for the province link). */
+    'events.event': { type: 'new' | 'updated' | 'ended' | 'media'; event: SecurityEvent };
+  }
+}
+
+const RETENTION_SWEEP_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Rules whose camera is configured; the others are named in `unknown`. */
+export function rulesForCameras(rules: readonly Rule[], cameraIds: ReadonlySet<string>): { ok: Rule[]; unknown: Rule[] } {
+  return { ok: rules.filter((r) => cameraIds.has(r.camera)), unknown: rules.filter((r) => !cameraIds.has(r.camera)) };
+}
+
+export const eventsModule: HubModule = {
+  name: 'events',
+  migrations,
+  start(ctx: HubContext) {
+    const log = ctx.log.child('events');
+    const cfg = (): EventsConfig => ctx.config.get().events;
+    const timeZone = (): string => ctx.config.get().hub.timezone;
+    checkTimeZone(timeZone());
+    const cameraIds = (): Set<string> => new Set(ctx.config.get().cameras.map((c) => c.id));
+    const initial = rulesForCameras(cfg().rules, cameraIds());
+    if (initial.unknown.length) {
+      throw new Error(`events: ${initial.unknown.map((r) => `rule ${r.id} watches camera "${r.camera}", which is not configured`).join('; ')}`);
+    }
+
+    const store = new EventStore(ctx.db);
+    const started = ctx.metrics.counter('events_started_total', 'Security events started, by rule type and tier');
+    const dropped = ctx.metrics.counter('events_stream_dropped_total', 'Live-stream messages a slow client lost');
+    const stream = new EventStream(() => cfg().streamQueue, () => dropped.inc());
+    const openGauge = ctx.metrics.gauge('events_open', 'Security events running now');
+    const mediaRoot = join(ctx.dataDir, 'events');
+    let signingKey: SigningKey | undefined;
+    const key = (): SigningKey => (signingKey ??= loadOrCreateSigningKey(ctx.dataDir));
+    key();
+
+    // The media maker reports back through the engine, which is made next (the callback runs later).
+    const media = new MediaMaker({ store, dir: mediaRoot, recordings: () => ctx.services.recordings, config: cfg, log, done: (e) => engine.emit('media', e) });
+    const engine: EventEngine = new EventEngine({
+      store,
+      media,
+      alarm: new RelayAlarm(log.child('alarm'), () => outputSetterOf((ctx.services as Record<string, unknown>).devices)),
+      stream,
+      recordings: () => ctx.services.recordings,
+      config: cfg,
+      timeZone,
+      log,
+      publish: (type, event) => {
+        if (type === 'new') started.inc({ type: event.ruleType, tier: event.tier });
+        ctx.bus.emit('events.event', { type, event });
+      },
+    });
+
+    const exportDeps: ExportDeps = {
+      store, dir: join(ctx.dataDir, 'exports'), hubName: () => ctx.config.get().hub.name, key, recordings: () => ctx.services.recordings, config: cfg,
+    };
+    const svc: EventsService = { engine, store, stream, media, key, exportDeps };
+    ctx.services.events = svc;
+
+    const rec = engine.recover();
+    if (rec.resumed || rec.ended || rec.pendingMedia) log.info(`recovered: ${rec.resumed} events resumed, ${rec.ended} ended, ${rec.pendingMedia} waiting for media`);
+
+    const off = [
+      ctx.bus.on('pipeline.tracks', 'events', (u) => cfg().enabled && engine.onTracks(u)),
+      ctx.bus.on('pipeline.tamper', 'events', (s) => cfg().enabled && engine.onTamper(s)),
+      ctx.bus.on('camera.state', 'events', (s) => cfg().enabled && engine.onCameraState(s)),
+    ];
+    const unwatch = ctx.config.onChange((next, prev) => {
+      if (JSON.stringify(next.events.rules) === JSON.stringify(prev.events.rules)) return;
+      const { ok, unknown } = rulesForCameras(next.events.rules, cameraIds());
+      for (const r of unknown) log.error(`rule ${r.id} watches camera "${r.camera}", which is not configured; it is not running`);
+      engine.build(ok);
+    });
+
+    const tick = setInterval(() => {
+      engine.tick();
+      openGauge.set({}, store.query({ state: 'active', limit: 1000 }).length);
+    }, 1000);
+    tick.unref();
+
+    const sweep = (): void => {
+      const cutoff = Date.now() - cfg().mediaRetentionDays * DAY_MS;
+      for (const e of store.expiring(cutoff)) {
+        media.deleteFiles(e.id);
+        ctx.services.recordings?.release(`event:${e.id}`);
+        log.info(`event ${e.id}: media past retention deleted`);
+      }
+    };
+    sweep();
+    const sweeper = setInterval(sweep, RETENTION_SWEEP_MS);
+    sweeper.unref();
+
+    registerEventRoutes(ctx, svc);
+
+    return {
+      async stop() {
+        clearInterval(tick);
+        clearInterval(sweeper);
+        unwatch();
+        for (const f of off) f();
+        media.stop();
+        engine.stop();
+        stream.closeAll();
+      },
+    };
+  },
+};
