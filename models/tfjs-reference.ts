@@ -8,7 +8,7 @@ import { packageDir } from './ensure-model.ts';
 import { readTfjsGraphModel } from './converter/tfjs-graph.ts';
 
 export interface TfjsReference {
-  /** Runs a [N,3,S,S] float32 batch; returns the outputs in the manifest's order, as flat arrays. */
+  /** Runs a [N,3,S,S] float32 batch; returns the outputs in the manifest's order, as flat [N, ...] arrays. */
   run(input: Float32Array, batch: number): Promise<Float32Array[]>;
   dispose(): void;
 }
@@ -35,11 +35,25 @@ export async function loadTfjsReference(m: ModelManifest): Promise<TfjsReference
   const size = m.input.size;
   return {
     async run(input, batch) {
-      const x = tf.tensor4d(input, [batch, 3, size, size]);
-      const outs = model.execute(x, m.source.outputs) as import('@tensorflow/tfjs').Tensor[];
-      const data = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
-      tf.dispose([x, ...outs]);
-      return data;
+      // The TFJS graph's batch axis is fixed at 1: run item by item and concatenate.
+      const plane = 3 * size * size;
+      const perItem: Float32Array[][] = [];
+      for (let k = 0; k < batch; k++) {
+        const x = tf.tensor4d(input.subarray(k * plane, (k + 1) * plane), [1, 3, size, size]);
+        const outs = model.execute(x, m.source.outputs) as import('@tensorflow/tfjs').Tensor[];
+        perItem.push(await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array)));
+        tf.dispose([x, ...outs]);
+      }
+      return m.source.outputs.map((_, o) => {
+        const parts = perItem.map((item) => item[o]!);
+        const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          out.set(p, at);
+          at += p.length;
+        }
+        return out;
+      });
     },
     dispose: () => model.dispose(),
   };
