@@ -18,7 +18,8 @@ const USAGE = `usage:
   hub config check [--data DIR | --file PATH]        validate a configuration file
   hub user add --username NAME --role ROLE [--data DIR] [--password-stdin]
                                                      add a user (roles: ${ROLES.join(', ')})
-  hub detect <image...> [--json] [--out DIR]         run the detector on images`;
+  hub detect <image...> [--json] [--out DIR]         run the detector on images
+  hub events verify <export-dir>                     check an evidence export's signed hashes`;
 
 function dataDir(flag: string | undefined): string {
   return resolve(flag ?? process.env.HUB_DATA ?? './data');
@@ -85,10 +86,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'detect') {
       // Loaded lazily so that `hub start` never pays for the detector's imports.
-      const detectCli = './detect/cli.ts';
-      const mod = (await import(detectCli).catch(() => undefined)) as { runDetectCli?: (a: string[]) => Promise<number> } | undefined;
-      if (!mod?.runDetectCli) throw new Error('cli: the detector is not built yet');
-      return await mod.runDetectCli(argv.slice(1));
+      const { runDetectCli } = await import('./detect/cli.ts');
+      return await runDetectCli(argv.slice(1));
+    }
+    if (command === 'events') {
+      const { runEventsCli } = await import('./events/cli.ts');
+      return await runEventsCli(argv.slice(1));
     }
     process.stderr.write(`${USAGE}\n`);
     return command ? 2 : 0;
