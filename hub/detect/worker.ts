@@ -24,7 +24,8 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
   const wanted = init.providers.filter((p) => p !== 'cpu');
   if (wanted.length > 0) {
     try {
-      const session = await ort.InferenceSession.create(init.spec.path, { ...base, executionProviders: [...wanted, 'cpu'] });
+      // Fatal-only logging for the try: a missing provider library is expected here, and reported below.
+      const session = await ort.InferenceSession.create(init.spec.path, { ...base, logSeverityLevel: 4, executionProviders: [...wanted, 'cpu'] });
       return { session, provider: wanted.join('+'), warnings: [] };
     } catch (err) {
       const why = (err as Error).message.split('\n')[0];
@@ -56,7 +57,8 @@ async function start(): Promise<void> {
   const [n, c, h, w] = dims;
   const expected = spec.input.size > 0 ? spec.input.size : typeof h === 'number' ? h : 0;
   if (session.inputNames.length !== 1 || dims.length !== 4 || c !== 3 || h !== w || h !== expected || expected <= 0) {
-    post({ type: 'failed', message: `detect: model ${spec.id} input ${inMeta.name} has shape [${dims.join(',')}]; expected [N,3,${expected || 'S'},${expected || 'S'}]` });
+    const want = spec.input.size > 0 ? `[N,3,${spec.input.size},${spec.input.size}]` : '[N,3,S,S] (a square RGB image)';
+    post({ type: 'failed', message: `detect: model ${spec.id} input ${inMeta.name} has shape [${dims.join(',')}]; expected ${want}` });
     await session.release();
     return;
   }
