@@ -51,7 +51,7 @@ export const pipelineSchema = z
         minSideFraction: z.number().min(0.1).max(1).default(0.5).meta({ title: 'Smallest crop', description: 'Smallest crop side as a fraction of the model input (smaller crops zoom in)' }),
         movingRecheckFrames: z.number().int().min(1).max(50).default(3).meta({ title: 'Moving re-check', description: 'A confirmed moving object explained by motion is re-detected every N frames' }),
         stationaryRecheckFrames: z.number().int().min(1).max(500).default(10).meta({ title: 'Stationary re-check', description: 'A stationary object untouched by motion is re-detected every N frames' }),
-        maxRegions: z.number().int().min(1).max(16).default(2).meta({ title: 'Crops per frame', description: 'More crops than this become one whole-frame detection' }),
+        maxRegions: z.number().int().min(1).max(16).default(1).meta({ title: 'Crops per frame', description: 'More crops than this become one whole-frame detection' }),
       })
       .prefault({}),
     tracker: z
