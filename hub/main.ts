@@ -23,6 +23,7 @@ import { recordModule } from './record/module.ts';
 import { detectModule } from './detect/module.ts';
 import { pipelineModule } from './pipeline/module.ts';
 import { eventsModule } from './events/module.ts';
+import { devicesModule } from './devices/module.ts';
 
 /**
  * The modules, in start order. Each offers its services on ctx.services for the ones after it.
@@ -32,6 +33,7 @@ const MODULES: HubModule[] = [
   camerasModule, // one supervised ffmpeg per camera: segments to disk, detect frames to the pipeline
   detectModule, // the model in an inference worker; a model that fails to load leaves recording running
   pipelineModule, // motion, regions, batched detection, tracking: tracked-object updates for events
+  devicesModule, // Modbus buses, pump safety, irrigation and lighting schedules, alarms (simulator in demo)
   eventsModule, // rules over tracked objects and camera signals: events, evidence, workflow, live stream
 ];
 
@@ -123,7 +125,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     port,
     demoAdminPassword,
     async stop() {
-      await new Promise<void>((ok) => server.close(() => ok()));
+      // Event streams never end on their own: close every connection, not just idle ones.
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
       await stopAll();
       db.close();
     },
