@@ -21,7 +21,7 @@ describe('nanodet conversion', () => {
       const { path } = ensureModel('nanodet', dir);
       expect(sha256Of(readFileSync(path))).toBe(manifest.sha256);
       const bytes = readFileSync(path);
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
       writeFileSync(path, bytes);
       expect(() => ensureModel('nanodet', dir)).toThrow(new RegExp(`^detect: model nanodet sha256 mismatch: expected ${manifest.sha256}, got [0-9a-f]{64}`));
     } finally {
