@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { HubConfigInput } from './schema.ts';
+import { demoDevices } from '../devices/demo.ts';
 
 const demoClip = fileURLToPath(new URL('../demo/vtest-demo.mp4', import.meta.url));
 
@@ -14,5 +15,6 @@ export function demoDefaults(): HubConfigInput {
       { id: 'demo-cong-uy-ban', name: 'Demo: Cổng UBND xã', source: { type: 'file', path: demoClip } },
       { id: 'demo-cho', name: 'Demo: Chợ xã', source: { type: 'file', path: demoClip } },
     ],
+    devices: demoDevices(),
   };
 }

@@ -13,6 +13,8 @@ const busCommon = {
 };
 
 const busSchema = z.discriminatedUnion('type', [
+  // Modbus TCP to the built-in simulator, wherever it listens (the demo default).
+  z.strictObject({ ...busCommon, type: z.literal('simulator') }),
   z.strictObject({ ...busCommon, type: z.literal('tcp'), host: z.string().min(1), port: z.int().min(1).max(65535).default(502) }),
   z.strictObject({
     ...busCommon,

@@ -1,0 +1,151 @@
+/**
+ * Programmes and lighting, run offline from the hub's clock. A programme start that fell while
+ * the hub was down is journalled as missed and not run late (no rule here says otherwise); a
+ * programme in progress when the hub went down is not resumed. Lighting is a state ("on between
+ * sunset+10 and 05:00"), so after a restart the lights take the state the schedule gives now.
+ */
+import type { Logger } from '../core/log.ts';
+import { lightingOn, programmeSteps, startsBetween, type LightingSchedule, type Programme } from './lib/schedule.ts';
+import type { CommandResult } from './commander.ts';
+import type { PumpController } from './pump-controller.ts';
+
+export interface AutomationDeps {
+  tz: string;
+  lat: number;
+  lon: number;
+  setOutput(device: string, point: string, value: boolean, actor: string): Promise<CommandResult>;
+  pump(id: string): PumpController | undefined;
+  audit(actor: string, action: string, target: string, result: 'ok' | 'refused' | 'failed', detail: Record<string, unknown>): void;
+  lastAlive(): number | undefined;
+  setLastAlive(ms: number): void;
+  /** Minutes in ms (tests shorten it). */
+  minuteMs?: number;
+}
+
+export class Automation {
+  private lastTick: number;
+  private readonly active = new Map<string, { cancel: boolean }>();
+  private readonly lightState = new Map<string, boolean>();
+  private stopped = false;
+  private lastAliveWrite = 0;
+
+  constructor(private readonly programmes: Programme[], private readonly lighting: LightingSchedule[], private readonly deps: AutomationDeps, private readonly log: Logger, now = Date.now()) {
+    this.lastTick = now;
+    const alive = deps.lastAlive();
+    if (alive !== undefined) {
+      for (const p of programmes) {
+        for (const at of startsBetween(p, alive, now, deps.tz)) {
+          this.log.warn(`devices: programme ${p.id} start at ${new Date(at).toISOString()} missed while the hub was down; not run late`);
+          deps.audit(`rule:programme:${p.id}`, 'programme.missed', `programme:${p.id}`, 'refused', { scheduledAt: new Date(at).toISOString(), hubDownSince: new Date(alive).toISOString() });
+        }
+      }
+    }
+  }
+
+  running(): string[] {
+    return [...this.active.keys()];
+  }
+
+  tick(now = Date.now()): void {
+    if (this.stopped) return;
+    for (const p of this.programmes) {
+      for (const at of startsBetween(p, this.lastTick, now, this.deps.tz)) {
+        if (this.active.has(p.id)) {
+          this.deps.audit(`rule:programme:${p.id}`, 'programme.start', `programme:${p.id}`, 'refused', { scheduledAt: new Date(at).toISOString(), reason: 'previous run still in progress' });
+          continue;
+        }
+        void this.runProgramme(p);
+      }
+    }
+    for (const l of this.lighting) {
+      const want = lightingOn(l, now, this.deps.tz, this.deps.lat, this.deps.lon);
+      if (this.lightState.get(l.id) === want) continue;
+      this.lightState.set(l.id, want);
+      void this.deps.setOutput(l.output.device, l.output.point, want, `rule:lighting:${l.id}`).then((r) => {
+        if (!r.ok) this.lightState.delete(l.id); // try again next tick
+      });
+    }
+    this.lastTick = now;
+    if (now - this.lastAliveWrite >= 5_000) {
+      this.deps.setLastAlive(now);
+      this.lastAliveWrite = now;
+    }
+  }
+
+  /** Runs one programme now (also used by the API's "run now"). */
+  async runProgramme(p: Programme): Promise<{ ok: boolean; reason?: unknown }> {
+    const actor = `rule:programme:${p.id}`;
+    const token = { cancel: false };
+    this.active.set(p.id, token);
+    const pump = p.pump ? this.deps.pump(p.pump) : undefined;
+    const opened: Array<{ device: string; point: string }> = [];
+    let pumpStarted = false;
+    const fail = async (reason: unknown): Promise<{ ok: false; reason: unknown }> => {
+      if (pumpStarted && pump) await pump.stop(actor, { code: 'programme-abort', en: 'programme aborted', vi: 'chương trình bị hủy' });
+      for (const v of opened) await this.deps.setOutput(v.device, v.point, false, actor);
+      this.deps.audit(actor, 'programme.run', `programme:${p.id}`, 'failed', { reason });
+      this.active.delete(p.id);
+      return { ok: false, reason };
+    };
+    this.deps.audit(actor, 'programme.run', `programme:${p.id}`, 'ok', { phase: 'start' });
+    for (const step of programmeSteps(p, this.deps.minuteMs)) {
+      if (token.cancel || this.stopped) return fail('cancelled');
+      switch (step.op) {
+        case 'open': {
+          const r = await this.deps.setOutput(step.valve.device, step.valve.point, true, actor);
+          if (!r.ok) return fail(r.reason);
+          opened.push(step.valve);
+          break;
+        }
+        case 'close': {
+          await this.deps.setOutput(step.valve.device, step.valve.point, false, actor);
+          const i = opened.findIndex((v) => v.device === step.valve.device && v.point === step.valve.point);
+          if (i >= 0) opened.splice(i, 1);
+          break;
+        }
+        case 'pump-start': {
+          if (!pump) return fail(`no pump ${p.pump}`);
+          const r = await pump.start(actor);
+          if (!r.ok) return fail(r.reason);
+          pumpStarted = true;
+          break;
+        }
+        case 'pump-stop': {
+          if (!pump) break;
+          // A rule's stop waits out the pump's minimum run time; the valve stays open meanwhile.
+          for (;;) {
+            const r = await pump.stop(actor);
+            if (r.ok || r.status === 'failed' || !pump.state().running) break;
+            await new Promise((ok) => setTimeout(ok, 500));
+            if (this.stopped) break;
+          }
+          pumpStarted = false;
+          break;
+        }
+        case 'wait': {
+          const end = Date.now() + step.ms;
+          while (Date.now() < end) {
+            if (token.cancel || this.stopped) return fail('cancelled');
+            if (pumpStarted && pump && !pump.state().running) return fail('pump stopped during the programme');
+            await new Promise((ok) => setTimeout(ok, Math.min(250, end - Date.now())));
+          }
+          break;
+        }
+      }
+    }
+    this.deps.audit(actor, 'programme.run', `programme:${p.id}`, 'ok', { phase: 'done' });
+    this.active.delete(p.id);
+    return { ok: true };
+  }
+
+  cancel(id: string): boolean {
+    const t = this.active.get(id);
+    if (t) t.cancel = true;
+    return !!t;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.active.values()) t.cancel = true;
+  }
+}

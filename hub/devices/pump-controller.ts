@@ -1,0 +1,226 @@
+/**
+ * One pump: its state as the drive and sensors report it, the interlocks applied to every start
+ * and on every tick, trips, the heartbeat, and the record of starts and runs. Every path that
+ * can start a pump comes through `start()`, so no caller (API, programme, other subsystem) can
+ * skip the safety rules. The hub never restarts a pump by itself: a pump found stopped (power
+ * return, drive watchdog, hub restart) stays stopped until someone or some programme starts it.
+ */
+import type { Logger } from '../core/log.ts';
+import { startBlocker, tripReason, ruleStopBlocker, type PumpLimits, type PumpState } from './lib/interlocks.ts';
+import type { Reason } from './lib/reasons.ts';
+import { runCommand, refused, type CommandResult } from './commander.ts';
+import { writePoint, type Device } from './poller.ts';
+import type { PumpConfig } from './config.ts';
+import type { ValueStore } from './values.ts';
+import type { History } from './history.ts';
+
+export interface PumpEvents {
+  audit(actor: string, action: string, result: 'ok' | 'refused' | 'failed', detail: Record<string, unknown>): void;
+  trip(pump: PumpController, reason: Reason): void;
+  unexpectedStop(pump: PumpController, fault: boolean): void;
+}
+
+const outcome = (r: CommandResult): 'ok' | 'refused' | 'failed' => (r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed');
+
+export function limitsOf(cfg: PumpConfig): PumpLimits {
+  const l = cfg.limits;
+  return {
+    minRunMs: l.minRunS * 1000, minOffMs: l.minOffS * 1000, maxStartsPerHour: l.maxStartsPerHour, maxRunMs: l.maxRunMin * 60_000,
+    dryRunLevelM: l.dryRunLevelM, dryRunCurrentA: l.dryRunCurrentA, currentGraceMs: l.currentGraceS * 1000,
+    salinityMaxPpt: l.salinityMaxPpt, canalMinM: l.canalMinM, canalMaxM: l.canalMaxM, sensorFailsafeMs: l.sensorFailsafeS * 1000,
+  };
+}
+
+export class PumpController {
+  readonly limits: PumpLimits;
+  private busy: Promise<unknown> = Promise.resolve();
+  private lastRunning: boolean | undefined;
+  /** Set while our own command changes the drive's state, so the change is not "unexpected". */
+  private commanding = false;
+  private lastHeartbeat = 0;
+  private tripping = false;
+  private commissioned = false;
+
+  constructor(
+    readonly cfg: PumpConfig,
+    readonly drive: Device,
+    private readonly values: ValueStore,
+    private readonly history: History,
+    private readonly events: PumpEvents,
+    private readonly log: Logger,
+  ) {
+    this.limits = limitsOf(cfg);
+  }
+
+  get id(): string {
+    return this.cfg.id;
+  }
+
+  private role(name: string): string | undefined {
+    return this.drive.profile.roles[name];
+  }
+
+  state(now = Date.now()): PumpState {
+    const dev = this.drive.cfg.id;
+    const rv = (role: string) => {
+      const p = this.role(role);
+      return p ? this.values.get(dev, p) : undefined;
+    };
+    const running = rv('running');
+    const reachable = running?.quality === 'good';
+    const fault = rv('fault');
+    const remote = rv('remote');
+    let mode: PumpState['mode'] = 'auto';
+    if (this.cfg.hoa) {
+      const hand = this.values.get(this.cfg.hoa.device, this.cfg.hoa.hand);
+      const auto = this.values.get(this.cfg.hoa.device, this.cfg.hoa.auto);
+      mode = hand.quality === 'good' && hand.value === true ? 'hand' : auto.quality === 'good' && auto.value === true ? 'auto' : 'off';
+    }
+    const run = this.history.openRun(this.id);
+    const last = this.history.lastStop(this.id);
+    const currentPoint = this.role('current');
+    return {
+      running: running?.value === true,
+      runningSince: running?.value === true ? run?.startMs ?? this.history.hubStartedAt : undefined,
+      stoppedSince: running?.value === true ? undefined : last,
+      starts: this.history.startsSince(this.id, now - 3_600_000),
+      fault: fault?.value === true,
+      faultCode: (() => {
+        const p = this.role('faultCode');
+        const v = p ? this.values.get(dev, p).value : null;
+        return typeof v === 'number' ? v : null;
+      })(),
+      mode,
+      remote: remote ? remote.value === true : true,
+      driveReachable: reachable,
+      intakeLevel: this.values.reading(this.cfg.intakeLevel.device, this.cfg.intakeLevel.point),
+      salinity: this.values.reading(this.cfg.salinity.device, this.cfg.salinity.point),
+      canalLevel: this.cfg.canalLevel ? this.values.reading(this.cfg.canalLevel.device, this.cfg.canalLevel.point) : undefined,
+      current: currentPoint ? this.values.reading(dev, currentPoint) : undefined,
+    };
+  }
+
+  /** Why a start would be refused now (null: it would be allowed). */
+  blocker(now = Date.now()): Reason | null {
+    return startBlocker(this.state(now), this.limits, now, this.drive.cfg.name);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.busy.then(fn, fn);
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Starts the pump if every interlock allows it; verified by read-back. */
+  start(actor: string): Promise<CommandResult> {
+    return this.serial(async () => {
+      const now = Date.now();
+      const block = this.blocker(now);
+      if (block) {
+        this.events.audit(actor, 'pump.run', 'refused', { reason: block });
+        return refused(block);
+      }
+      this.commanding = true;
+      try {
+        const r = await runCommand(this.drive, 'run', {}, this.cfg.verifyMs);
+        if (r.ok) {
+          this.history.recordStart(this.id, now);
+          this.lastRunning = true;
+        }
+        this.events.audit(actor, 'pump.run', outcome(r), { reason: r.reason, verifiedMs: r.verifiedMs });
+        return r;
+      } finally {
+        this.commanding = false;
+      }
+    });
+  }
+
+  /**
+   * Stops the pump. Operators and trips stop at once; a rule's stop waits out the minimum run
+   * time (it is refused with the reason, and the programme retries).
+   */
+  stop(actor: string, why?: Reason): Promise<CommandResult> {
+    return this.serial(async () => {
+      const now = Date.now();
+      if (actor.startsWith('rule:') && !why) {
+        const wait = ruleStopBlocker(this.state(now), this.limits, now);
+        if (wait) return refused(wait);
+      }
+      this.commanding = true;
+      try {
+        const r = await runCommand(this.drive, 'stop', {}, this.cfg.verifyMs);
+        if (r.ok) {
+          this.history.recordStop(this.id, Date.now(), why?.code ?? actor);
+          this.lastRunning = false;
+        }
+        this.events.audit(actor, 'pump.stop', outcome(r), { reason: r.reason ?? why, verifiedMs: r.verifiedMs });
+        return r;
+      } finally {
+        this.commanding = false;
+      }
+    });
+  }
+
+  /** Other drive commands (reset, setFrequency): no interlock needed, still verified and audited. */
+  other(command: string, args: Record<string, number>, actor: string): Promise<CommandResult> {
+    return this.serial(async () => {
+      const r = await runCommand(this.drive, command, args, this.cfg.verifyMs);
+      this.events.audit(actor, `pump.${command}`, outcome(r), { args, reason: r.reason, verifiedMs: r.verifiedMs });
+      return r;
+    });
+  }
+
+  /** Sets the drive's own communication-loss watchdog, where the profile knows how. */
+  async commission(): Promise<void> {
+    if (this.commissioned) return;
+    for (const c of this.drive.profile.commissioning) {
+      try {
+        await writePoint(this.drive, c.point, c.value);
+        this.events.audit('hub', 'pump.commission', 'ok', { point: c.point, value: c.value, why: c.why });
+      } catch (err) {
+        this.log.warn(`devices: commissioning ${this.drive.cfg.id}.${c.point} failed: ${(err as Error).message}`);
+        return;
+      }
+    }
+    this.commissioned = true;
+  }
+
+  /** Called every tick: trips, transitions seen on the drive, heartbeat, commissioning. */
+  async tick(now = Date.now()): Promise<void> {
+    const s = this.state(now);
+    if (!s.driveReachable) return;
+    if (!this.commissioned) await this.commission();
+    // Changes the hub did not command: a start at the panel (counted against the hourly limit),
+    // or a stop by power loss, the drive's watchdog or a fault (never undone by the hub).
+    if (this.lastRunning !== undefined && s.running !== this.lastRunning && !this.commanding) {
+      if (s.running) this.history.recordStart(this.id, now);
+      else {
+        this.history.recordStop(this.id, now, s.fault ? 'drive-fault' : 'unexpected');
+        this.events.unexpectedStop(this, s.fault);
+      }
+    }
+    if (this.lastRunning === undefined) {
+      // First look after the hub started: bring the run journal in line with the drive, never the
+      // other way round.
+      if (s.running && !this.history.openRun(this.id)) this.history.recordStart(this.id, now);
+      if (!s.running && this.history.openRun(this.id)) this.history.recordStop(this.id, now, 'found-stopped');
+    }
+    if (!this.commanding) this.lastRunning = s.running;
+    const trip = tripReason(s, this.limits, now);
+    if (trip && !this.tripping) {
+      this.tripping = true;
+      this.log.warn(`devices: pump ${this.id} tripped: ${trip.en}`);
+      this.events.trip(this, trip);
+      void this.stop(`rule:safety:${this.id}`, trip).finally(() => (this.tripping = false));
+    }
+    const hb = this.drive.profile.heartbeat;
+    if (hb && now - this.lastHeartbeat >= this.cfg.heartbeatMs) {
+      const v = this.values.get(this.drive.cfg.id, hb.point);
+      if (v.quality === 'good' && v.value !== null) {
+        this.lastHeartbeat = now;
+        // Not audited: it rewrites the value the drive already holds, every second.
+        await writePoint(this.drive, hb.point, v.value).catch(() => undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The devices subsystem assembled from its configuration: one queue per bus, the poller, pump
+ * controllers, alarms, automation and history, behind the DeviceService interface. The module
+ * (module.ts) only wires this to the hub's context; tests build it directly too.
+ */
+import type { Logger } from '../core/log.ts';
+import type { Db } from '../store/database.ts';
+import { BusQueue } from './bus/bus-queue.ts';
+import { ModbusSerialTransport, type LineSpec } from './bus/modbus-serial-transport.ts';
+import { AlarmBook, type Alarm, type AlarmChange, type LimitRule } from './lib/alarms.ts';
+import { t35Ms } from './lib/rtu-timing.ts';
+import { reasons } from './lib/reasons.ts';
+import { runCommand, setOutput, refused, type CommandResult } from './commander.ts';
+import { makeDevice, Poller, type Device } from './poller.ts';
+import { PumpController } from './pump-controller.ts';
+import { Automation } from './automation.ts';
+import { History } from './history.ts';
+import { ValueStore, type PointValue } from './values.ts';
+import type { DevicesConfig } from './config.ts';
+import type { DeviceInfo, DeviceService } from './service.ts';
+
+export type StreamEvent = { type: 'value'; data: PointValue } | { type: 'alarm'; data: { change: AlarmChange['type']; alarm: Alarm } };
+
+export interface RuntimeDeps {
+  db: Db;
+  log: Logger;
+  audit(entry: { actor: string; action: string; target: string; result: 'ok' | 'refused' | 'failed'; detail?: Record<string, unknown> }): void;
+  emit(event: StreamEvent): void;
+  tz: string;
+  lat: number;
+  lon: number;
+  /** Where a `simulator` bus connects. */
+  simulatorPort?: number;
+  /** Programme minute length (tests shorten it). */
+  minuteMs?: number;
+}
+
+export class DevicesRuntime implements DeviceService {
+  readonly buses = new Map<string, BusQueue>();
+  readonly devs = new Map<string, Device>();
+  readonly pumps = new Map<string, PumpController>();
+  readonly store = new ValueStore();
+  readonly alarmBook = new AlarmBook();
+  readonly history: History;
+  readonly automation: Automation;
+  private readonly poller: Poller;
+  private readonly rules: LimitRule[];
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private lastPrune = 0;
+
+  constructor(readonly cfg: DevicesConfig, private readonly deps: RuntimeDeps) {
+    const log = deps.log;
+    this.history = new History(deps.db, cfg.history.sampleS * 1000);
+    for (const b of cfg.buses) {
+      const spec: LineSpec = b.type === 'rtu'
+        ? { type: 'rtu', path: b.path, baudRate: b.baudRate, parity: b.parity, stopBits: b.stopBits }
+        : b.type === 'tcp' ? { type: 'tcp', host: b.host, port: b.port } : { type: 'tcp', host: '127.0.0.1', port: deps.simulatorPort ?? 5020 };
+      const gapMs = b.type === 'rtu' ? b.gapMs ?? t35Ms(b.baudRate) : 0;
+      this.buses.set(b.id, new BusQueue({ name: b.id, transport: new ModbusSerialTransport(spec), gapMs, backoff: { baseMs: b.backoffMs, capMs: 60_000 }, reconnect: { baseMs: 250, capMs: 10_000 } }, log));
+    }
+    for (const d of cfg.devices) {
+      const b = cfg.buses.find((x) => x.id === d.bus)!;
+      this.devs.set(d.id, makeDevice(d, this.buses.get(d.bus)!, b));
+    }
+    this.poller = new Poller([...this.devs.values()], this.store, log);
+    for (const p of cfg.pumps) {
+      this.pumps.set(p.id, new PumpController(p, this.devs.get(p.drive)!, this.store, this.history, {
+        audit: (actor, action, result, detail) => deps.audit({ actor, action, target: `pump:${p.id}`, result, detail }),
+        trip: (pump, reason) => this.applyAlarms(this.alarmBook.raise(Date.now(), {
+          id: `${pump.id}:trip:${reason.code}`, kind: 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
+        })),
+        unexpectedStop: (pump, fault) => this.applyAlarms(this.alarmBook.raise(Date.now(), {
+          id: `${pump.id}:unexpected-stop`, kind: fault ? 'fault' : 'trip', severity: 'critical', deviceId: pump.drive.cfg.id,
+          message: { en: `${pump.cfg.name} stopped without a command${fault ? ' (drive fault)' : ''}; it will not be restarted automatically`, vi: `${pump.cfg.name} dừng khi không có lệnh${fault ? ' (biến tần báo lỗi)' : ''}; hệ thống sẽ không tự khởi động lại` },
+        })),
+      }, log));
+    }
+    this.rules = cfg.alarms.map((a) => ({ id: a.id, deviceId: a.device, point: a.point, high: a.high, low: a.low, hysteresis: a.hysteresis, delayMs: a.delayS * 1000, severity: a.severity, label: a.label }));
+    this.store.onChange((v) => {
+      deps.emit({ type: 'value', data: v });
+      if (v.quality === 'good' && typeof v.value === 'number') this.history.sample(v.deviceId, v.point, v.value);
+    });
+    this.automation = new Automation(cfg.programmes, cfg.lighting, {
+      tz: deps.tz, lat: deps.lat, lon: deps.lon, minuteMs: deps.minuteMs,
+      setOutput: (device, point, value, actor) => this.setOutput(device, point, value, actor),
+      pump: (id) => this.pumps.get(id),
+      audit: (actor, action, target, result, detail) => deps.audit({ actor, action, target, result, detail }),
+      lastAlive: () => {
+        const v = this.history.getState('lastAlive');
+        return v ? Number(v) : undefined;
+      },
+      setLastAlive: (ms) => this.history.setState('lastAlive', String(ms)),
+    }, log);
+  }
+
+  start(): void {
+    for (const b of this.buses.values()) b.start();
+    this.poller.start();
+    this.timer = setInterval(() => void this.tick(), this.cfg.tickMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.automation.stop();
+    this.poller.stop();
+    await Promise.all([...this.buses.values()].map((b) => b.stop()));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    const now = Date.now();
+    try {
+      for (const p of this.pumps.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
+      this.evaluateAlarms(now);
+      this.automation.tick(now);
+      if (now - this.lastPrune > 3_600_000) {
+        this.lastPrune = now;
+        this.history.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays);
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private evaluateAlarms(now: number): void {
+    for (const r of this.rules) {
+      const v = this.store.get(r.deviceId, r.point);
+      this.applyAlarms(this.alarmBook.evaluate(now, r, typeof v.value === 'number' ? v.value : null, v.quality === 'good'));
+    }
+    for (const d of this.devs.values()) {
+      const st = this.store.deviceStatus(d.cfg.id);
+      const id = `${d.cfg.id}:comm-loss`;
+      if (st?.failed) {
+        this.applyAlarms(this.alarmBook.raise(now, { id, kind: 'comm-loss', severity: 'warning', deviceId: d.cfg.id,
+          message: { en: `no communication with ${d.cfg.name}: ${st.error ?? ''}`, vi: `mất liên lạc với ${d.cfg.name}` } }));
+      } else if (st) this.applyAlarms(this.alarmBook.clear(now, id));
+    }
+    for (const p of this.pumps.values()) {
+      const s = p.state(now);
+      const id = `${p.id}:fault`;
+      if (s.driveReachable && s.fault) {
+        this.applyAlarms(this.alarmBook.raise(now, { id, kind: 'fault', severity: 'critical', deviceId: p.drive.cfg.id, value: s.faultCode ?? null,
+          message: { en: `${p.cfg.name}: drive fault ${s.faultCode ?? ''}`, vi: `${p.cfg.name}: biến tần báo lỗi ${s.faultCode ?? ''}` } }));
+      } else if (s.driveReachable) this.applyAlarms(this.alarmBook.clear(now, id));
+      // A trip alarm stays until acknowledged; it is cleared once the pump is seen stopped.
+      if (!s.running) for (const a of this.alarmBook.list()) if (a.active && a.kind === 'trip' && a.id.startsWith(`${p.id}:`)) this.applyAlarms(this.alarmBook.clear(now, a.id));
+    }
+  }
+
+  private applyAlarms(changes: AlarmChange[], actor?: string): void {
+    for (const c of changes) {
+      this.history.logAlarm(Date.now(), c.alarm.id, c.type, c.alarm.kind, c.alarm.deviceId, c.alarm.message.en, actor);
+      this.deps.emit({ type: 'alarm', data: { change: c.type, alarm: { ...c.alarm } } });
+    }
+  }
+
+  // ---- DeviceService ----
+
+  devices(): DeviceInfo[] {
+    return [...this.devs.values()].map((d) => {
+      const st = this.store.deviceStatus(d.cfg.id);
+      return { id: d.cfg.id, name: d.cfg.name, profile: d.profile.id, kind: d.profile.kind, bus: d.cfg.bus, unit: d.cfg.unit,
+        online: !!st && !st.failed && d.stats.polls > 0, error: st?.error, values: this.store.list(d.cfg.id) };
+    });
+  }
+
+  values(deviceId?: string): PointValue[] {
+    return this.store.list(deviceId);
+  }
+
+  pumpFor(id: string): PumpController | undefined {
+    return this.pumps.get(id) ?? [...this.pumps.values()].find((p) => p.drive.cfg.id === id);
+  }
+
+  async command(deviceId: string, command: string, args: Record<string, number>, actor: string): Promise<CommandResult> {
+    const pump = this.pumpFor(deviceId);
+    if (pump) {
+      if (command === 'run' || command === 'start') return pump.start(actor);
+      if (command === 'stop') return pump.stop(actor);
+      return pump.other(command, args, actor);
+    }
+    const d = this.devs.get(deviceId);
+    if (!d) return refused({ code: 'unknown-device', en: `refused: no device ${deviceId}`, vi: `từ chối: không có thiết bị ${deviceId}` });
+    if (d.profile.kind === 'vfd' && command === 'run') {
+      const r = refused({ code: 'no-safety-profile', en: `refused: ${d.cfg.name} has no pump safety profile`, vi: `từ chối: ${d.cfg.name} chưa có cấu hình an toàn bơm` });
+      this.deps.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: 'refused', detail: { reason: r.reason } });
+      return r;
+    }
+    const r = d.profile.commands[command] ? await runCommand(d, command, args, 5_000) : refused(reasons.unknownCommand(command));
+    this.deps.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { args, reason: r.reason, verifiedMs: r.verifiedMs } });
+    return r;
+  }
+
+  async setOutput(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
+    const d = this.devs.get(deviceId);
+    const r = !d
+      ? refused({ code: 'unknown-device', en: `refused: no device ${deviceId}`, vi: `từ chối: không có thiết bị ${deviceId}` })
+      : d.profile.kind === 'vfd'
+        ? refused({ code: 'use-pump-command', en: 'refused: drives are commanded through their pump', vi: 'từ chối: biến tần chỉ được điều khiển qua lệnh bơm' })
+        : await setOutput(d, point, value, 3_000);
+    this.deps.audit({ actor, action: 'device.output', target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { point, value, reason: r.reason, verifiedMs: r.verifiedMs } });
+    return r;
+  }
+
+  alarms(): Alarm[] {
+    return this.alarmBook.list();
+  }
+
+  acknowledge(alarmId: string, actor: string): boolean {
+    const changes = this.alarmBook.acknowledge(Date.now(), alarmId, actor);
+    this.applyAlarms(changes, actor);
+    if (changes.length) this.deps.audit({ actor, action: 'alarm.ack', target: `alarm:${alarmId}`, result: 'ok' });
+    return changes.length > 0;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Test harness: the simulator on Modbus TCP or on RTU over a socat pseudo-terminal pair, and a
+ * devices runtime against it with short intervals, a real SQLite file and the real audit log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../hub/core/log.ts';
+import { openDatabase, type Db } from '../../hub/store/database.ts';
+import { AuditLog, auditMigrations } from '../../hub/audit/audit-log.ts';
+import { devicesSchema } from '../../hub/devices/config.ts';
+import { devicesMigrations } from '../../hub/devices/history.ts';
+import { DevicesRuntime, type StreamEvent } from '../../hub/devices/runtime.ts';
+import { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
+import type { z } from 'zod';
+
+export const log = createLogger('test', () => undefined);
+
+export const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
+
+/** Polls `fn` until it is truthy or `ms` pass; returns the last value. */
+export async function waitFor<T>(fn: () => T, ms = 3000, step = 25): Promise<T> {
+  const end = Date.now() + ms;
+  let v = fn();
+  while (!v && Date.now() < end) {
+    await sleep(step);
+    v = fn();
+  }
+  return v;
+}
+
+/** A socat pty pair: `a` for the hub, `b` for the simulator. */
+export async function ptyPair(dir: string): Promise<{ a: string; b: string; proc: ChildProcess }> {
+  const a = join(dir, 'hub-tty');
+  const b = join(dir, 'sim-tty');
+  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
+  const ok = await waitFor(() => existsSync(a) && existsSync(b), 5000);
+  if (!ok) throw new Error('test: socat did not create the pty pair');
+  return { a, b, proc };
+}
+
+export type Line = 'tcp' | 'rtu';
+
+export interface Station {
+  sim: PumpStationSimulator;
+  dir: string;
+  busSpec: Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export async function startStation(line: Line, baudRate = 115200): Promise<Station> {
+  const dir = mkdtempSync(join(tmpdir(), 'devices-test-'));
+  if (line === 'tcp') {
+    const sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
+    return {
+      sim, dir, busSpec: { id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort },
+      async close() {
+        await sim.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const pty = await ptyPair(dir);
+  const sim = await PumpStationSimulator.start({ rtu: { path: pty.b, baudRate }, tickMs: 50 });
+  return {
+    sim, dir, busSpec: { id: 'line', type: 'rtu', path: pty.a, baudRate, parity: 'none' },
+    async close() {
+      await sim.close();
+      pty.proc.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The station's devices with test-short intervals; `extra` merges over the defaults. */
+export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z.input<typeof devicesSchema>> = {}, limits: Record<string, unknown> = {}): z.input<typeof devicesSchema> {
+  return {
+    buses: [{ ...busSpec, timeoutMs: 200, retries: 1, backoffMs: 300 } as never],
+    devices: [
+      { id: 'drive', name: 'Drive', bus: 'line', unit: 1, profile: 'invt-gd20', intervalMs: 100, maxAgeMs: 600 },
+      { id: 'level', name: 'Intake level', bus: 'line', unit: 2, profile: 'level-4-20ma', intervalMs: 100, maxAgeMs: 600 },
+      { id: 'salinity', name: 'Salinity', bus: 'line', unit: 3, profile: 'ec-salinity-rs485', intervalMs: 100, maxAgeMs: 600 },
+      { id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch', intervalMs: 100, maxAgeMs: 600 },
+    ],
+    pumps: [{
+      id: 'pump', name: 'Pump 1', drive: 'drive',
+      intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
+      hoa: { device: 'io', hand: 'input1', auto: 'input2' },
+      limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 0.6, ...limits },
+      verifyMs: 1500, heartbeatMs: 300,
+    }],
+    tickMs: 50,
+    ...extra,
+  };
+}
+
+export interface Hub {
+  rt: DevicesRuntime;
+  db: Db;
+  audit: AuditLog;
+  events: StreamEvent[];
+  stop(): Promise<void>;
+}
+
+/** A devices runtime (the hub's devices half) on a database file in `dir`. */
+export function startRuntime(dir: string, cfg: z.input<typeof devicesSchema>, opts: { minuteMs?: number } = {}): Hub {
+  const { db } = openDatabase(join(dir, 'hub.db'), [...auditMigrations, ...devicesMigrations], log);
+  const audit = new AuditLog(db);
+  const events: StreamEvent[] = [];
+  const rt = new DevicesRuntime(devicesSchema.parse(cfg), {
+    db, log, tz: 'Asia/Ho_Chi_Minh', lat: 9.93, lon: 106.35, minuteMs: opts.minuteMs,
+    audit: (e) => audit.write(e),
+    emit: (e) => events.push(e),
+  });
+  rt.start();
+  return {
+    rt, db, audit, events,
+    async stop() {
+      await rt.stop();
+      db.close();
+    },
+  };
+}
