@@ -13,6 +13,11 @@ import type { EventStore, SecurityEvent } from './store.ts';
 import { cutClip } from './evidence/clip.ts';
 import { annotate, grabFrame } from './evidence/snapshot.ts';
 import { sha256File, writeFileAtomic } from './evidence/files.ts';
+import { frameToRgb } from './evidence/yuv.ts';
+import type { Frame } from '../cameras/frame.ts';
+
+/** Best frames waiting for their event's media; beyond this the oldest fall back to the recording. */
+const MAX_WAITING_FRAMES = 200;
 
 export interface MediaDeps {
   store: EventStore;
@@ -36,14 +41,23 @@ export function mediaDir(root: string, e: SecurityEvent): string {
 
 export class MediaMaker {
   private readonly queue: number[] = [];
+  private readonly frames = new Map<number, Frame>();
   private running = false;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly d: MediaDeps) {}
 
-  enqueue(eventId: number): void {
+  /** Asks for the event's media; `bestFrame` is the detect frame of its best moment, when kept. */
+  enqueue(eventId: number, bestFrame?: Frame): void {
     if (this.stopped || this.queue.includes(eventId)) return;
+    if (bestFrame) {
+      this.frames.set(eventId, bestFrame);
+      for (const k of this.frames.keys()) {
+        if (this.frames.size <= MAX_WAITING_FRAMES) break;
+        this.frames.delete(k);
+      }
+    }
     this.queue.push(eventId);
     void this.pump();
   }
@@ -79,6 +93,8 @@ export class MediaMaker {
 
   private async make(id: number): Promise<void> {
     const { store, log } = this.d;
+    const bestFrame = this.frames.get(id);
+    this.frames.delete(id);
     const e = store.get(id);
     if (!e || e.endAt === null || e.mediaState !== 'pending') return;
     const cfg = this.d.config();
@@ -99,8 +115,9 @@ export class MediaMaker {
 
     if (!have.has('snapshot')) {
       try {
+        // The detect frame the box was found in; else the recording at that time (after a restart).
         const around = rec.segments(e.cameraId, e.best.at - 1000, e.best.at + 1000);
-        const frame = await grabFrame(around.length ? around : segments, e.best.at);
+        const frame = bestFrame?.capturedAt === e.best.at ? frameToRgb(bestFrame) : await grabFrame(around.length ? around : segments, e.best.at);
         const caption = `${e.cameraId} · ${e.ruleId} · ${e.label} · ${new Date(e.best.at).toISOString()}`;
         const jpeg = await annotate(frame, { box: e.best.box, frame: e.best.frame, zone: e.geometry?.zone, line: e.geometry?.line, caption });
         const path = join(dir, `${id}-snapshot.jpg`);

@@ -14,6 +14,7 @@ import { registerEventRoutes } from './routes.ts';
 import { loadOrCreateSigningKey, type SigningKey } from './evidence/signing-key.ts';
 import type { ExportDeps } from './exporter.ts';
 import { checkTimeZone } from './rules/schedule.ts';
+import { FrameMemory } from './frame-memory.ts';
 
 /** What the events module offers on ctx.services.events. */
 export interface EventsService {
@@ -72,9 +73,11 @@ export const eventsModule: HubModule = {
 
     // The media maker reports back through the engine, which is made next (the callback runs later).
     const media = new MediaMaker({ store, dir: mediaRoot, recordings: () => ctx.services.recordings, config: cfg, log, done: (e) => engine.emit('media', e) });
+    const frames = new FrameMemory();
     const engine: EventEngine = new EventEngine({
       store,
       media,
+      frames,
       alarm: new RelayAlarm(log.child('alarm'), () => outputSetterOf((ctx.services as Record<string, unknown>).devices)),
       stream,
       recordings: () => ctx.services.recordings,
@@ -96,7 +99,13 @@ export const eventsModule: HubModule = {
     const rec = engine.recover();
     if (rec.resumed || rec.ended || rec.pendingMedia) log.info(`recovered: ${rec.resumed} events resumed, ${rec.ended} ended, ${rec.pendingMedia} waiting for media`);
 
+    // Keep recent detect frames of cameras with object rules, for exact best pictures.
+    const watched = new Set(cfg().rules.filter((r) => r.type !== 'tamper' && r.type !== 'offline').map((r) => r.camera));
+    const offFrames = ctx.services.cameras?.onFrame('*', (f) => {
+      if (watched.has(f.cameraId)) frames.push(f);
+    });
     const off = [
+      ...(offFrames ? [offFrames] : []),
       ctx.bus.on('pipeline.tracks', 'events', (u) => cfg().enabled && engine.onTracks(u)),
       ctx.bus.on('pipeline.tamper', 'events', (s) => cfg().enabled && engine.onTamper(s)),
       ctx.bus.on('camera.state', 'events', (s) => cfg().enabled && engine.onCameraState(s)),
@@ -106,6 +115,8 @@ export const eventsModule: HubModule = {
       const { ok, unknown } = rulesForCameras(next.events.rules, cameraIds());
       for (const r of unknown) log.error(`rule ${r.id} watches camera "${r.camera}", which is not configured; it is not running`);
       engine.build(ok);
+      watched.clear();
+      for (const r of ok) if (r.type !== 'tamper' && r.type !== 'offline') watched.add(r.camera);
     });
 
     const tick = setInterval(() => {

@@ -17,6 +17,7 @@ import type { MediaMaker } from './media.ts';
 import type { AlarmOutput } from './alarm.ts';
 import type { EventStream } from './stream.ts';
 import { clipRange } from './media.ts';
+import type { Frame } from '../cameras/frame.ts';
 
 interface Runner {
   rule: Rule;
@@ -36,6 +37,8 @@ export interface EngineDeps {
   timeZone: () => string;
   log: Logger;
   /** Other subsystems' view (bus); called for every published change. */
+  /** Recent detect frames, to keep the very frame of an event's best picture. */
+  frames?: { at(cameraId: string, at: number): Frame | undefined };
   publish?: (type: 'new' | 'updated' | 'ended' | 'media', e: SecurityEvent) => void;
   now?: () => number;
 }
@@ -51,6 +54,7 @@ export class EventEngine {
   /** `${ruleId}|${subject}` → event id of the open event. */
   private readonly open = new Map<string, number>();
   private readonly lastWrite = new Map<number, number>();
+  private readonly bestFrames = new Map<number, Frame>();
   private readonly now: () => number;
 
   constructor(private readonly d: EngineDeps) {
@@ -151,6 +155,7 @@ export class EventEngine {
     });
     this.open.set(`${rule.id}|${t.subject}`, e.id);
     this.lastWrite.set(e.id, t.at);
+    this.keepFrame(e.id, rule.camera, t.best.at);
     const cfg = this.d.config();
     // Hold the footage from the pre-roll on; the end re-holds the exact range.
     this.d.recordings()?.hold(`event:${e.id}`, rule.camera, t.startAt - cfg.preRollSeconds * 1000, t.at + DAY_MS);
@@ -163,6 +168,7 @@ export class EventEngine {
     const id = this.open.get(`${t.ruleId}|${t.subject}`);
     if (id === undefined) return;
     const last = this.lastWrite.get(id) ?? 0;
+    if (t.bestChanged) this.keepFrame(id, this.cameraOf(t.ruleId), t.best.at);
     if (!t.bestChanged && t.at - last < UPDATE_EVERY_MS) return;
     this.lastWrite.set(id, t.at);
     this.d.store.update(id, {
@@ -179,16 +185,28 @@ export class EventEngine {
     this.open.delete(key);
     this.lastWrite.delete(id);
     this.d.store.end(id, t.at, 'end', { at: t.best.at, score: t.best.score, box: t.best.box ?? null, frame: t.best.frame ?? null });
-    this.finish(this.d.store.require(id), r.rule.camera);
+    const frame = this.bestFrames.get(id);
+    this.bestFrames.delete(id);
+    this.finish(this.d.store.require(id), r.rule.camera, frame?.capturedAt === t.best.at ? frame : undefined);
   }
 
   /** Holds the ended event's footage for the media retention, and asks for its media. */
-  private finish(e: SecurityEvent, cameraId: string): void {
+  private finish(e: SecurityEvent, cameraId: string, bestFrame?: Frame): void {
     const cfg = this.d.config();
     const { fromMs, toMs } = clipRange(e, cfg);
     this.d.recordings()?.hold(`event:${e.id}`, cameraId, fromMs, toMs, (e.endAt ?? e.lastAt) + cfg.mediaRetentionDays * DAY_MS);
     this.emit('ended', e);
-    this.d.media.enqueue(e.id);
+    this.d.media.enqueue(e.id, bestFrame);
+  }
+
+  private keepFrame(eventId: number, cameraId: string | undefined, at: number): void {
+    const f = cameraId ? this.d.frames?.at(cameraId, at) : undefined;
+    if (f) this.bestFrames.set(eventId, f);
+  }
+
+  private cameraOf(ruleId: string): string | undefined {
+    for (const [cam, list] of this.runners) if (list.some((r) => r.rule.id === ruleId)) return cam;
+    return undefined;
   }
 
   /**

@@ -39,10 +39,10 @@ export function overlaySvg(width: number, height: number, o: Overlay): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-/** Draws the overlay on an encoded picture (PNG/JPEG) and returns a JPEG. */
-export async function annotate(picture: Buffer, o: Overlay, quality = 85): Promise<Buffer> {
-  const img = sharp(picture);
-  const { width, height } = await img.metadata();
+/** Draws the overlay on an encoded picture (PNG/JPEG) or raw RGB pixels and returns a JPEG. */
+export async function annotate(picture: Buffer | { data: Buffer; width: number; height: number }, o: Overlay, quality = 85): Promise<Buffer> {
+  const img = Buffer.isBuffer(picture) ? sharp(picture) : sharp(picture.data, { raw: { width: picture.width, height: picture.height, channels: 3 } });
+  const { width, height } = Buffer.isBuffer(picture) ? await img.metadata() : picture;
   if (!width || !height) throw new Error('events: snapshot frame has no size');
   return img.composite([{ input: Buffer.from(overlaySvg(width, height, o)), top: 0, left: 0 }]).jpeg({ quality }).toBuffer();
 }

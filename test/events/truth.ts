@@ -1,0 +1,82 @@
+/**
+ * Ground truth for end-to-end events tests, independent of the detector: people found by
+ * background subtraction against vtest's per-pixel median (the pipeline bench's stand-in truth),
+ * linked frame to frame by nearest feet position.
+ */
+import type { Frame } from '../../hub/cameras/frame.ts';
+import { lumaPlane } from '../../hub/cameras/frame.ts';
+import { foregroundBoxes } from '../../bench/lib-pipeline-oracle.ts';
+import { anchor, crossing, pointInPolygon, type Pt } from '../../hub/events/rules/geometry.ts';
+
+interface Track {
+  points: Array<{ at: number; p: Pt }>;
+}
+
+export class TruthTracker {
+  readonly tracks: Track[] = [];
+  private live: Track[] = [];
+
+  constructor(private readonly background: Uint8Array) {}
+
+  push(f: Frame): void {
+    const boxes = foregroundBoxes(lumaPlane(f), this.background, f.width, f.height);
+    const anchors = boxes.map((b) => anchor(b, f.width, f.height));
+    this.live = this.live.filter((t) => f.capturedAt - t.points.at(-1)!.at < 800);
+    const taken = new Set<Track>();
+    for (const p of anchors) {
+      let best: Track | undefined;
+      let bestD = 0.06;
+      for (const t of this.live) {
+        if (taken.has(t)) continue;
+        const q = t.points.at(-1)!.p;
+        const d = Math.hypot(p[0] - q[0], p[1] - q[1]);
+        if (d < bestD) (best = t), (bestD = d);
+      }
+      if (best) {
+        best.points.push({ at: f.capturedAt, p });
+        taken.add(best);
+      } else {
+        const t = { points: [{ at: f.capturedAt, p }] };
+        this.tracks.push(t);
+        this.live.push(t);
+        taken.add(t);
+      }
+    }
+  }
+
+  /** Times a person's feet went from outside the zone to inside (or first appeared inside). */
+  entries(zone: readonly Pt[]): number[] {
+    const out: number[] = [];
+    for (const t of this.tracks) {
+      if (t.points.length < 5) continue;
+      t.points.forEach((pt, i) => {
+        const inside = pointInPolygon(pt.p, zone);
+        const before = i > 0 && pointInPolygon(t.points[i - 1]!.p, zone);
+        if (inside && !before) out.push(pt.at);
+      });
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Anchor at any time of any track: is someone inside the zone then (±window ms)? */
+  anyInside(zone: readonly Pt[], at: number, windowMs: number): boolean {
+    return this.tracks.some((t) => t.points.some((pt) => Math.abs(pt.at - at) <= windowMs && pointInPolygon(pt.p, zone)));
+  }
+
+  crossings(a: Pt, b: Pt): Array<{ at: number; direction: 'a-b' | 'b-a' }> {
+    const out: Array<{ at: number; direction: 'a-b' | 'b-a' }> = [];
+    for (const t of this.tracks) {
+      if (t.points.length < 5) continue;
+      for (let i = 1; i < t.points.length; i++) {
+        const dir = crossing(a, b, t.points[i - 1]!.p, t.points[i]!.p);
+        if (dir) out.push({ at: t.points[i]!.at, direction: dir });
+      }
+    }
+    return out.sort((x, y) => x.at - y.at);
+  }
+
+  /** People (tracks seen at least 5 times) who set foot in the zone. */
+  inZoneCount(zone: readonly Pt[]): number {
+    return this.tracks.filter((t) => t.points.length >= 5 && t.points.some((pt) => pointInPolygon(pt.p, zone))).length;
+  }
+}
