@@ -5,7 +5,7 @@
  */
 import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
 import type { Rule } from '../config.ts';
-import { anchor, centre, crossing, distance, pointInPolygon, type Pt } from './geometry.ts';
+import { anchor, centre, crossing, distance, pointInPolygon, side, type Pt } from './geometry.ts';
 
 /** One subject meeting a rule's condition on one frame. */
 export interface Condition {
@@ -128,19 +128,30 @@ class IntrusionEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'intrusio
   }
 }
 
+/**
+ * Feet within this distance of the line (fraction of the frame) count as on it: a box's bottom
+ * jitters by a few pixels, and without this margin a person standing on the line crosses it
+ * back and forth every frame.
+ */
+const LINE_MARGIN = 0.015;
+
 class LineEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'line' }>> {
-  private readonly last = new Map<string, Pt>();
+  /** Per track: the side of the line the feet last stood clearly on, and where. */
+  private readonly settled = new Map<string, { side: number; p: Pt }>();
   protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
+    const [a, b] = this.rule.line;
     const p = anchor(o.box, u.frameWidth, u.frameHeight);
-    const prev = this.last.get(o.trackId);
-    this.last.set(o.trackId, p);
-    if (!prev) return false;
-    const dir = crossing(this.rule.line[0], this.rule.line[1], prev, p);
+    const dist = side(a, b, p) / Math.hypot(b[0] - a[0], b[1] - a[1]);
+    if (Math.abs(dist) < LINE_MARGIN) return false;
+    const prev = this.settled.get(o.trackId);
+    this.settled.set(o.trackId, { side: Math.sign(dist), p });
+    if (!prev || prev.side === Math.sign(dist)) return false;
+    const dir = crossing(a, b, prev.p, p);
     if (!dir || (this.rule.direction !== 'both' && this.rule.direction !== dir)) return false;
     return { direction: dir };
   }
   protected override forget(id: string): void {
-    this.last.delete(id);
+    this.settled.delete(id);
   }
 }
 

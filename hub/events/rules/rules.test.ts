@@ -92,6 +92,10 @@ describe('line crossing', () => {
     expect(starts(run({ type: 'line', line, direction: 'b-a' }, rightwards))[0]!.condition.data).toEqual({ direction: 'b-a' });
     expect(run({ type: 'line', line, direction: 'a-b' }, rightwards)).toEqual([]);
   });
+  it('does not count feet jittering on the line as crossings', () => {
+    const jitter = Array.from({ length: 20 }, (_, i) => update(i * 200, [obj('a', at(i % 2 ? 0.505 : 0.495, 0.8))]));
+    expect(run({ type: 'line', line, coolDownSeconds: 0, endAfterSeconds: 0 }, jitter)).toEqual([]);
+  });
 });
 
 describe('loitering', () => {
