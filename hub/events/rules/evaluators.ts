@@ -134,19 +134,44 @@ class IntrusionEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'intrusio
  * back and forth every frame.
  */
 const LINE_MARGIN = 0.015;
+/**
+ * Observations on the new side needed before a crossing counts: a box whose bottom jumps while
+ * two people overlap would otherwise cross back for a frame right after a real crossing.
+ */
+const LINE_CONFIRM = 2;
+
+interface LineSide {
+  side: number;
+  p: Pt;
+  /** Observations on the other side since the last settled one, and the first of them. */
+  pending: number;
+  pendingP?: Pt;
+}
 
 class LineEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'line' }>> {
-  /** Per track: the side of the line the feet last stood clearly on, and where. */
-  private readonly settled = new Map<string, { side: number; p: Pt }>();
+  private readonly settled = new Map<string, LineSide>();
   protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
     const [a, b] = this.rule.line;
     const p = anchor(o.box, u.frameWidth, u.frameHeight);
     const dist = side(a, b, p) / Math.hypot(b[0] - a[0], b[1] - a[1]);
     if (Math.abs(dist) < LINE_MARGIN) return false;
-    const prev = this.settled.get(o.trackId);
-    this.settled.set(o.trackId, { side: Math.sign(dist), p });
-    if (!prev || prev.side === Math.sign(dist)) return false;
-    const dir = crossing(a, b, prev.p, p);
+    const now = Math.sign(dist);
+    const s = this.settled.get(o.trackId);
+    if (!s) {
+      this.settled.set(o.trackId, { side: now, p, pending: 0 });
+      return false;
+    }
+    if (now === s.side) {
+      s.p = p;
+      s.pending = 0;
+      s.pendingP = undefined;
+      return false;
+    }
+    s.pending++;
+    s.pendingP ??= p;
+    if (s.pending < LINE_CONFIRM) return false;
+    const dir = crossing(a, b, s.p, s.pendingP);
+    this.settled.set(o.trackId, { side: now, p, pending: 0 });
     if (!dir || (this.rule.direction !== 'both' && this.rule.direction !== dir)) return false;
     return { direction: dir };
   }

@@ -96,6 +96,12 @@ describe('line crossing', () => {
     const jitter = Array.from({ length: 20 }, (_, i) => update(i * 200, [obj('a', at(i % 2 ? 0.505 : 0.495, 0.8))]));
     expect(run({ type: 'line', line, coolDownSeconds: 0, endAfterSeconds: 0 }, jitter)).toEqual([]);
   });
+  it('does not count a one-frame jump back across the line', () => {
+    const xs = [0.4, 0.45, 0.55, 0.6, 0.47, 0.62, 0.66, 0.7];
+    const frames = xs.map((x, i) => update(i * 200, [obj('a', at(x, 0.8))]));
+    const out = starts(run({ type: 'line', line, coolDownSeconds: 0, endAfterSeconds: 0 }, frames));
+    expect(out.map((t) => [t.at - T0, t.condition.data])).toEqual([[600, { direction: 'b-a' }]]);
+  });
 });
 
 describe('loitering', () => {
