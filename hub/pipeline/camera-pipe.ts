@@ -9,7 +9,7 @@ import { LatestSlot } from './frame-slot.ts';
 import { MotionDetector } from './motion.ts';
 import { TamperDetector } from './tamper.ts';
 import { Tracker } from './tracker.ts';
-import { planRegions, wholeFrame, type Region } from './regions.ts';
+import { planChecks, wholeFrame, type CheckReason, type Region } from './regions.ts';
 import { sharpness } from './grey.ts';
 import { union } from './geometry.ts';
 import { RateWindow, Reservoir } from './stats.ts';
@@ -39,6 +39,11 @@ export class CameraPipe {
   inferenceCalls = 0;
   inferenceImages = 0;
   lastObjects: TrackedObject[] = [];
+  /** Capture time of the last whole-frame check (undefined: none yet, the next frame gets one). */
+  private lastWholeAt: number | undefined;
+  private planned: CheckReason | null = null;
+  /** Frames sent to the detector, by the first reason they needed it. */
+  readonly reasons: Record<CheckReason, number> = { refresh: 0, motion: 0, candidate: 0, moving: 0, stationary: 0 };
 
   constructor(
     readonly id: string,
@@ -101,12 +106,22 @@ export class CameraPipe {
 
   /** Where the detector should look on the pending frame (empty: nowhere, no inference needed). */
   plan(pending: Pending, inputSize: number): Region[] {
-    const { width, height } = pending.frame;
+    const { width, height, capturedAt } = pending.frame;
     if (this.mode === 'naive') return [wholeFrame(width, height)];
-    return planRegions(
-      { width, height, motion: pending.motion, tracks: this.tracker.regionTracks(pending.frame.capturedAt) },
+    const refreshMs = this.cfg.regions.refreshSeconds * 1000;
+    const refresh = this.lastWholeAt === undefined || (refreshMs > 0 && capturedAt - this.lastWholeAt >= refreshMs);
+    const { regions, reason } = planChecks(
+      { width, height, motion: pending.motion, tracks: this.tracker.regionTracks(capturedAt), refresh },
       { inputSize, ...this.cfg.regions, wholeFrameAt: this.cfg.motion.wholeFrameAt },
     );
+    this.planned = reason;
+    return regions;
+  }
+
+  /** The planned check was sent to the detector: counts its reason, notes a whole-frame look. */
+  checked(frame: Frame, regions: readonly Region[]): void {
+    if (this.planned) this.reasons[this.planned]++;
+    if (regions.some((r) => r.kind === 'whole')) this.lastWholeAt = frame.capturedAt;
   }
 
   /** Marks a frame as processed and records its capture-to-update latency. */
@@ -128,6 +143,7 @@ export class CameraPipe {
       inferenceCalls: this.inferenceCalls,
       inferenceImages: this.inferenceImages,
       latencyMs: this.latency.summary(),
+      checks: { ...this.reasons },
       motion: this.motion?.stats(),
       tamper: this.tamper?.stats(),
       tracks: this.tracker.stats(),

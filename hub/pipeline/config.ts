@@ -49,19 +49,22 @@ export const pipelineSchema = z
     regions: z
       .strictObject({
         minSideFraction: z.number().min(0.1).max(1).default(0.5).meta({ title: 'Smallest crop', description: 'Smallest crop side as a fraction of the model input (smaller crops zoom in)' }),
-        movingRecheckFrames: z.number().int().min(1).max(50).default(3).meta({ title: 'Moving re-check', description: 'A confirmed moving object explained by motion is re-detected every N frames' }),
-        stationaryRecheckFrames: z.number().int().min(1).max(500).default(10).meta({ title: 'Stationary re-check', description: 'A stationary object untouched by motion is re-detected every N frames' }),
-        maxRegions: z.number().int().min(1).max(16).default(1).meta({ title: 'Crops per frame', description: 'More crops than this become one whole-frame detection' }),
+        movingRecheckFrames: z.number().int().min(1).max(50).default(4).meta({ title: 'Moving re-check', description: 'A confirmed moving object is re-detected every N frames; the tracker predicts it in between' }),
+        stationaryRecheckFrames: z.number().int().min(1).max(500).default(25).meta({ title: 'Stationary re-check', description: 'A stationary object untouched by motion is re-detected every N frames' }),
+        candidateRecheckFrames: z.number().int().min(1).max(50).default(2).meta({ title: 'Candidate re-check', description: 'An unconfirmed (or just missed) object is re-detected every N frames until it is confirmed or gone' }),
+        refreshSeconds: z.number().min(0).max(3600).default(20).meta({ title: 'Whole-frame refresh (s)', description: 'Also detect on the whole frame this often (and on the first frame), so objects that never moved are found; 0: first frame only' }),
+        maxRegions: z.number().int().min(1).max(16).default(1).meta({ title: 'Crops per frame', description: 'More crops than this become one whole-frame detection (every image costs the same, and the whole frame checks every object at once)' }),
       })
       .prefault({}),
     tracker: z
       .strictObject({
         iouThreshold: z.number().min(0).max(1).default(0.2),
         maxMissed: z.number().int().min(1).max(100).default(4).meta({ title: 'Missed checks', description: 'Checks without a match before an object has left' }),
-        maxAgeMs: z.number().int().min(100).default(4000).meta({ title: 'Max unseen (ms)', description: 'An object unseen for this long has left' }),
+        maxAgeMs: z.number().int().min(100).default(4000).meta({ title: 'Max unseen (ms)', description: 'A moving object unseen for this long has left' }),
+        stationaryMaxAgeMs: z.number().int().min(100).default(60000).meta({ title: 'Max unseen, stationary (ms)', description: 'A stationary object (re-checked rarely) unseen for this long has left; missed checks still remove it sooner' }),
         confirmHits: z.number().int().min(1).max(50).default(3),
         confirmScore: z.number().min(0).max(1).default(0.5).meta({ title: 'Confirm score', description: 'Median score an object needs to be confirmed' }),
-        stationaryFrames: z.number().int().min(2).max(200).default(8).meta({ title: 'Stationary after', description: 'Detections without real movement before an object is stationary' }),
+        stationaryFrames: z.number().int().min(2).max(200).default(5).meta({ title: 'Stationary after', description: 'Detections without real movement before an object is stationary' }),
       })
       .prefault({}),
     scheduler: z

@@ -141,6 +141,7 @@ export class Pipeline {
       for (const job of chosen) {
         job.cam.slot.take();
         job.cam.busy = true;
+        job.cam.checked(job.pending.frame, job.regions);
       }
       this.inFlight++;
       void this.infer(engine, chosen, maxBatch).finally(() => {
@@ -296,6 +297,8 @@ export interface CameraStats {
   priority: number;
   floorFps: number;
   belowFloor: boolean;
+  /** Frames sent to the detector, by the first reason they needed it (gated mode). */
+  checks?: Record<string, number>;
   motion?: unknown;
   tamper?: { active: string[]; raised: number };
   tracks: { active: number; created: number; left: number };
@@ -308,6 +311,7 @@ export interface PipelineStats {
   inferenceImages: number;
   inferenceErrors: number;
   meanBatch: number;
-  stagesMs: Record<Stage, { count: number; p50: number; p95: number }>;
+  /** Per stage: samples, p50/p95 ms per sample and total ms (motion per frame, the rest per frame or call). */
+  stagesMs: Record<Stage, { count: number; p50: number; p95: number; total: number }>;
   cameras: CameraStats[];
 }

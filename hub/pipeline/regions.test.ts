@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planRegions, type RegionOptions, type RegionTrack } from './regions.ts';
+import { planChecks, planRegions, type RegionOptions, type RegionTrack } from './regions.ts';
 
-const opts: RegionOptions = { inputSize: 416, minSideFraction: 0.5, movingRecheckFrames: 3, stationaryRecheckFrames: 10, maxRegions: 2, wholeFrameAt: 0.3 };
+const opts: RegionOptions = { inputSize: 416, minSideFraction: 0.5, movingRecheckFrames: 3, stationaryRecheckFrames: 10, candidateRecheckFrames: 2, maxRegions: 2, wholeFrameAt: 0.3 };
 const W = 640;
 const H = 360;
 const track = (t: Partial<RegionTrack>): RegionTrack => ({ box: [100, 100, 140, 200], confirmed: true, stationary: false, sinceCheck: 1, ...t });
@@ -46,9 +46,30 @@ describe('regions', () => {
     expect(r).toHaveLength(1);
     expect(r[0]!.box[0]).toBeLessThanOrEqual(100);
   });
-  it('motion explained by a confirmed moving object waits for its re-check; an unconfirmed one is checked every frame', () => {
+  it('motion explained by a confirmed moving object waits for its re-check', () => {
     const motion: Array<[number, number, number, number]> = [[105, 110, 145, 205]];
     expect(planRegions({ width: W, height: H, motion, tracks: [track({ sinceCheck: 1 })] }, opts)).toEqual([]);
-    expect(planRegions({ width: W, height: H, motion, tracks: [track({ confirmed: false })] }, opts)).toHaveLength(1);
+    expect(planRegions({ width: W, height: H, motion, tracks: [track({ sinceCheck: 3 })] }, opts)).toHaveLength(1);
+  });
+  it('a candidate explained by its own motion blob is re-checked every candidateRecheckFrames, not every frame', () => {
+    const motion: Array<[number, number, number, number]> = [[105, 110, 145, 205]];
+    const candidate = track({ confirmed: false, sinceCheck: 1 });
+    expect(planRegions({ width: W, height: H, motion, tracks: [candidate] }, opts)).toEqual([]);
+    expect(planRegions({ width: W, height: H, motion, tracks: [{ ...candidate, sinceCheck: 2 }] }, opts)).toHaveLength(1);
+  });
+  it('a crowd blob covered by several moving objects together is theirs', () => {
+    const motion: Array<[number, number, number, number]> = [[100, 100, 200, 200]];
+    const two = [track({ box: [100, 100, 150, 200] }), track({ box: [150, 100, 200, 200] })];
+    expect(planRegions({ width: W, height: H, motion, tracks: two }, opts)).toEqual([]);
+    expect(planRegions({ width: W, height: H, motion, tracks: two.slice(0, 1) }, opts)).toHaveLength(1);
+  });
+  it('a refresh looks at the whole frame even with nothing moving', () => {
+    const plan = planChecks({ width: W, height: H, motion: [], tracks: [], refresh: true }, opts);
+    expect(plan.regions.map((r) => r.kind)).toEqual(['whole']);
+    expect(plan.reason).toBe('refresh');
+  });
+  it('a stationary object that was missed at its last check is re-checked as a candidate', () => {
+    const still = track({ stationary: true, sinceCheck: 2, missed: 1 });
+    expect(planRegions({ width: W, height: H, motion: [], tracks: [still] }, opts)).toHaveLength(1);
   });
 });

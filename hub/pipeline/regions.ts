@@ -1,19 +1,27 @@
 /**
- * The regions stage: decides where the detector looks on a frame. Motion boxes and the tracked
- * objects that are due a check are merged into square crops the model sees at (or above) its own
- * resolution, so a small model still finds small, far objects; when motion is large or crops
- * would be many, one whole-frame letterboxed image is cheaper. Pure.
+ * The regions stage: decides whether the detector looks at a frame at all, and where. Pure.
  *
- * What is due a check:
- * - motion not explained by a confirmed moving object (something new may be there);
- * - unconfirmed objects, every frame, until they are confirmed or dropped;
- * - confirmed moving objects every `movingRecheckFrames` frames (between checks the tracker
- *   predicts them, and motion around them is theirs);
- * - stationary objects every `stationaryRecheckFrames` frames, or at once when motion touches them,
- *   so a person who stops is not lost and a parked motorbike is not re-detected every frame.
+ * Whether (the cost side: inference only where something new moves):
+ * - motion not explained by a moving tracked object (confirmed or candidate) is checked at once:
+ *   something new may be there. Motion a moving object explains is that object's own;
+ * - candidates (unconfirmed, or confirmed but missed at their last check) every
+ *   `candidateRecheckFrames` frames, so they confirm or vanish without a call on every frame;
+ * - confirmed moving objects every `movingRecheckFrames` frames (the tracker predicts them in
+ *   between, and motion around them is theirs);
+ * - stationary objects every `stationaryRecheckFrames` frames, or at once when unexplained motion
+ *   touches them, so a person who stops is not lost and a parked motorbike is not re-detected;
+ * - a whole-frame refresh when the caller asks (first frame, every few seconds): objects that
+ *   never moved since the camera started are found too.
+ * A quiet camera (noise, lighting drift, no objects) needs no call at all.
+ *
+ * Where: the boxes that need a look are merged into square crops the model sees at (or above) its
+ * own resolution, so a small model still finds small, far objects. Every image costs the same
+ * (the model input is fixed), so when more than `maxRegions` crops would be needed, or their
+ * area is large, one whole-frame letterboxed image is cheaper and checks every object at once
+ * (which also puts all tracks back in phase).
  */
 import type { Box } from './types.ts';
-import { area, coverage, expand, intersection, squareAround, union } from './geometry.ts';
+import { area, expand, intersection, squareAround, union } from './geometry.ts';
 
 export interface RegionTrack {
   box: Box;
@@ -21,6 +29,8 @@ export interface RegionTrack {
   stationary: boolean;
   /** Frames of this camera processed since the object was last looked at by the detector. */
   sinceCheck: number;
+  /** Checks in a row that did not find the object again. */
+  missed?: number;
 }
 
 export interface RegionOptions {
@@ -28,6 +38,7 @@ export interface RegionOptions {
   minSideFraction: number;
   movingRecheckFrames: number;
   stationaryRecheckFrames: number;
+  candidateRecheckFrames: number;
   maxRegions: number;
   wholeFrameAt: number;
 }
@@ -37,6 +48,8 @@ export interface RegionInput {
   height: number;
   motion: readonly Box[];
   tracks: readonly RegionTrack[];
+  /** Look at the whole frame whatever the motion (first frame, periodic refresh). */
+  refresh?: boolean;
 }
 
 export type RegionKind = 'whole' | 'crop';
@@ -45,6 +58,14 @@ export interface Region {
   /** A square in detect-frame pixels; may reach past the frame's edges (padded when cropped). */
   box: Box;
   kind: RegionKind;
+}
+
+/** Why a frame needs the detector (for stats): the first reason found. */
+export type CheckReason = 'refresh' | 'motion' | 'candidate' | 'moving' | 'stationary';
+
+export interface RegionPlan {
+  regions: Region[];
+  reason: CheckReason | null;
 }
 
 /** The whole frame as one letterboxed square. */
@@ -57,29 +78,57 @@ function side(b: Box): number {
   return Math.max(b[2] - b[0], b[3] - b[1]);
 }
 
-export function planRegions(input: RegionInput, opts: RegionOptions): Region[] {
-  const { width, height, motion, tracks } = input;
-  const frameArea = width * height;
-  let motionArea = 0;
-  for (const m of motion) motionArea += area(m);
-  if (motionArea / frameArea >= opts.wholeFrameAt) return [wholeFrame(width, height)];
+/** Margin around a predicted box within which motion is the object's own. */
+const EXPLAIN_MARGIN = 0.3;
+/** Share of a motion box that moving objects must cover for it to be theirs. */
+const EXPLAINED = 0.8;
+const GRID = 6;
 
-  const need: Box[] = [];
-  for (const m of motion) {
-    const explained = tracks.some(
-      (t) => t.confirmed && !t.stationary && coverage(m, expand(t.box, 0.3)) > 0.8,
-    );
-    if (!explained) need.push(m);
+/** Fraction of `m` covered by the union of `boxes`, sampled on a GRID x GRID lattice. */
+export function coveredBy(m: Box, boxes: readonly Box[]): number {
+  if (boxes.length === 0) return 0;
+  let inside = 0;
+  for (let j = 0; j < GRID; j++) {
+    const y = m[1] + ((j + 0.5) * (m[3] - m[1])) / GRID;
+    for (let i = 0; i < GRID; i++) {
+      const x = m[0] + ((i + 0.5) * (m[2] - m[0])) / GRID;
+      if (boxes.some((b) => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3])) inside++;
+    }
   }
+  return inside / (GRID * GRID);
+}
+
+export function planRegions(input: RegionInput, opts: RegionOptions): Region[] {
+  return planChecks(input, opts).regions;
+}
+
+/** The frame's checks: where to look and why (no regions: no detector call for this frame). */
+export function planChecks(input: RegionInput, opts: RegionOptions): RegionPlan {
+  const { width, height, motion, tracks } = input;
+  if (input.refresh) return { regions: [wholeFrame(width, height)], reason: 'refresh' };
+
+  // Motion moving objects explain (a crowd's blob is explained by the union of its people).
+  const movers = tracks.filter((t) => !t.stationary).map((t) => expand(t.box, EXPLAIN_MARGIN));
+  const unexplained = motion.filter((m) => coveredBy(m, movers) < EXPLAINED);
+  const need: Box[] = [...unexplained];
+  let reason: CheckReason | null = unexplained.length > 0 ? 'motion' : null;
   for (const t of tracks) {
-    const touched = motion.some((m) => intersection(m, t.box) > 0);
-    const due = !t.confirmed
-      || (t.stationary
-        ? touched || t.sinceCheck >= opts.stationaryRecheckFrames
-        : t.sinceCheck >= opts.movingRecheckFrames);
-    if (due) need.push(t.box);
+    let due: CheckReason | null = null;
+    if (!t.confirmed || (t.missed ?? 0) > 0) due = t.sinceCheck >= opts.candidateRecheckFrames ? 'candidate' : null;
+    else if (t.stationary) {
+      const touched = unexplained.some((m) => intersection(m, t.box) > 0);
+      due = touched || t.sinceCheck >= opts.stationaryRecheckFrames ? 'stationary' : null;
+    } else due = t.sinceCheck >= opts.movingRecheckFrames ? 'moving' : null;
+    if (due) {
+      need.push(t.box);
+      reason ??= due;
+    }
   }
-  if (need.length === 0) return [];
+  if (need.length === 0 || reason === null) return { regions: [], reason: null };
+
+  let needArea = 0;
+  for (const b of need) needArea += area(b);
+  if (needArea / (width * height) >= opts.wholeFrameAt) return { regions: [wholeFrame(width, height)], reason };
 
   const minSide = Math.min(opts.inputSize * opts.minSideFraction, Math.min(width, height));
   // Greedy merging: two groups share a crop while the crop stays within the model's own size
@@ -102,9 +151,9 @@ export function planRegions(input: RegionInput, opts: RegionOptions): Region[] {
       }
     }
   }
-  if (groups.length > opts.maxRegions) return [wholeFrame(width, height)];
+  if (groups.length > opts.maxRegions) return { regions: [wholeFrame(width, height)], reason };
   groups = groups.map((g) => squareAround(g, Math.max(side(g), minSide), width, height));
   // A crop as large as the frame's long side is the whole frame.
-  if (groups.some((g) => side(g) >= Math.max(width, height))) return [wholeFrame(width, height)];
-  return groups.map((box) => ({ box, kind: 'crop' }));
+  if (groups.some((g) => side(g) >= Math.max(width, height))) return { regions: [wholeFrame(width, height)], reason };
+  return { regions: groups.map((box) => ({ box, kind: 'crop' as const })), reason };
 }

@@ -38,6 +38,8 @@ export class Reservoir {
   private head = 0;
   private size = 0;
   count = 0;
+  /** Sum of every sample ever added (a stage's total time). */
+  total = 0;
 
   constructor(capacity = 512) {
     this.values = new Float64Array(capacity);
@@ -48,14 +50,15 @@ export class Reservoir {
     this.head = (this.head + 1) % this.values.length;
     if (this.size < this.values.length) this.size++;
     this.count++;
+    this.total += v;
   }
 
   p(q: number): number {
     return percentile(this.values.subarray(0, this.size), q);
   }
 
-  summary(): { count: number; p50: number; p95: number } {
-    return { count: this.count, p50: round(this.p(0.5)), p95: round(this.p(0.95)) };
+  summary(): { count: number; p50: number; p95: number; total: number } {
+    return { count: this.count, p50: round(this.p(0.5)), p95: round(this.p(0.95)), total: round(this.total) };
   }
 }
 

@@ -16,6 +16,8 @@ export interface TrackerOptions {
   iouThreshold: number;
   maxMissed: number;
   maxAgeMs: number;
+  /** Stationary objects are re-checked rarely: they age out on this instead (default: maxAgeMs). */
+  stationaryMaxAgeMs?: number;
   confirmHits: number;
   confirmScore: number;
   stationaryFrames: number;
@@ -78,6 +80,7 @@ export class Tracker {
       confirmed: t.confirmed,
       stationary: t.stationary,
       sinceCheck: this.frame + 1 - t.lastCheckFrame,
+      missed: t.missed,
     }));
   }
 
@@ -219,7 +222,8 @@ export class Tracker {
     const out: TrackedObject[] = [];
     const keep: Track[] = [];
     for (const t of this.tracks) {
-      const left = t.missed >= this.opts.maxMissed || at - t.lastSeenAt > this.opts.maxAgeMs;
+      const maxAge = t.stationary ? (this.opts.stationaryMaxAgeMs ?? this.opts.maxAgeMs) : this.opts.maxAgeMs;
+      const left = t.missed >= this.opts.maxMissed || at - t.lastSeenAt > maxAge;
       if (left) this.leftCount++;
       // An unconfirmed object that leaves was never announced: it vanishes quietly.
       if (!left) keep.push(t);
