@@ -149,3 +149,17 @@ export class MediaMaker {
     this.d.store.markMediaDeleted(id);
   }
 }
+
+/**
+ * Event media retention: deletes the snapshot and clip of events that ended before `cutoffMs`
+ * (open incidents keep theirs), keeps their rows and hashes, and lets their footage go.
+ */
+export function sweepMediaRetention(store: EventStore, media: MediaMaker, recordings: RecordingService | undefined, cutoffMs: number, log: Logger): number {
+  const due = store.expiring(cutoffMs);
+  for (const e of due) {
+    media.deleteFiles(e.id);
+    recordings?.release(`event:${e.id}`);
+    log.info(`event ${e.id}: media past retention deleted`);
+  }
+  return due.length;
+}

@@ -7,7 +7,7 @@ import type { HubContext, HubModule } from '../context.ts';
 import type { EventsConfig, Rule } from './config.ts';
 import { migrations, EventStore, type SecurityEvent } from './store.ts';
 import { EventStream } from './stream.ts';
-import { MediaMaker } from './media.ts';
+import { MediaMaker, sweepMediaRetention } from './media.ts';
 import { RelayAlarm, outputSetterOf } from './alarm.ts';
 import { EventEngine } from './service.ts';
 import { registerEventRoutes } from './routes.ts';
@@ -126,11 +126,10 @@ export const eventsModule: HubModule = {
     tick.unref();
 
     const sweep = (): void => {
-      const cutoff = Date.now() - cfg().mediaRetentionDays * DAY_MS;
-      for (const e of store.expiring(cutoff)) {
-        media.deleteFiles(e.id);
-        ctx.services.recordings?.release(`event:${e.id}`);
-        log.info(`event ${e.id}: media past retention deleted`);
+      try {
+        sweepMediaRetention(store, media, ctx.services.recordings, Date.now() - cfg().mediaRetentionDays * DAY_MS, log);
+      } catch (err) {
+        log.error(`media retention sweep failed: ${(err as Error).message}`);
       }
     };
     sweep();

@@ -357,7 +357,7 @@ export class EventStore {
     return (
       this.db
         .prepare(`SELECT * FROM events WHERE end_at IS NOT NULL AND end_at < ? AND media_state != 'expired'
-          AND NOT (verdict = 'incident' AND status != 'closed') ORDER BY id LIMIT 500`)
+          AND NOT (COALESCE(verdict, '') = 'incident' AND status != 'closed') ORDER BY id LIMIT 500`)
         .all(beforeMs) as Row[]
     ).map(toEvent);
   }

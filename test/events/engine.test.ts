@@ -7,6 +7,9 @@ import type { Box, TrackedObject, TrackUpdate } from '../../hub/pipeline/types.t
 import type { Segment } from '../../hub/record/service.ts';
 import { FakeRecordings, probeDuration, recordVtest } from './segments.ts';
 import { makeHarness } from './harness.ts';
+import { existsSync } from 'node:fs';
+import { sweepMediaRetention } from '../../hub/events/media.ts';
+import { createLogger } from '../../hub/core/log.ts';
 
 const T0 = Date.parse('2025-03-03T15:30:00Z');
 const W = 768;
@@ -52,6 +55,14 @@ describe('event engine', () => {
     const clip = media.find((m) => m.kind === 'clip')!;
     expect(probeDuration(clip.path)).toBeGreaterThanOrEqual((e!.endAt! - e!.startAt + 5000) / 1000 - 0.3);
     expect(h.store.require(e!.id).mediaState).toBe('ready');
+    // Past media retention: files gone, hashes kept, footage released.
+    const log = createLogger('t', () => {});
+    expect(sweepMediaRetention(h.store, h.media, rec, e!.endAt! - 1, log)).toBe(0);
+    expect(sweepMediaRetention(h.store, h.media, rec, e!.endAt! + 1, log)).toBe(1);
+    expect(media.map((m) => existsSync(m.path))).toEqual([false, false]);
+    expect(h.store.media(e!.id).map((m) => [m.sha256, m.deletedAt !== null])).toEqual(media.map((m) => [m.sha256, true]));
+    expect(h.store.require(e!.id).mediaState).toBe('expired');
+    expect(rec.holds.has(`event:${e!.id}`)).toBe(false);
     h.close();
   });
 

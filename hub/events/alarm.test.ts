@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RelayAlarm, outputSetterOf } from './alarm.ts';
+import { createLogger } from '../core/log.ts';
+
+afterEach(() => vi.useRealTimers());
+
+describe('relay alarm', () => {
+  it('switches the output on, keeps it on while raised again, and off after its seconds', async () => {
+    vi.useFakeTimers();
+    const calls: string[] = [];
+    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({ setOutput: (d, o, on, by) => void calls.push(`${d}/${o} ${on} ${by}`) }));
+    alarm.raise({ device: 'relay-1', output: 'siren', seconds: 10 }, 'rule:yard');
+    await vi.advanceTimersByTimeAsync(6000);
+    alarm.raise({ device: 'relay-1', output: 'siren', seconds: 10 }, 'rule:yard');
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(calls).toEqual(['relay-1/siren true rule:yard']);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(calls).toEqual(['relay-1/siren true rule:yard', 'relay-1/siren false rule:yard']);
+  });
+  it('switches outputs off when the hub stops', async () => {
+    const calls: boolean[] = [];
+    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({ setOutput: (_d, _o, on) => void calls.push(on) }));
+    alarm.raise({ device: 'r', output: 'light', seconds: 600 }, 'rule:x');
+    alarm.stop();
+    await Promise.resolve();
+    expect(calls).toEqual([true, false]);
+  });
+  it('finds a setter only on a devices service that has one', () => {
+    expect(outputSetterOf(undefined)).toBeUndefined();
+    expect(outputSetterOf({ values: () => [] })).toBeUndefined();
+    expect(outputSetterOf({ setOutput: () => {} })).toBeDefined();
+  });
+});

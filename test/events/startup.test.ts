@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { startHub } from '../../hub/main.ts';
+import { createLogger } from '../../hub/core/log.ts';
+import { makeDataDir } from '../helpers/test-hub.ts';
+
+describe('events at start-up', () => {
+  it('stops the hub with a message naming a rule whose camera is not configured', async () => {
+    const dataDir = makeDataDir({ detect: { enabled: false }, events: { rules: [{ id: 'san', type: 'offline', camera: 'khong-co' }] } });
+    await expect(startHub({ dataDir, port: 0, host: '127.0.0.1', log: createLogger('t', () => {}) })).rejects.toThrow(
+      'events: rule san watches camera "khong-co", which is not configured',
+    );
+  });
+});
