@@ -43,10 +43,13 @@ export function registerEventRoutes(ctx: HubContext, svc: EventsService): void {
   // Before /api/events/:id, which would otherwise take these names for ids.
   api.get('/api/events/stream', 'events:read', (c) =>
     streamSSE(c, async (s) => {
+      // ?tier=alert: only the events that notify (the UI's alarm sound); default: everything.
+      const tier = c.req.query('tier');
       const client = stream.subscribe();
       s.onAbort(() => stream.unsubscribe(client));
       await s.writeSSE({ event: 'hello', data: JSON.stringify({ at: Date.now() }) });
       for (let m = await client.next(); m; m = await client.next()) {
+        if (tier && m.event.tier !== tier) continue;
         await s.writeSSE({ event: m.type, id: `${m.event.id}-${m.sentAt}`, data: JSON.stringify(m) });
       }
     }),
