@@ -25,6 +25,14 @@ describe('relay alarm', () => {
     await Promise.resolve();
     expect(calls).toEqual([true, false]);
   });
+  it('logs a refusal the devices subsystem reports without throwing', async () => {
+    const lines: string[] = [];
+    const alarm = new RelayAlarm(createLogger('t', (l) => lines.push(l)), () => ({ setOutput: async () => ({ ok: false, status: 'refused', reason: { en: 'interlock' } }) }));
+    alarm.raise({ device: 'r', output: 'siren', seconds: 1 }, 'rule:x');
+    await new Promise((r) => setTimeout(r, 10));
+    alarm.stop();
+    expect(lines.join('')).toMatch(/not switched on: refused .*interlock/);
+  });
   it('finds a setter only on a devices service that has one', () => {
     expect(outputSetterOf(undefined)).toBeUndefined();
     expect(outputSetterOf({ values: () => [] })).toBeUndefined();

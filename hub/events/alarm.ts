@@ -11,9 +11,9 @@ export interface AlarmTarget {
   seconds: number;
 }
 
-/** What events need from the devices subsystem: set a relay/coil output on or off. */
+/** What events need from the devices subsystem (DeviceService.setOutput): set a relay/coil output. */
 export interface OutputSetter {
-  setOutput(deviceId: string, output: string, on: boolean, by: string): Promise<void> | void;
+  setOutput(deviceId: string, output: string, on: boolean, by: string): Promise<{ ok: boolean; status?: string; reason?: unknown } | void> | void;
 }
 
 export interface AlarmOutput {
@@ -52,8 +52,9 @@ export class RelayAlarm implements AlarmOutput {
       return;
     }
     try {
-      await s.setOutput(t.device, t.output, on, by);
-      this.log.info(`alarm ${t.device}/${t.output} ${on ? 'on' : 'off'} (${by})`);
+      const r = await s.setOutput(t.device, t.output, on, by);
+      if (r && !r.ok) this.log.error(`alarm ${t.device}/${t.output} not switched ${on ? 'on' : 'off'}: ${r.status ?? 'refused'} ${JSON.stringify(r.reason ?? null)}`);
+      else this.log.info(`alarm ${t.device}/${t.output} ${on ? 'on' : 'off'} (${by})`);
     } catch (err) {
       this.log.error(`alarm ${t.device}/${t.output} could not be switched ${on ? 'on' : 'off'}: ${(err as Error).message}`);
     }

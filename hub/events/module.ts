@@ -78,7 +78,7 @@ export const eventsModule: HubModule = {
       store,
       media,
       frames,
-      alarm: new RelayAlarm(log.child('alarm'), () => outputSetterOf((ctx.services as Record<string, unknown>).devices)),
+      alarm: new RelayAlarm(log.child('alarm'), () => outputSetterOf(ctx.services.devices)),
       stream,
       recordings: () => ctx.services.recordings,
       config: cfg,

@@ -16,6 +16,7 @@ const T0 = Date.now() - 60_000;
 let t: TestHub;
 let eventId = 0;
 const sse: string[] = [];
+const sseDetections: string[] = [];
 let sseAbort: AbortController;
 
 const person = (x: number, over: Partial<TrackedObject> = {}): TrackedObject => ({
@@ -51,6 +52,19 @@ beforeAll(async () => {
     }
   })();
   await waitFor(() => sse.join('').includes('event: hello'), 5000, 'stream hello');
+  const onlyDetections = await t.request('/api/events/stream?tier=detection', { role: 'viewer', signal: sseAbort.signal });
+  void (async () => {
+    const r = onlyDetections.body!.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await r.read();
+        if (done) break;
+        sseDetections.push(new TextDecoder().decode(value));
+      }
+    } catch {
+      /* aborted */
+    }
+  })();
 
   // A person walks into the right half of a 768x576 frame over 4 s, then leaves.
   for (let i = 0; i <= 20; i++) {
@@ -75,6 +89,9 @@ describe('events API', () => {
     const data = JSON.parse(newMsg.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { event: SecurityEvent };
     expect(data.event.id).toBe(eventId);
     expect(data.event.tier).toBe('alert');
+    // A client asking for detections only gets none of this alert's messages.
+    expect(sseDetections.join('')).toContain('event: hello');
+    expect(sseDetections.join('')).not.toContain('event: new');
   });
 
   it('lists and filters events, and refuses roles without events:read', async () => {

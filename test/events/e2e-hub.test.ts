@@ -147,16 +147,19 @@ describe('events on real footage through the real pipeline', () => {
     const got = events('path-line').filter((e) => e.startAt < killedAt);
     const truthCrossings = truth.crossings(LINE[0], LINE[1]).filter((c) => c.at < killedAt);
     const dirOf = (e: SecurityEvent): string => (e.data as { direction: string }).direction;
-    const flip = (d: string): string => (d === 'a-b' ? 'b-a' : 'a-b');
-    const near = (e: SecurityEvent, dir: string): boolean => truthCrossings.some((c) => c.direction === dir && Math.abs(c.at - e.startAt) <= 1500);
     const report = JSON.stringify({ got: got.map((e) => [e.startAt, dirOf(e)]), truthCrossings });
     expect(got.length, report).toBeGreaterThanOrEqual(3);
-    // The truth (background subtraction) merges people walking together, so it is matched loosely;
-    // but the directions must agree with it, and the same events read the other way must not.
-    const right = got.filter((e) => near(e, dirOf(e))).length / got.length;
-    const wrong = got.filter((e) => near(e, flip(dirOf(e)))).length / got.length;
-    expect(right, report).toBeGreaterThanOrEqual(0.6);
-    expect(wrong, report).toBeLessThanOrEqual(0.2);
+    // The truth (background subtraction) merges people who walk together or pass each other, so
+    // it is matched loosely: the truth crossing nearest each event (within 1.5 s) must mostly
+    // agree on the direction, and most truth crossings must have an event the same way.
+    const nearest = got.map((e) => {
+      const c = truthCrossings.filter((x) => Math.abs(x.at - e.startAt) <= 1500).sort((x, y) => Math.abs(x.at - e.startAt) - Math.abs(y.at - e.startAt))[0];
+      return c ? c.direction === dirOf(e) : undefined;
+    });
+    const judged = nearest.filter((n) => n !== undefined);
+    expect(judged.length / got.length, report).toBeGreaterThanOrEqual(0.6);
+    const right = judged.filter((n) => n).length / judged.length;
+    expect(right, report).toBeGreaterThanOrEqual(0.75);
     const found = truthCrossings.filter((c) => got.some((e) => dirOf(e) === c.direction && Math.abs(c.at - e.startAt) <= 1500)).length;
     expect(found / truthCrossings.length, report).toBeGreaterThanOrEqual(0.6);
     const count = (list: string[], d: string): number => list.filter((x) => x === d).length;
