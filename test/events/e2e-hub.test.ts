@@ -110,6 +110,8 @@ describe('events on real footage through the real pipeline', () => {
     expect(got.length, JSON.stringify(report)).toBeGreaterThanOrEqual(2);
     const onTime = report.filter((r) => r.nearest <= 1000);
     expect(onTime.length / got.length, JSON.stringify(report)).toBeGreaterThanOrEqual(0.8);
+    const deltas = report.map((r) => r.nearest).sort((a, b) => a - b);
+    console.log(`events e2e: ${got.length} intrusions, ${onTime.length} within 1 s of a truth entry; median |Δ| ${deltas[deltas.length >> 1]} ms`);
   });
 
   it('gives each intrusion a snapshot that contains the person and a clip that plays and covers the rolls', async () => {
