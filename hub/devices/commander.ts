@@ -4,7 +4,7 @@
  * accepted but did not act on is a failure, not a success.
  */
 import { reasons, type Reason } from './lib/reasons.ts';
-import { readPoint, writePoint, type Device } from './poller.ts';
+import { ownerOf, readPoint, writePoint, type Device } from './poller.ts';
 
 export interface CommandResult {
   ok: boolean;
@@ -14,16 +14,30 @@ export interface CommandResult {
   verifiedMs?: number;
 }
 
+/**
+ * A refused or failed command as an exception (DeviceService.setOutput rejects with it, so an
+ * awaiting caller cannot miss a failure). `result` is the CommandResult, reason in vi and en.
+ */
+export class DeviceCommandError extends Error {
+  override name = 'DeviceCommandError';
+  constructor(readonly target: string, readonly result: CommandResult) {
+    super(`devices: ${target} ${result.status}: ${result.reason?.en ?? 'no reason given'}`);
+  }
+}
+
 export const refused = (reason: Reason): CommandResult => ({ ok: false, status: 'refused', reason });
 export const failed = (reason: Reason): CommandResult => ({ ok: false, status: 'failed', reason });
 
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
-/** Writes `expected` to `point` (when given) and waits until reading `verifyPoint` gives `expected`. */
-async function writeAndVerify(d: Device, writes: Array<{ point: string; value: number | boolean }>, verifyPoint: string, expected: number | boolean, deadlineMs: number, label: string): Promise<CommandResult> {
+/**
+ * Makes the writes in order, then reads `verifyPoint` until it gives `expected` or `deadlineMs`
+ * pass. `key` is a pump's key to its own contactor output (see reserveOutput).
+ */
+export async function writeAndVerify(d: Device, writes: Array<{ point: string; value: number | boolean }>, verifyPoint: string, expected: number | boolean, deadlineMs: number, label: string, key?: symbol): Promise<CommandResult> {
   const t0 = Date.now();
   try {
-    for (const w of writes) await writePoint(d, w.point, w.value);
+    for (const w of writes) await writePoint(d, w.point, w.value, key);
   } catch (err) {
     return failed(reasons.writeFailed((err as Error).message));
   }
@@ -59,5 +73,7 @@ export async function runCommand(d: Device, name: string, args: Record<string, n
 export async function setOutput(d: Device, point: string, value: number | boolean, deadlineMs: number): Promise<CommandResult> {
   const p = d.profile.points[point];
   if (!p || p.access === 'r') return refused({ code: 'not-writable', en: `refused: ${d.cfg.id}.${point} is not an output`, vi: `từ chối: ${d.cfg.id}.${point} không phải đầu ra` });
+  const owner = ownerOf(d, point);
+  if (owner) return refused(reasons.contactorOutput(`${d.cfg.id}.${point}`, owner.pumpName));
   return writeAndVerify(d, [{ point, value }], point, value, deadlineMs, `${point}=${String(value)}`);
 }

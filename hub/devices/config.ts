@@ -55,10 +55,22 @@ const limitsSchema = z.strictObject({
   sensorFailsafeS: z.number().min(0).default(10).meta({ title: 'Stop when a protecting sensor is not good for this long (s)' }),
 });
 
+/**
+ * A pump switched by a contactor on a relay output (no drive). The output then belongs to the
+ * pump: only its run/stop commands, with every safety rule, may write it.
+ */
+const contactorSchema = z.strictObject({
+  device: id.meta({ title: 'The relay module whose output switches the contactor' }),
+  output: z.string().min(1).meta({ title: 'The relay output (coil) wired to the contactor coil' }),
+  feedback: z.string().min(1).optional().meta({ title: 'Input wired to the contactor auxiliary contact', description: 'Proves the contactor pulled in; without it the relay read-back is the only check' }),
+  overload: z.string().min(1).optional().meta({ title: 'Input wired to the thermal overload relay (on = tripped)' }),
+});
+
 const pumpSchema = z.strictObject({
   id,
   name: z.string().min(1).max(120),
-  drive: id.meta({ title: 'The drive (a vfd device) that runs this pump' }),
+  drive: id.optional().meta({ title: 'The drive (a vfd device) that runs this pump', description: 'Exactly one of drive or contactor' }),
+  contactor: contactorSchema.optional().meta({ title: 'The relay output that switches this pump (no drive)', description: 'Exactly one of drive or contactor' }),
   intakeLevel: ref,
   salinity: ref,
   canalLevel: ref.optional(),
@@ -154,10 +166,26 @@ export const devicesSchema = z
     cfg.devices.forEach((d, i) => {
       if (!buses.has(d.bus)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `no bus "${d.bus}"` });
     });
+    const contactors = new Map<string, string>();
     cfg.pumps.forEach((p, i) => {
-      const drive = devices.get(p.drive);
-      if (!drive) ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `no device "${p.drive}"` });
-      else if (PROFILES[drive.profile].kind !== 'vfd') ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `device "${p.drive}" is not a drive` });
+      if ((p.drive === undefined) === (p.contactor === undefined)) ctx.addIssue({ code: 'custom', path: ['pumps', i], message: 'give exactly one of drive or contactor' });
+      if (p.drive !== undefined) {
+        const drive = devices.get(p.drive);
+        if (!drive) ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `no device "${p.drive}"` });
+        else if (PROFILES[drive.profile].kind !== 'vfd') ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `device "${p.drive}" is not a drive` });
+      }
+      const c = p.contactor;
+      if (c) {
+        const path = ['pumps', i, 'contactor'];
+        const dev = devices.get(c.device);
+        const out = dev && PROFILES[dev.profile].points[c.output];
+        if (!dev) ctx.addIssue({ code: 'custom', path: [...path, 'device'], message: `no device "${c.device}"` });
+        else if (!out || out.table !== 'coil' || out.access === 'r') ctx.addIssue({ code: 'custom', path: [...path, 'output'], message: `device "${c.device}" has no relay output (coil) "${c.output}"` });
+        for (const k of ['feedback', 'overload'] as const) if (c[k] !== undefined) checkRef({ device: c.device, point: c[k] }, [...path, k]);
+        const key = `${c.device}.${c.output}`;
+        if (contactors.has(key)) ctx.addIssue({ code: 'custom', path: [...path, 'output'], message: `${key} already switches pump "${contactors.get(key)}"` });
+        contactors.set(key, p.id);
+      }
       checkRef(p.intakeLevel, ['pumps', i, 'intakeLevel']);
       checkRef(p.salinity, ['pumps', i, 'salinity']);
       if (p.canalLevel) checkRef(p.canalLevel, ['pumps', i, 'canalLevel']);
@@ -168,11 +196,22 @@ export const devicesSchema = z
     });
     cfg.alarms.forEach((a, i) => checkRef({ device: a.device, point: a.point }, ['alarms', i]));
     const pumps = new Set(cfg.pumps.map((p) => p.id));
+    // A contactor output is never a valve or a light: only its pump switches it.
+    const notContactor = (r: { device: string; point: string }, path: PropertyKey[]): void => {
+      const owner = contactors.get(`${r.device}.${r.point}`);
+      if (owner) ctx.addIssue({ code: 'custom', path, message: `${r.device}.${r.point} switches pump "${owner}"; it cannot be used as an output here` });
+    };
     cfg.programmes.forEach((p, i) => {
       if (p.pump && !pumps.has(p.pump)) ctx.addIssue({ code: 'custom', path: ['programmes', i, 'pump'], message: `no pump "${p.pump}"` });
-      p.zones.forEach((z, j) => checkRef(z.valve, ['programmes', i, 'zones', j, 'valve']));
+      p.zones.forEach((z, j) => {
+        checkRef(z.valve, ['programmes', i, 'zones', j, 'valve']);
+        notContactor(z.valve, ['programmes', i, 'zones', j, 'valve']);
+      });
     });
-    cfg.lighting.forEach((l, i) => checkRef(l.output, ['lighting', i, 'output']));
+    cfg.lighting.forEach((l, i) => {
+      checkRef(l.output, ['lighting', i, 'output']);
+      notContactor(l.output, ['lighting', i, 'output']);
+    });
   })
   .meta({ title: 'devices' });
 
@@ -180,3 +219,4 @@ export type DevicesConfig = z.infer<typeof devicesSchema>;
 export type BusConfig = DevicesConfig['buses'][number];
 export type DeviceConfig = DevicesConfig['devices'][number];
 export type PumpConfig = DevicesConfig['pumps'][number];
+export type ContactorConfig = NonNullable<PumpConfig['contactor']>;

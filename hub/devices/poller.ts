@@ -18,13 +18,55 @@ export interface Device {
   bus: BusQueue;
   blocks: ReadBlock[];
   stats: { polls: number; failures: number; jitterMs: number[]; lastPollAt?: number };
+  /**
+   * Outputs owned by a pump (a contactor on a relay), by `table:address`: writePoint refuses them
+   * to anyone without the owner's key, whatever the point is called.
+   */
+  reserved: Map<string, Reservation>;
+}
+
+export interface Reservation {
+  /** The owning pump's id and name (for the refusal). */
+  pumpId: string;
+  pumpName: string;
+  key: symbol;
+}
+
+/** A write to an output that a pump owns, without the pump's key. */
+export class OutputReserved extends Error {
+  override name = 'OutputReserved';
+  constructor(readonly deviceId: string, readonly point: string, readonly owner: Reservation) {
+    super(`devices: ${deviceId}.${point} switches pump ${owner.pumpId}'s contactor; only the pump's commands may write it`);
+  }
+}
+
+const wordsOf = (p: { table: string; type: string }): number => (p.table === 'coil' || p.table === 'discrete' || p.type === 'u16' || p.type === 'i16' || p.type === 'bool' ? 1 : 2);
+
+/** Reserves `point` of `d` for a pump; returns the key its writes must carry. */
+export function reserveOutput(d: Device, point: string, pumpId: string, pumpName: string): symbol {
+  const p = d.profile.points[point];
+  if (!p) throw new Error(`devices: ${d.cfg.id} has no point "${point}"`);
+  const key = Symbol(`pump:${pumpId}`);
+  for (let i = 0; i < wordsOf(p); i++) d.reserved.set(`${p.table}:${p.address + i}`, { pumpId, pumpName, key });
+  return key;
+}
+
+/** The pump that owns `point` of `d`, if any. */
+export function ownerOf(d: Device, point: string): Reservation | undefined {
+  const p = d.profile.points[point];
+  if (!p) return undefined;
+  for (let i = 0; i < wordsOf(p); i++) {
+    const r = d.reserved.get(`${p.table}:${p.address + i}`);
+    if (r) return r;
+  }
+  return undefined;
 }
 
 export function makeDevice(cfg: DeviceConfig, bus: BusQueue, busDefaults: { timeoutMs: number; retries: number }): Device {
   const profile = withOverrides(PROFILES[cfg.profile], cfg.points as Record<string, Record<string, unknown>> | undefined);
   const link: DeviceLink = { id: cfg.id, unit: cfg.unit, timeoutMs: cfg.timeoutMs ?? busDefaults.timeoutMs, retries: cfg.retries ?? busDefaults.retries, minGapMs: cfg.minGapMs };
   const blocks = planReads(polledPoints(profile), { maxRegisters: profile.maxRegisters, maxBits: 256, maxGap: 4 });
-  return { cfg, profile, link, bus, blocks, stats: { polls: 0, failures: 0, jitterMs: [] } };
+  return { cfg, profile, link, bus, blocks, stats: { polls: 0, failures: 0, jitterMs: [] }, reserved: new Map() };
 }
 
 /** The value units of every point of a device (polled and derived). */
@@ -58,15 +100,17 @@ export async function readPoint(d: Device, point: string): Promise<number | bool
   const src = def ? def.from : point;
   const p = d.profile.points[src];
   if (!p) throw new Error(`devices: ${d.cfg.id} has no point "${point}"`);
-  const n = p.table === 'coil' || p.table === 'discrete' ? 1 : p.type === 'u16' || p.type === 'i16' || p.type === 'bool' ? 1 : 2;
-  const words = await d.bus.read(d.link, p.table, p.address, n);
+  const words = await d.bus.read(d.link, p.table, p.address, wordsOf(p));
   const raw = decodePoint(p, words, 0, d.profile.wordOrder);
   return def ? derive(def, raw) : raw;
 }
 
-export async function writePoint(d: Device, point: string, value: number | boolean): Promise<void> {
+/** Writes one point through the queue; an output owned by a pump needs that pump's `key`. */
+export async function writePoint(d: Device, point: string, value: number | boolean, key?: symbol): Promise<void> {
   const p = d.profile.points[point];
   if (!p || p.access === 'r') throw new Error(`devices: ${d.cfg.id} point "${point}" is not writable`);
+  const owner = ownerOf(d, point);
+  if (owner && owner.key !== key) throw new OutputReserved(d.cfg.id, point, owner);
   await d.bus.write(d.link, p.table, p.address, encodePoint(p, value, d.profile.wordOrder));
 }
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import gd20 from './profiles/invt-gd20.json' with { type: 'json' };
+import atv320 from './profiles/schneider-atv320.json' with { type: 'json' };
 import level420 from './profiles/level-4-20ma.json' with { type: 'json' };
 import ecSalinity from './profiles/ec-salinity-rs485.json' with { type: 'json' };
 import relay8 from './profiles/relay-8ch.json' with { type: 'json' };
@@ -77,7 +78,7 @@ export type ProfilePoint = z.infer<typeof pointSchema>;
 export type DerivedPoint = z.infer<typeof derivedSchema>;
 export type ProfileCommand = z.infer<typeof commandSchema>;
 
-export const PROFILE_IDS = ['invt-gd20', 'level-4-20ma', 'ec-salinity-rs485', 'relay-8ch'] as const;
+export const PROFILE_IDS = ['invt-gd20', 'schneider-atv320', 'level-4-20ma', 'ec-salinity-rs485', 'relay-8ch'] as const;
 export type ProfileId = (typeof PROFILE_IDS)[number];
 
 function load(id: ProfileId, doc: unknown): Profile {
@@ -90,6 +91,7 @@ function load(id: ProfileId, doc: unknown): Profile {
 /** Every shipped profile, validated once at import. */
 export const PROFILES = {
   'invt-gd20': load('invt-gd20', gd20),
+  'schneider-atv320': load('schneider-atv320', atv320),
   'level-4-20ma': load('level-4-20ma', level420),
   'ec-salinity-rs485': load('ec-salinity-rs485', ecSalinity),
   'relay-8ch': load('relay-8ch', relay8),

@@ -8,8 +8,10 @@
 import type { Logger } from '../core/log.ts';
 import { startBlocker, tripReason, ruleStopBlocker, type PumpLimits, type PumpState } from './lib/interlocks.ts';
 import type { Reason } from './lib/reasons.ts';
-import { runCommand, refused, type CommandResult } from './commander.ts';
-import { writePoint, type Device } from './poller.ts';
+import { refused, type CommandResult } from './commander.ts';
+import { reasons } from './lib/reasons.ts';
+import type { Device } from './poller.ts';
+import type { PumpActuator, PumpRole } from './pump-actuator.ts';
 import type { PumpConfig } from './config.ts';
 import type { ValueStore } from './values.ts';
 import type { History } from './history.ts';
@@ -43,7 +45,8 @@ export class PumpController {
 
   constructor(
     readonly cfg: PumpConfig,
-    readonly drive: Device,
+    /** The drive or contactor that switches the pump (pump-actuator.ts). */
+    readonly act: PumpActuator,
     private readonly values: ValueStore,
     private readonly history: History,
     private readonly events: PumpEvents,
@@ -56,13 +59,18 @@ export class PumpController {
     return this.cfg.id;
   }
 
-  private role(name: string): string | undefined {
-    return this.drive.profile.roles[name];
+  /** The device that switches the pump: the drive, or the relay module of its contactor. */
+  get drive(): Device {
+    return this.act.device;
+  }
+
+  private role(name: PumpRole): string | undefined {
+    return this.act.point(name);
   }
 
   state(now = Date.now()): PumpState {
     const dev = this.drive.cfg.id;
-    const rv = (role: string) => {
+    const rv = (role: PumpRole) => {
       const p = this.role(role);
       return p ? this.values.get(dev, p) : undefined;
     };
@@ -102,7 +110,7 @@ export class PumpController {
 
   /** Why a start would be refused now (null: it would be allowed). */
   blocker(now = Date.now()): Reason | null {
-    return startBlocker(this.state(now), this.limits, now, this.drive.cfg.name);
+    return startBlocker(this.state(now), this.limits, now, this.act.label);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -122,7 +130,7 @@ export class PumpController {
       }
       this.commanding = true;
       try {
-        const r = await runCommand(this.drive, 'run', {}, this.cfg.verifyMs);
+        const r = await this.act.run(this.cfg.verifyMs);
         if (r.ok) {
           this.history.recordStart(this.id, now);
           this.lastRunning = true;
@@ -148,7 +156,7 @@ export class PumpController {
       }
       this.commanding = true;
       try {
-        const r = await runCommand(this.drive, 'stop', {}, this.cfg.verifyMs);
+        const r = await this.act.stop(this.cfg.verifyMs);
         if (r.ok) {
           this.history.recordStop(this.id, Date.now(), why?.code ?? actor);
           this.lastRunning = false;
@@ -161,10 +169,13 @@ export class PumpController {
     });
   }
 
-  /** Other drive commands (reset, setFrequency): no interlock needed, still verified and audited. */
+  /**
+   * Other drive commands (reset, setFrequency): no interlock needed, still verified and audited.
+   * A fault reset is refused while the pump runs (on a CiA402 drive it would drop the motor).
+   */
   other(command: string, args: Record<string, number>, actor: string): Promise<CommandResult> {
     return this.serial(async () => {
-      const r = await runCommand(this.drive, command, args, this.cfg.verifyMs);
+      const r = command === 'reset' && this.state().running ? refused(reasons.resetWhileRunning()) : await this.act.other(command, args, this.cfg.verifyMs);
       this.events.audit(actor, `pump.${command}`, outcome(r), { args, reason: r.reason, verifiedMs: r.verifiedMs });
       return r;
     });
@@ -173,9 +184,9 @@ export class PumpController {
   /** Sets the drive's own communication-loss watchdog, where the profile knows how. */
   async commission(): Promise<void> {
     if (this.commissioned) return;
-    for (const c of this.drive.profile.commissioning) {
+    for (const c of this.act.commissioning) {
       try {
-        await writePoint(this.drive, c.point, c.value);
+        await this.act.write(c.point, c.value);
         this.events.audit('hub', 'pump.commission', 'ok', { point: c.point, value: c.value, why: c.why });
       } catch (err) {
         this.log.warn(`devices: commissioning ${this.drive.cfg.id}.${c.point} failed: ${(err as Error).message}`);
@@ -213,13 +224,13 @@ export class PumpController {
       this.events.trip(this, trip);
       void this.stop(`rule:safety:${this.id}`, trip).finally(() => (this.tripping = false));
     }
-    const hb = this.drive.profile.heartbeat;
+    const hb = this.act.heartbeat;
     if (hb && now - this.lastHeartbeat >= this.cfg.heartbeatMs) {
-      const v = this.values.get(this.drive.cfg.id, hb.point);
+      const v = this.values.get(this.drive.cfg.id, hb);
       if (v.quality === 'good' && v.value !== null) {
         this.lastHeartbeat = now;
         // Not audited: it rewrites the value the drive already holds, every second.
-        await writePoint(this.drive, hb.point, v.value).catch(() => undefined);
+        await this.act.write(hb, v.value).catch(() => undefined);
       }
     }
   }

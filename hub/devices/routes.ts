@@ -180,6 +180,6 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
   api.post('/api/devices/:id/outputs/:point', 'devices:command', async (c) => {
     const body = outputBody.safeParse(await jsonBody(c));
     if (!body.success) throw new HubError(400, 'devices: body must be {value}');
-    return answer(c, await runtime().setOutput(param(c, 'id'), param(c, 'point'), body.data.value, actorOf(c)));
+    return answer(c, await runtime().output(param(c, 'id'), param(c, 'point'), body.data.value, actorOf(c)));
   });
 }

@@ -10,14 +10,17 @@ import { ModbusSerialTransport, type LineSpec } from './bus/modbus-serial-transp
 import { AlarmBook, type Alarm, type AlarmChange, type LimitRule } from './lib/alarms.ts';
 import { t35Ms } from './lib/rtu-timing.ts';
 import { reasons } from './lib/reasons.ts';
-import { runCommand, setOutput, refused, type CommandResult } from './commander.ts';
+import { runCommand, setOutput, refused, DeviceCommandError, type CommandResult } from './commander.ts';
 import { makeDevice, Poller, type Device } from './poller.ts';
 import { PumpController } from './pump-controller.ts';
+import { contactorActuator, driveActuator } from './pump-actuator.ts';
 import { Automation } from './automation.ts';
 import { History } from './history.ts';
 import { ValueStore, type PointValue } from './values.ts';
 import type { DevicesConfig } from './config.ts';
 import type { DeviceInfo, DeviceService } from './service.ts';
+
+const ALARMS_KEY = 'alarms';
 
 export type StreamEvent = { type: 'value'; data: PointValue } | { type: 'alarm'; data: { change: AlarmChange['type']; alarm: Alarm } };
 
@@ -65,7 +68,9 @@ export class DevicesRuntime implements DeviceService {
     }
     this.poller = new Poller([...this.devs.values()], this.store, log);
     for (const p of cfg.pumps) {
-      this.pumps.set(p.id, new PumpController(p, this.devs.get(p.drive)!, this.store, this.history, {
+      // The config schema guarantees exactly one of drive/contactor, naming configured devices.
+      const act = p.contactor ? contactorActuator(this.devs.get(p.contactor.device)!, p.contactor, p) : driveActuator(this.devs.get(p.drive!)!);
+      this.pumps.set(p.id, new PumpController(p, act, this.store, this.history, {
         audit: (actor, action, result, detail) => deps.audit({ actor, action, target: `pump:${p.id}`, result, detail }),
         trip: (pump, reason) => this.applyAlarms(this.alarmBook.raise(Date.now(), {
           id: `${pump.id}:trip:${reason.code}`, kind: 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
@@ -77,13 +82,14 @@ export class DevicesRuntime implements DeviceService {
       }, log));
     }
     this.rules = cfg.alarms.map((a) => ({ id: a.id, deviceId: a.device, point: a.point, high: a.high, low: a.low, hysteresis: a.hysteresis, delayMs: a.delayS * 1000, severity: a.severity, label: a.label }));
+    this.restoreAlarms();
     this.store.onChange((v) => {
       deps.emit({ type: 'value', data: v });
       if (v.quality === 'good' && typeof v.value === 'number') this.history.sample(v.deviceId, v.point, v.value);
     });
     this.automation = new Automation(cfg.programmes, cfg.lighting, {
       tz: deps.tz, lat: deps.lat, lon: deps.lon, minuteMs: deps.minuteMs,
-      setOutput: (device, point, value, actor) => this.setOutput(device, point, value, actor),
+      setOutput: (device, point, value, actor) => this.output(device, point, value, actor),
       pump: (id) => this.pumps.get(id),
       audit: (actor, action, target, result, detail) => deps.audit({ actor, action, target, result, detail }),
       lastAlive: () => {
@@ -154,6 +160,34 @@ export class DevicesRuntime implements DeviceService {
       this.history.logAlarm(Date.now(), c.alarm.id, c.type, c.alarm.kind, c.alarm.deviceId, c.alarm.message.en, actor);
       this.deps.emit({ type: 'alarm', data: { change: c.type, alarm: { ...c.alarm } } });
     }
+    // The book is saved on every change, so a config rebuild or a hub restart keeps what operators
+    // have not dealt with yet (and what they acknowledged).
+    if (changes.length) this.history.setState(ALARMS_KEY, JSON.stringify(this.alarmBook.list()));
+  }
+
+  /**
+   * Takes back the saved alarms. One whose source is gone from the configuration (device, limit
+   * rule or pump removed) could never clear by itself, so it is cleared now; it stays listed until
+   * acknowledged if it never was.
+   */
+  private restoreAlarms(): void {
+    const saved = this.history.getState(ALARMS_KEY);
+    if (!saved) return;
+    let list: Alarm[];
+    try {
+      list = JSON.parse(saved) as Alarm[];
+    } catch (err) {
+      this.deps.log.warn(`devices: saved alarms unreadable, starting with none: ${(err as Error).message}`);
+      return;
+    }
+    this.alarmBook.restore(list);
+    const watched = (a: Alarm): boolean => {
+      if (a.kind === 'comm-loss') return this.devs.has(a.deviceId);
+      if (a.kind === 'high' || a.kind === 'low') return this.rules.some((r) => a.id === `${r.id}:${a.kind}`);
+      return [...this.pumps.keys()].some((p) => a.id.startsWith(`${p}:`));
+    };
+    const now = Date.now();
+    for (const a of this.alarmBook.list()) if (a.active && !watched(a)) this.applyAlarms(this.alarmBook.clear(now, a.id), 'hub:config');
   }
 
   // ---- DeviceService ----
@@ -170,8 +204,9 @@ export class DevicesRuntime implements DeviceService {
     return this.store.list(deviceId);
   }
 
+  /** A pump by its id, or by its drive's device id (never by a relay module's: it may carry valves too). */
   pumpFor(id: string): PumpController | undefined {
-    return this.pumps.get(id) ?? [...this.pumps.values()].find((p) => p.drive.cfg.id === id);
+    return this.pumps.get(id) ?? [...this.pumps.values()].find((p) => p.act.kind === 'drive' && p.drive.cfg.id === id);
   }
 
   async command(deviceId: string, command: string, args: Record<string, number>, actor: string): Promise<CommandResult> {
@@ -193,7 +228,15 @@ export class DevicesRuntime implements DeviceService {
     return r;
   }
 
+  /** DeviceService.setOutput: resolves only with a verified result, else rejects (DeviceCommandError). */
   async setOutput(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
+    const r = await this.output(deviceId, point, value, actor);
+    if (!r.ok) throw new DeviceCommandError(`${deviceId}.${point}=${String(value)}`, r);
+    return r;
+  }
+
+  /** Sets an output and verifies it; refusals and failures resolve with the reason (API, automation). */
+  async output(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
     const d = this.devs.get(deviceId);
     const r = !d
       ? refused({ code: 'unknown-device', en: `refused: no device ${deviceId}`, vi: `từ chối: không có thiết bị ${deviceId}` })

@@ -4,6 +4,7 @@ import type { CommandResult } from './commander.ts';
 import type { PointValue } from './values.ts';
 
 export type { CommandResult } from './commander.ts';
+export { DeviceCommandError } from './commander.ts';
 export type { PointValue } from './values.ts';
 
 export interface DeviceInfo {
@@ -27,7 +28,13 @@ export interface DeviceService {
    * Vietnamese and English. `actor` is `user:NAME` or `rule:ID`.
    */
   command(deviceId: string, command: string, args: Record<string, number>, actor: string): Promise<CommandResult>;
-  /** Sets an output (relay coil, register) and verifies it, e.g. a siren relay. */
+  /**
+   * Sets an output (relay coil, register) and verifies it by read-back, e.g. a siren relay.
+   * Resolves with the verified result ({ok: true}); a refusal (unknown device, a drive, an output
+   * that switches a pump's contactor) or a failure (write error, no read-back) REJECTS with a
+   * DeviceCommandError whose `result.reason` says why in Vietnamese and English, so an awaiting
+   * caller cannot miss it. Always audited.
+   */
   setOutput(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult>;
   alarms(): Alarm[];
   acknowledge(alarmId: string, actor: string): boolean;

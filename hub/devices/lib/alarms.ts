@@ -59,6 +59,11 @@ export class AlarmBook {
     return this.alarms.get(id);
   }
 
+  /** Puts back alarms saved by an earlier book (a rebuild or a restart); on-delays start afresh. */
+  restore(list: readonly Alarm[]): void {
+    for (const a of list) if (a.active || !a.acknowledged) this.alarms.set(a.id, { ...a });
+  }
+
   /** Raises (or keeps raised) a condition alarm. */
   raise(now: number, a: Omit<Alarm, 'active' | 'acknowledged' | 'raisedAt'>): AlarmChange[] {
     const cur = this.alarms.get(a.id);

@@ -91,13 +91,23 @@ export const reasons = {
   }),
   notVerified: (command: string, ms: number): Reason => ({
     code: 'not-verified',
-    en: `failed: ${command} not confirmed by the drive within ${ms} ms`,
-    vi: `thất bại: biến tần không xác nhận lệnh ${command} trong ${ms} ms`,
+    en: `failed: ${command} not confirmed by read-back within ${ms} ms`,
+    vi: `thất bại: đọc lại không xác nhận lệnh ${command} trong ${ms} ms`,
   }),
   writeFailed: (message: string): Reason => ({
     code: 'write-failed',
     en: `failed: ${message}`,
     vi: `thất bại: ${message}`,
+  }),
+  contactorOutput: (target: string, pump: string): Reason => ({
+    code: 'pump-output',
+    en: `refused: ${target} switches the contactor of pump "${pump}"; use the pump's run/stop commands`,
+    vi: `từ chối: ${target} đóng cắt công-tắc-tơ của bơm "${pump}"; hãy dùng lệnh chạy/dừng của bơm`,
+  }),
+  resetWhileRunning: (): Reason => ({
+    code: 'reset-while-running',
+    en: 'refused: a fault reset is only sent while the pump is stopped',
+    vi: 'từ chối: chỉ được xóa lỗi khi bơm đang dừng',
   }),
   unknownCommand: (command: string): Reason => ({
     code: 'unknown-command',

@@ -1,11 +1,17 @@
 /**
  * The simulated pump station's physics and register images, with no I/O: a GD20-like drive, an
- * intake sump whose level falls while the pump runs and recovers when it stops, a salinity probe
- * following a semi-diurnal tide (12.42 h), and an 8-channel relay module whose inputs carry the
- * Hand/Off/Auto selector. `step(dtMs)` advances time; the Modbus servers read and write the images.
+ * intake sump whose level falls while a pump runs and recovers when it stops, a salinity probe
+ * following a semi-diurnal tide (12.42 h), a canal level transmitter, an 8-channel relay module
+ * whose inputs carry the Hand/Off/Auto selector and whose relay3 switches a second pump's
+ * contactor (input3 its auxiliary contact, input4 its thermal overload), and an ATV320-like drive
+ * (atv-drive.ts). `step(dtMs)` advances time; the Modbus servers read and write the images.
  */
+import { AtvDrive } from './atv-drive.ts';
 
-export const UNITS = { drive: 1, level: 2, salinity: 3, relay: 4 } as const;
+export const UNITS = { drive: 1, level: 2, salinity: 3, relay: 4, atv: 5, canal: 6 } as const;
+
+/** The relay channel (coil index) wired to the second pump's contactor, and its inputs. */
+export const CONTACTOR = { coil: 2, aux: 2, overload: 3 } as const;
 
 const TIDE_MS = 12.42 * 3_600_000;
 
@@ -29,7 +35,11 @@ export class StationModel {
 
   level = 2.0;
   readonly levelMax = 2.5;
-  salinityOverride: number | null = null;
+  /** Canal water level (m) as the canal transmitter reports it. */
+  canalLevel = 1.2;
+  /** The contactor pump's thermal overload has tripped (its NC contact drops the contactor). */
+  overload = false;
+  private salOverride: number | null = null;
   running = false;
   fault = 0;
   local = false;
@@ -53,13 +63,32 @@ export class StationModel {
     this.holding.set(UNITS.salinity, new Map());
     this.coils.set(UNITS.relay, Array(8).fill(false));
     this.discretes.set(UNITS.relay, Array(8).fill(false));
+    this.input.set(UNITS.canal, new Map());
+    this.atv = new AtvDrive();
+    this.holding.set(UNITS.atv, this.atv.regs);
     for (const u of opts.extraProbes ?? []) this.holding.set(u, new Map());
     this.refresh();
   }
 
+  /** A fixed salinity (‰) instead of the tide curve; the register images follow at once. */
+  get salinityOverride(): number | null {
+    return this.salOverride;
+  }
+  set salinityOverride(v: number | null) {
+    this.salOverride = v;
+    this.refresh();
+  }
+
+  readonly atv: AtvDrive;
+
+  /** The contactor pump runs while its relay is on and the overload has not tripped. */
+  get contactorRunning(): boolean {
+    return this.coils.get(UNITS.relay)![CONTACTOR.coil] === true && !this.overload;
+  }
+
   /** Simulated salinity (‰) now. */
   salinity(): number {
-    if (this.salinityOverride !== null) return this.salinityOverride;
+    if (this.salOverride !== null) return this.salOverride;
     return Math.max(0, 1.0 + 0.6 * Math.sin((2 * Math.PI * this.simMs) / TIDE_MS));
   }
 
@@ -67,7 +96,7 @@ export class StationModel {
   step(dtMs: number, nowMs: number): void {
     this.simMs += dtMs * this.speedup;
     const dt = (dtMs / 1000) * this.speedup;
-    if (this.running) this.level = Math.max(0, this.level - this.drawMps * dt);
+    if (this.running || this.contactorRunning) this.level = Math.max(0, this.level - this.drawMps * dt);
     else this.level = Math.min(this.levelMax, this.level + this.recoverMps * dt);
     // P14.04: communication timeout in 0.1 s; the drive faults (CE) and coasts to a stop.
     const tto = this.reg(UNITS.drive, 0x0e04) * 100;
@@ -89,6 +118,12 @@ export class StationModel {
     this.refresh();
   }
 
+  /** Mains lost and back on the relay module: every relay comes up off (the usual default). */
+  powerCycleRelay(): void {
+    this.coils.get(UNITS.relay)!.fill(false);
+    this.refresh();
+  }
+
   reg(unit: number, addr: number): number {
     return this.holding.get(unit)?.get(addr) ?? 0;
   }
@@ -96,6 +131,11 @@ export class StationModel {
   writeRegister(unit: number, addr: number, value: number): boolean {
     const regs = this.holding.get(unit);
     if (!regs) return false;
+    if (unit === UNITS.atv) {
+      const ok = this.atv.write(addr, value);
+      this.refresh();
+      return ok;
+    }
     if (unit === UNITS.drive && addr === 0x2000) {
       this.command(value);
       return true;
@@ -121,6 +161,7 @@ export class StationModel {
     const c = this.coils.get(unit);
     if (!c || addr >= c.length) return false;
     c[addr] = value;
+    this.refresh();
     return true;
   }
 
@@ -153,5 +194,10 @@ export class StationModel {
     const di = this.discretes.get(UNITS.relay)!;
     di[0] = this.hoa === 'hand';
     di[1] = this.hoa === 'auto';
+    di[CONTACTOR.aux] = this.contactorRunning;
+    di[CONTACTOR.overload] = this.overload;
+    // Canal transmitter: 4-20 mA over 0-5 m, in µA, like the intake one.
+    this.input.get(UNITS.canal)!.set(0, Math.round(4000 + (Math.max(0, this.canalLevel) / 5) * 16000));
+    this.atv.refresh();
   }
 }
