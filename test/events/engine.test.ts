@@ -131,6 +131,19 @@ describe('event engine', () => {
     second.close();
   });
 
+  it('ends the events of a rule removed from the configuration, and keeps unchanged rules running', () => {
+    const yard = { id: 'yard', type: 'intrusion', camera: 'cam', zone };
+    const gate = { id: 'gate', type: 'intrusion', camera: 'cam', zone };
+    const h = makeHarness(mkdtempSync(join(root, 'g-')), { rules: [yard, gate] }, undefined, T0);
+    h.engine.onTracks(frame(0, [person('t1', 500)]));
+    expect(h.store.query({ state: 'active' })).toHaveLength(2);
+    h.clock.now = T0 + 1000;
+    h.engine.build([h.config.rules[0]!]);
+    expect(h.store.query({ state: 'active' }).map((e) => e.ruleId)).toEqual(['yard']);
+    expect(h.store.query({ rule: 'gate' })[0]!.endAt).toBe(T0);
+    h.close();
+  });
+
   it('records the police workflow with user and time, and queries by state', () => {
     const h = makeHarness(mkdtempSync(join(root, 'f-')), { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone }] }, undefined, T0);
     h.engine.onTracks(frame(0, [person('t1', 500)]));
