@@ -184,7 +184,7 @@ export const devicesSchema = z
         for (const k of ['feedback', 'overload'] as const) if (c[k] !== undefined) checkRef({ device: c.device, point: c[k] }, [...path, k]);
         const key = `${c.device}.${c.output}`;
         if (contactors.has(key)) ctx.addIssue({ code: 'custom', path: [...path, 'output'], message: `${key} already switches pump "${contactors.get(key)}"` });
-        contactors.set(key, p.id);
+        else contactors.set(key, p.id);
       }
       checkRef(p.intakeLevel, ['pumps', i, 'intakeLevel']);
       checkRef(p.salinity, ['pumps', i, 'salinity']);

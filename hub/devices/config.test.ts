@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { devicesSchema } from './config.ts';
+
+const base = {
+  buses: [{ id: 'line', type: 'tcp', host: '127.0.0.1' }],
+  devices: [
+    { id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch' },
+    { id: 'level', name: 'Level', bus: 'line', unit: 2, profile: 'level-4-20ma' },
+    { id: 'sal', name: 'Salinity', bus: 'line', unit: 3, profile: 'ec-salinity-rs485' },
+    { id: 'drive', name: 'Drive', bus: 'line', unit: 1, profile: 'invt-gd20' },
+  ],
+};
+const pump = (extra: Record<string, unknown>) => ({
+  id: 'p2', name: 'Pump 2', intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'sal', point: 'salinity' }, ...extra,
+});
+const issues = (cfg: unknown): string[] => {
+  const r = devicesSchema.safeParse(cfg);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('contactor pumps in the devices config', () => {
+  it('accepts a pump switched by a relay output with its auxiliary contact and overload inputs', () => {
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4' } })] })).toEqual([]);
+  });
+
+  it('needs exactly one of drive or contactor', () => {
+    expect(issues({ ...base, pumps: [pump({})] })).toEqual(['pumps.0: give exactly one of drive or contactor']);
+    expect(issues({ ...base, pumps: [pump({ drive: 'drive', contactor: { device: 'io', output: 'relay3' } })] })).toEqual(['pumps.0: give exactly one of drive or contactor']);
+  });
+
+  it('refuses an input or a missing point as the contactor output', () => {
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'input3' } })] })).toEqual(['pumps.0.contactor.output: device "io" has no relay output (coil) "input3"']);
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', feedback: 'input9' } })] })).toEqual(['pumps.0.contactor.feedback.point: device "io" has no point "input9"']);
+  });
+
+  it('refuses a contactor output used as a programme valve or a light, or by two pumps', () => {
+    const cfg = {
+      ...base,
+      pumps: [pump({ contactor: { device: 'io', output: 'relay3' } }), pump({ id: 'p3', contactor: { device: 'io', output: 'relay3' } })],
+      programmes: [{ id: 'x', name: 'x', starts: ['05:00'], zones: [{ valve: { device: 'io', point: 'relay3' }, minutes: 1 }] }],
+      lighting: [{ id: 'l', name: 'l', output: { device: 'io', point: 'relay3' }, on: { at: '18:00' }, off: { at: '05:00' } }],
+    };
+    expect(issues(cfg)).toEqual([
+      'pumps.1.contactor.output: io.relay3 already switches pump "p2"',
+      'programmes.0.zones.0.valve: io.relay3 switches pump "p2"; it cannot be used as an output here',
+      'lighting.0.output: io.relay3 switches pump "p2"; it cannot be used as an output here',
+    ]);
+  });
+});
