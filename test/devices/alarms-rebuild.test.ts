@@ -1,0 +1,92 @@
+/**
+ * Alarms survive a rebuild of the devices runtime (a configuration change) and a hub restart:
+ * the book is saved in the devices state table and taken back, so an acknowledged alarm stays
+ * acknowledged, an unacknowledged one keeps its raise time, and both still clear by themselves.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigStore } from '../../hub/config/config-store.ts';
+import { openDatabase } from '../../hub/store/database.ts';
+import { AuditLog, auditMigrations } from '../../hub/audit/audit-log.ts';
+import { UserStore, authMigrations } from '../../hub/auth/users.ts';
+import { ApiRouter } from '../../hub/api/router.ts';
+import { EventBus } from '../../hub/core/event-bus.ts';
+import { MetricsRegistry } from '../../hub/metrics/registry.ts';
+import type { HubContext, Running } from '../../hub/context.ts';
+import type { HubEvents } from '../../hub/core/hub-events.ts';
+import { devicesModule } from '../../hub/devices/module.ts';
+import { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
+import { UNITS } from '../../hub/devices/sim/station-model.ts';
+import { log, stationConfig, waitFor } from './harness.ts';
+
+describe('devices alarms across a runtime rebuild', () => {
+  let dir: string;
+  let sim: PumpStationSimulator;
+  let ctx: HubContext;
+  let running: Running | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'devices-alarms-'));
+    sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ devices: stationConfig({ id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort }) }));
+    const config = ConfigStore.load(join(dir, 'config.json'), log);
+    const { db } = openDatabase(join(dir, 'hub.db'), [...auditMigrations, ...authMigrations, ...devicesModule.migrations!], log);
+    const users = new UserStore(db);
+    ctx = {
+      dataDir: dir, config, db, dbRecreated: true, log, bus: new EventBus<HubEvents>(log), metrics: new MetricsRegistry(),
+      audit: new AuditLog(db), users, api: new ApiRouter(users, log), services: {},
+    };
+    running = await devicesModule.start(ctx);
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    ctx?.db.close();
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const alarm = (id: string) => ctx.services.devices?.alarms().find((a) => a.id === id);
+
+  it('keeps active and acknowledged alarms through a config change, and they still clear', async () => {
+    sim.model.silent.add(UNITS.level);
+    sim.model.silent.add(UNITS.salinity);
+    expect(await waitFor(() => alarm('level:comm-loss') && alarm('salinity:comm-loss'), 5000)).toBeTruthy();
+    expect(ctx.services.devices!.acknowledge('level:comm-loss', 'user:lan')).toBe(true);
+    const before = { level: { ...alarm('level:comm-loss')! }, salinity: { ...alarm('salinity:comm-loss')! } };
+    const old = ctx.services.devices;
+
+    await ctx.config.update((d) => {
+      (d.devices as { tickMs?: number }).tickMs = 60;
+    }, 'user:admin');
+    expect(await waitFor(() => ctx.services.devices && ctx.services.devices !== old, 5000)).toBeTruthy();
+
+    expect(alarm('level:comm-loss')).toMatchObject({ active: true, acknowledged: true, ackedBy: 'user:lan', raisedAt: before.level.raisedAt });
+    expect(alarm('salinity:comm-loss')).toMatchObject({ active: true, acknowledged: false, raisedAt: before.salinity.raisedAt });
+
+    sim.model.silent.delete(UNITS.level);
+    // Cleared and acknowledged: it leaves the book.
+    expect(await waitFor(() => !alarm('level:comm-loss'), 5000)).toBe(true);
+    expect(alarm('salinity:comm-loss')?.active).toBe(true);
+    sim.model.silent.delete(UNITS.salinity);
+    expect(await waitFor(() => alarm('salinity:comm-loss')?.active === false, 5000)).toBe(true);
+  });
+
+  it('clears a kept alarm whose device was removed from the configuration (it stays until acknowledged)', async () => {
+    sim.model.silent.add(UNITS.relay);
+    expect(await waitFor(() => alarm('io:comm-loss'), 5000)).toBeTruthy();
+    const old = ctx.services.devices;
+    await ctx.config.update((d) => {
+      const dev = d.devices as { devices: Array<{ id: string }>; pumps: Array<{ hoa?: unknown }> };
+      dev.devices = dev.devices.filter((x) => x.id !== 'io');
+      for (const p of dev.pumps) delete p.hoa;
+    }, 'user:admin');
+    expect(await waitFor(() => ctx.services.devices && ctx.services.devices !== old, 5000)).toBeTruthy();
+    expect(alarm('io:comm-loss')).toMatchObject({ active: false, acknowledged: false });
+    expect(ctx.services.devices!.acknowledge('io:comm-loss', 'user:lan')).toBe(true);
+    expect(alarm('io:comm-loss')).toBeUndefined();
+    sim.model.silent.delete(UNITS.relay);
+  });
+});
