@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { devicesSchema } from './config.ts';
+import { demoDevices } from './demo.ts';
 
 const base = {
   buses: [{ id: 'line', type: 'tcp', host: '127.0.0.1' }],
@@ -45,5 +46,15 @@ describe('contactor pumps in the devices config', () => {
       'programmes.0.zones.0.valve: io.relay3 switches pump "p2"; it cannot be used as an output here',
       'lighting.0.output: io.relay3 switches pump "p2"; it cannot be used as an output here',
     ]);
+  });
+});
+
+describe('the demo configuration', () => {
+  it('is valid and gives its pump a canal level band on a canal transmitter', () => {
+    const cfg = devicesSchema.parse(demoDevices());
+    const pump = cfg.pumps[0]!;
+    expect(pump.canalLevel).toEqual({ device: 'muc-nuoc-kenh', point: 'level' });
+    expect([pump.limits.canalMinM, pump.limits.canalMaxM]).toEqual([0.4, 2.2]);
+    expect(cfg.devices.find((d) => d.id === 'muc-nuoc-kenh')).toMatchObject({ unit: 6, profile: 'level-4-20ma' });
   });
 });
