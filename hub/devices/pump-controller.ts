@@ -175,7 +175,9 @@ export class PumpController {
    */
   other(command: string, args: Record<string, number>, actor: string): Promise<CommandResult> {
     return this.serial(async () => {
-      const r = command === 'reset' && this.state().running ? refused(reasons.resetWhileRunning()) : await this.act.other(command, args, this.cfg.verifyMs);
+      // The polled state may lag a start verified a moment ago, so our own record counts too.
+      const running = this.state().running || this.lastRunning === true;
+      const r = command === 'reset' && running ? refused(reasons.resetWhileRunning()) : await this.act.other(command, args, this.cfg.verifyMs);
       this.events.audit(actor, `pump.${command}`, outcome(r), { args, reason: r.reason, verifiedMs: r.verifiedMs });
       return r;
     });
