@@ -6,7 +6,15 @@ interface Scenario {
 
 const COLORS: Record<string, string> = { naive: '#c0504d', gated: '#f2a93b', 'gated+batched': '#4f81bd' };
 
-export function chartSvg(scenarios: Scenario[], detector: string): string {
+interface Headline {
+  inferenceReduction: number;
+  personTrackRecall: number;
+  lowerBoundRatio: number;
+  maxCamerasSustained: number;
+  rssGrowthRatio: number;
+}
+
+export function chartSvg(scenarios: Scenario[], detector: string, head?: Headline): string {
   const W = 720;
   const H = 360;
   const pad = 60;
@@ -31,6 +39,7 @@ export function chartSvg(scenarios: Scenario[], detector: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
 <text x="${pad}" y="18" font-size="14">Inference images per camera-second (lower is better) — ${detector.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>
 ${legend}
+${head ? `<text x="${pad}" y="58" font-size="11">inference reduction ${head.inferenceReduction}x · person-track recall ${head.personTrackRecall} · lower-bound ratio ${head.lowerBoundRatio} · cameras sustained ${head.maxCamerasSustained} · RSS growth ${head.rssGrowthRatio}</text>` : ''}
 <line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="#333"/>
 ${parts.join('\n')}
 </svg>

@@ -11,6 +11,7 @@ import { TamperDetector } from './tamper.ts';
 import { Tracker } from './tracker.ts';
 import { planChecks, wholeFrame, type CheckReason, type Region } from './regions.ts';
 import { sharpness } from './grey.ts';
+import { LookMemory } from './look-memory.ts';
 import { union } from './geometry.ts';
 import { RateWindow, Reservoir } from './stats.ts';
 
@@ -42,6 +43,8 @@ export class CameraPipe {
   /** Capture time of the last whole-frame check (undefined: none yet, the next frame gets one). */
   private lastWholeAt: number | undefined;
   private planned: CheckReason | null = null;
+  private checkFrame = 0;
+  private readonly looks: LookMemory;
   /** Frames sent to the detector, by the first reason they needed it. */
   readonly reasons: Record<CheckReason, number> = { refresh: 0, motion: 0, candidate: 0, moving: 0, stationary: 0 };
 
@@ -52,6 +55,7 @@ export class CameraPipe {
     private readonly mode: PipelineMode,
   ) {
     this.tracker = new Tracker({ cameraId: id, ...cfg.tracker });
+    this.looks = new LookMemory(cfg.regions);
   }
 
   /**
@@ -111,7 +115,10 @@ export class CameraPipe {
     const refreshMs = this.cfg.regions.refreshSeconds * 1000;
     const refresh = this.lastWholeAt === undefined || (refreshMs > 0 && capturedAt - this.lastWholeAt >= refreshMs);
     const { regions, reason } = planChecks(
-      { width, height, motion: pending.motion, tracks: this.tracker.regionTracks(capturedAt), refresh },
+      {
+        width, height, motion: pending.motion, tracks: this.tracker.regionTracks(capturedAt), refresh,
+        recentLooks: this.looks.recentLooks(this.processed), emptyZones: this.looks.emptyZones(this.processed),
+      },
       { inputSize, ...this.cfg.regions, wholeFrameAt: this.cfg.motion.wholeFrameAt },
     );
     this.planned = reason;
@@ -120,8 +127,14 @@ export class CameraPipe {
 
   /** The planned check was sent to the detector: counts its reason, notes a whole-frame look. */
   checked(frame: Frame, regions: readonly Region[]): void {
+    this.checkFrame = this.processed;
     if (this.planned) this.reasons[this.planned]++;
     if (regions.some((r) => r.kind === 'whole')) this.lastWholeAt = frame.capturedAt;
+  }
+
+  /** The check's outcome: the regions seen, the motion they covered and the boxes found there. */
+  looked(regions: readonly Region[], motion: readonly Box[], found: readonly Box[]): void {
+    this.looks.note(this.checkFrame, regions.map((r) => r.box), motion, found);
   }
 
   /** Marks a frame as processed and records its capture-to-update latency. */

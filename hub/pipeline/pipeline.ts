@@ -198,6 +198,7 @@ export class Pipeline {
       const dets = nms(found, 0.5);
       for (const d of dets) if (frame.format === 'yuv420p') d.sharpness = sharpness(frame.data, frame.width, frame.height, 2, d.box);
       const res = cam.tracker.update(dets, frame.capturedAt, regions.map((r) => r.box));
+      if (this.mode === 'gated') cam.looked(regions, pending.motion, dets.map((d) => d.box));
       for (const imp of res.improved) this.keepSnapshot(cam.id, frame, imp.trackId, imp.box, imp.score);
       this.stage.track.add(this.now() - t3);
       this.finishFrame(cam, frame, res.objects, true);

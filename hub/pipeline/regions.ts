@@ -4,12 +4,14 @@
  * Whether (the cost side: inference only where something new moves):
  * - motion not explained by a moving tracked object (confirmed or candidate) is checked at once:
  *   something new may be there. Motion a moving object explains is that object's own;
- * - candidates (unconfirmed, or confirmed but missed at their last check) every
+ * - motion the detector saw a moment ago, or found empty lately, waits (look-memory.ts);
+ * - candidates (fewer hits than confirmation needs, or missed at their last check) every
  *   `candidateRecheckFrames` frames, so they confirm or vanish without a call on every frame;
- * - confirmed moving objects every `movingRecheckFrames` frames (the tracker predicts them in
+ *   a weak object that had its hits and stays unconfirmed goes at the moving rate;
+ * - moving objects every `movingRecheckFrames` frames (the tracker predicts them in
  *   between, and motion around them is theirs);
- * - stationary objects every `stationaryRecheckFrames` frames, or at once when unexplained motion
- *   touches them, so a person who stops is not lost and a parked motorbike is not re-detected;
+ * - stationary objects every `stationaryRecheckFrames` frames, or at once when new unexplained
+ *   motion touches them, so a person who stops is not lost and a parked motorbike is not re-detected;
  * - a whole-frame refresh when the caller asks (first frame, every few seconds): objects that
  *   never moved since the camera started are found too.
  * A quiet camera (noise, lighting drift, no objects) needs no call at all.
@@ -31,6 +33,8 @@ export interface RegionTrack {
   sinceCheck: number;
   /** Checks in a row that did not find the object again. */
   missed?: number;
+  /** Still earning its confirmation (fewer hits than needed) or just missed: re-checked as a candidate. */
+  settling?: boolean;
 }
 
 export interface RegionOptions {
@@ -50,6 +54,10 @@ export interface RegionInput {
   tracks: readonly RegionTrack[];
   /** Look at the whole frame whatever the motion (first frame, periodic refresh). */
   refresh?: boolean;
+  /** Regions the detector saw within the last few frames: new motion inside them waits (look-memory.ts). */
+  recentLooks?: readonly Box[];
+  /** Motion zones the detector found empty lately: motion staying inside them waits. */
+  emptyZones?: readonly Box[];
 }
 
 export type RegionKind = 'whole' | 'crop';
@@ -109,21 +117,39 @@ export function planChecks(input: RegionInput, opts: RegionOptions): RegionPlan 
 
   // Motion moving objects explain (a crowd's blob is explained by the union of its people).
   const movers = tracks.filter((t) => !t.stationary).map((t) => expand(t.box, EXPLAIN_MARGIN));
-  const unexplained = motion.filter((m) => coveredBy(m, movers) < EXPLAINED);
+  const unexplained = motion.filter((m) => coveredBy(m, movers) < EXPLAINED && coveredBy(m, input.emptyZones ?? []) < EXPLAINED);
+  // Unexplained motion inside a region seen a moment ago waits for the next check, but its box
+  // still joins any check this frame makes (and touches stationary objects).
+  const fresh = unexplained.filter((m) => coveredBy(m, input.recentLooks ?? []) < EXPLAINED);
   const need: Box[] = [...unexplained];
-  let reason: CheckReason | null = unexplained.length > 0 ? 'motion' : null;
+  let reason: CheckReason | null = fresh.length > 0 ? 'motion' : null;
+  const soon: Box[] = [];
   for (const t of tracks) {
+    // Predicted past the frame's edge: it left; the tracker ages it out, no look can find it.
+    const [cx, cy] = [(t.box[0] + t.box[2]) / 2, (t.box[1] + t.box[3]) / 2];
+    if (cx < 0 || cy < 0 || cx > width || cy > height) continue;
     let due: CheckReason | null = null;
-    if (!t.confirmed || (t.missed ?? 0) > 0) due = t.sinceCheck >= opts.candidateRecheckFrames ? 'candidate' : null;
-    else if (t.stationary) {
-      const touched = unexplained.some((m) => intersection(m, t.box) > 0);
-      due = touched || t.sinceCheck >= opts.stationaryRecheckFrames ? 'stationary' : null;
-    } else due = t.sinceCheck >= opts.movingRecheckFrames ? 'moving' : null;
+    let every: number;
+    const settling = t.settling ?? (!t.confirmed || (t.missed ?? 0) > 0);
+    if (settling) {
+      every = opts.candidateRecheckFrames;
+      due = t.sinceCheck >= every ? 'candidate' : null;
+    } else if (t.stationary) {
+      every = opts.stationaryRecheckFrames;
+      const touched = fresh.some((m) => intersection(m, t.box) > 0);
+      due = touched || t.sinceCheck >= every ? 'stationary' : null;
+    } else {
+      every = opts.movingRecheckFrames;
+      due = t.sinceCheck >= every ? 'moving' : null;
+    }
     if (due) {
       need.push(t.box);
       reason ??= due;
-    }
+    } else if (2 * t.sinceCheck >= every) soon.push(t.box);
   }
+  // Objects half-way to their own check ride along, so the camera's objects fall into step and
+  // one look serves them all instead of one look each at its own phase.
+  if (reason !== null) need.push(...soon);
   if (need.length === 0 || reason === null) return { regions: [], reason: null };
 
   let needArea = 0;

@@ -53,6 +53,8 @@ interface Track {
   firstSeenAt: number;
   lastSeenAt: number;
   lastCheckFrame: number;
+  /** Checks that covered the object (hits and misses). */
+  looks: number;
   centers: Array<[number, number]>;
   bestQuality: number;
 }
@@ -81,6 +83,8 @@ export class Tracker {
       stationary: t.stationary,
       sinceCheck: this.frame + 1 - t.lastCheckFrame,
       missed: t.missed,
+      // Candidates earn confirmation at the fast rate, but a flickering one only for a few looks.
+      settling: t.hits < this.opts.confirmHits && t.looks < this.opts.confirmHits + 2,
     }));
   }
 
@@ -135,6 +139,7 @@ export class Tracker {
       if (usedT.has(t)) continue;
       if (checked.some((r) => coverage(t.box, r) > 0.5)) {
         t.missed++;
+        t.looks++;
         t.lastCheckFrame = this.frame;
       }
     }
@@ -155,6 +160,7 @@ export class Tracker {
         firstSeenAt: at,
         lastSeenAt: at,
         lastCheckFrame: this.frame,
+        looks: 1,
         centers: [center(det.box) as [number, number]],
         bestQuality: snapshotQuality(det.box, det.score, det.sharpness),
       };
@@ -179,6 +185,7 @@ export class Tracker {
     t.scores.push(det.score);
     if (t.scores.length > SCORE_HISTORY) t.scores.shift();
     t.hits++;
+    t.looks++;
     t.missed = 0;
     t.lastSeenAt = at;
     t.lastCheckFrame = this.frame;
@@ -192,7 +199,8 @@ export class Tracker {
       const ys = t.centers.map((c) => c[1]);
       const spread = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
       const size = Math.min(t.box[2] - t.box[0], t.box[3] - t.box[1]);
-      t.stationary = spread < Math.max(4, 0.15 * size);
+      // A small model's boxes jitter by a few pixels on a still person: tolerate a third of its size.
+      t.stationary = spread < Math.max(6, 0.3 * size);
     } else t.stationary = false;
     if (t.stationary) {
       t.vx = 0;

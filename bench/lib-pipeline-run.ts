@@ -1,0 +1,207 @@
+/**
+ * One live run of the pipeline benchmark: N cameras through the cameras module's ffmpeg path at
+ * real-time pace into a Pipeline in one mode, with the per-stage profile (where the CPU went),
+ * frame accounting, latency, RSS, and the confirmed person tracks per (camera, frame number) for
+ * the recall comparison. Also the decode-only pass of the same streams (the lower bound's half).
+ */
+import { readFileSync } from 'node:fs';
+import { Pipeline } from '../hub/pipeline/pipeline.ts';
+import { pipelineSchema } from '../hub/pipeline/config.ts';
+import type { InferenceEngine, RgbImage } from '../hub/detect/types.ts';
+import type { Frame } from '../hub/cameras/frame.ts';
+import type { Box, TrackUpdate } from '../hub/pipeline/types.ts';
+import { DETECT, startStream, type Stream } from './lib-pipeline-streams.ts';
+
+export type Mode = 'naive' | 'gated' | 'gated+batched';
+export const MODES: Mode[] = ['naive', 'gated', 'gated+batched'];
+
+/** A camera of the scene mix: which footage, from which offset. */
+export interface CameraPlan {
+  id: string;
+  kind: 'busy' | 'quiet';
+  file: string;
+  offsetSec: number;
+}
+
+/** Person boxes of confirmed tracks, per camera and frame number (seq), for recall. */
+export type PersonFrames = Map<string, Map<number, Box[]>>;
+/** Person tracks: camera id and the frames (seq) with their boxes. */
+export interface PersonTrack {
+  cameraId: string;
+  frames: Array<{ seq: number; box: Box }>;
+}
+
+export interface EngineLike extends InferenceEngine {
+  onCrop?: (image: RgbImage, frame: Frame, region: Box) => void;
+}
+
+export interface RunResult {
+  mode: Mode;
+  cameras: number;
+  seconds: number;
+  framesIn: number;
+  processed: number;
+  dropped: number;
+  inferenceCalls: number;
+  inferenceImages: number;
+  meanBatch: number;
+  imagesPerCameraSecond: number;
+  imagesPerFrame: { busy: number; quiet: number };
+  checks: Record<string, number>;
+  minCameraFps: number;
+  p95LatencyMs: number;
+  belowFloorCameras: number;
+  camerasWithoutInference: number;
+  sustained: boolean;
+  cpuPercent: number;
+  cpuSec: number;
+  /** Where the CPU went (seconds over the run). */
+  profile: {
+    decodeFfmpegSec: number;
+    mainThreadSec: number;
+    mainStagesSec: { motion: number; regions: number; crop: number; track: number };
+    /** Main-thread time outside the stages: reading ffmpeg pipes, cutting frames, GC, timers. */
+    mainOtherSec: number;
+    /** Inference worker (letterbox + onnxruntime) and other threads of the hub process. */
+    otherThreadsSec: number;
+    inferWallSec: number;
+    perCameraSecondMs: Record<string, number>;
+  };
+  rssMB: { peak: number; mean: number };
+  persons: PersonFrames;
+}
+
+function mainThreadCpuSec(): number {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Records confirmed person boxes per (camera, seq) from track updates, up to `maxSeq`. */
+export function personRecorder(seqOf: (cameraId: string, capturedAt: number) => number | undefined, maxSeq: number): { persons: PersonFrames; onTracks: (u: TrackUpdate) => void } {
+  const persons: PersonFrames = new Map();
+  const onTracks = (u: TrackUpdate): void => {
+    const seq = seqOf(u.cameraId, u.frameAt);
+    if (seq === undefined || seq >= maxSeq) return;
+    let cam = persons.get(u.cameraId);
+    if (!cam) persons.set(u.cameraId, (cam = new Map()));
+    const boxes: Box[] = [];
+    for (const o of u.objects) if (o.label === 'person' && o.confirmed && o.leftAt === undefined) boxes.push(o.box);
+    cam.set(seq, boxes);
+  };
+  return { persons, onTracks };
+}
+
+export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, engine: EngineLike, recallFrames: number): Promise<RunResult> {
+  const config = pipelineSchema.parse({ scheduler: { batching: mode === 'gated+batched' } });
+  const seqOf = new Map<string, Map<number, number>>();
+  const rec = personRecorder((id, at) => seqOf.get(id)?.get(at), recallFrames);
+  const pipeline = new Pipeline({
+    config, engine, mode: mode === 'naive' ? 'naive' : 'gated',
+    sinks: { tracks: rec.onTracks, tamper: () => {}, health: () => {} },
+    ...(engine.onCrop ? { onCrop: engine.onCrop } : {}),
+  });
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuSec();
+  const streams: Stream[] = plans.map((p) => {
+    const seqs = new Map<number, number>();
+    seqOf.set(p.id, seqs);
+    return startStream(p.id, p.kind, p.file, p.offsetSec, (f: Frame) => {
+      if (f.seq < recallFrames) seqs.set(f.capturedAt, f.seq);
+      pipeline.push(f);
+    });
+  });
+  const t0 = Date.now();
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(process.memoryUsage().rss / 2 ** 20), 1000);
+  await new Promise((ok) => setTimeout(ok, seconds * 1000));
+  clearInterval(sampler);
+  const s = pipeline.stats();
+  const decodeSec = streams.reduce((a, st) => a + st.cpuSec(), 0);
+  for (const st of streams) st.stop();
+  await pipeline.close();
+  const wall = (Date.now() - t0) / 1000;
+  const c = process.cpuUsage(cpu0);
+  const procSec = (c.user + c.system) / 1e6;
+  const mainSec = mainThreadCpuSec() - main0;
+  const cpuSec = procSec + decodeSec;
+  const cams = s.cameras;
+  const minFps = Math.min(...cams.map((x) => x.processed / wall));
+  const p95 = Math.max(...cams.map((x) => x.latencyMs.p95));
+  const stageSec = (k: keyof typeof s.stagesMs): number => s.stagesMs[k].total / 1000;
+  const stages = { motion: stageSec('motion'), regions: stageSec('regions'), crop: stageSec('crop'), track: stageSec('track') };
+  const staged = stages.motion + stages.regions + stages.crop + stages.track;
+  const n = plans.length;
+  const perCamSec = (v: number): number => round((v * 1000) / n / wall);
+  const kindOf = new Map(plans.map((p) => [p.id, p.kind]));
+  const perFrame = (kind: 'busy' | 'quiet'): number => {
+    const of = cams.filter((x) => kindOf.get(x.cameraId) === kind);
+    const frames = of.reduce((a, x) => a + x.framesIn, 0);
+    return frames ? round(of.reduce((a, x) => a + x.inferenceImages, 0) / frames, 3) : Number.NaN;
+  };
+  const checks: Record<string, number> = {};
+  for (const x of cams) for (const [k, v] of Object.entries(x.checks ?? {})) checks[k] = (checks[k] ?? 0) + v;
+  const late = rss.slice(Math.floor(rss.length / 3));
+  const profile = {
+    decodeFfmpegSec: round(decodeSec),
+    mainThreadSec: round(mainSec),
+    mainStagesSec: { motion: round(stages.motion), regions: round(stages.regions), crop: round(stages.crop), track: round(stages.track) },
+    mainOtherSec: round(mainSec - staged),
+    otherThreadsSec: round(procSec - mainSec),
+    inferWallSec: round(stageSec('infer')),
+    perCameraSecondMs: {
+      decode: perCamSec(decodeSec), motion: perCamSec(stages.motion), regions: perCamSec(stages.regions), crop: perCamSec(stages.crop),
+      track: perCamSec(stages.track), mainOther: perCamSec(mainSec - staged), inferenceThreads: perCamSec(procSec - mainSec),
+    },
+  };
+  return {
+    mode, cameras: n, seconds: round(wall, 1),
+    framesIn: cams.reduce((a, x) => a + x.framesIn, 0),
+    processed: cams.reduce((a, x) => a + x.processed, 0),
+    dropped: cams.reduce((a, x) => a + x.dropped, 0),
+    inferenceCalls: s.inferenceCalls,
+    inferenceImages: s.inferenceImages,
+    meanBatch: s.meanBatch,
+    imagesPerCameraSecond: round(s.inferenceImages / n / wall),
+    imagesPerFrame: { busy: perFrame('busy'), quiet: perFrame('quiet') },
+    checks,
+    minCameraFps: round(minFps),
+    p95LatencyMs: round(p95),
+    belowFloorCameras: cams.filter((x) => x.belowFloor).length,
+    camerasWithoutInference: cams.filter((x) => x.inferenceImages === 0).length,
+    sustained: minFps >= DETECT.fps * 0.9 && p95 < 1000,
+    cpuPercent: round((cpuSec / wall) * 100),
+    cpuSec: round(cpuSec),
+    profile,
+    rssMB: { peak: round(Math.max(...late)), mean: round(late.reduce((a, b) => a + b, 0) / Math.max(1, late.length)) },
+    persons: rec.persons,
+  };
+}
+
+/**
+ * Decode-only of the same streams: the same ffmpeg command lines at the same pace, all at once,
+ * their frames read and thrown away. Returns ffmpeg CPU seconds per camera-second, per kind.
+ */
+export async function decodeOnly(plans: CameraPlan[], seconds: number): Promise<{ busy: number; quiet: number }> {
+  const streams = plans.map((p) => startStream(`dec-${p.id}`, p.kind, p.file, p.offsetSec, () => {}));
+  await new Promise((ok) => setTimeout(ok, 1000)); // start-up (probe, seek) is not steady decode
+  const c0 = streams.map((s) => s.cpuSec());
+  const t0 = Date.now();
+  await new Promise((ok) => setTimeout(ok, seconds * 1000));
+  const used = streams.map((s, i) => s.cpuSec() - c0[i]!);
+  const wall = (Date.now() - t0) / 1000;
+  for (const s of streams) s.stop();
+  const rate = (kind: 'busy' | 'quiet'): number => {
+    const idx = plans.map((p, i) => (p.kind === kind ? i : -1)).filter((i) => i >= 0);
+    return idx.length ? idx.reduce((a, i) => a + used[i]!, 0) / idx.length / wall : Number.NaN;
+  };
+  return { busy: rate('busy'), quiet: rate('quiet') };
+}
+
+export function round(v: number, d = 2): number {
+  return Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : v;
+}
