@@ -34,6 +34,9 @@ export async function waitFor<T>(fn: () => T, ms = 3000, step = 25): Promise<T> 
 export async function ptyPair(dir: string): Promise<{ a: string; b: string; proc: ChildProcess }> {
   const a = join(dir, 'hub-tty');
   const b = join(dir, 'sim-tty');
+  // Links left by an earlier pair would look ready before the new socat made its own.
+  rmSync(a, { force: true });
+  rmSync(b, { force: true });
   const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
   const ok = await waitFor(() => existsSync(a) && existsSync(b), 5000);
   if (!ok) throw new Error('test: socat did not create the pty pair');
@@ -46,6 +49,10 @@ export interface Station {
   sim: PumpStationSimulator;
   dir: string;
   busSpec: Record<string, unknown>;
+  /** RTU only: the serial adapter is pulled out (socat and both ptys go away). */
+  unplug(): Promise<void>;
+  /** RTU only: plugged back in at the same path; the simulator reopens its end. */
+  replug(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,18 +60,29 @@ export async function startStation(line: Line, baudRate = 115200): Promise<Stati
   const dir = mkdtempSync(join(tmpdir(), 'devices-test-'));
   if (line === 'tcp') {
     const sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
+    const rtuOnly = (): Promise<void> => Promise.reject(new Error('test: unplug/replug is for RTU stations'));
     return {
-      sim, dir, busSpec: { id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort },
+      sim, dir, busSpec: { id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort }, unplug: rtuOnly, replug: rtuOnly,
       async close() {
         await sim.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   }
-  const pty = await ptyPair(dir);
+  let pty = await ptyPair(dir);
   const sim = await PumpStationSimulator.start({ rtu: { path: pty.b, baudRate }, tickMs: 50 });
   return {
     sim, dir, busSpec: { id: 'line', type: 'rtu', path: pty.a, baudRate, parity: 'none' },
+    async unplug() {
+      const gone = new Promise((ok) => pty.proc.once('exit', ok));
+      pty.proc.kill();
+      await gone;
+      await sim.stopRtu();
+    },
+    async replug() {
+      pty = await ptyPair(dir);
+      await sim.startRtu();
+    },
     async close() {
       await sim.close();
       pty.proc.kill();

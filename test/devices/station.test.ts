@@ -181,3 +181,28 @@ describe('Modbus RTU specifics', () => {
     }
   });
 });
+
+describe('Modbus RTU serial adapter unplugged and plugged back', () => {
+  it('values turn comm-fail during the gap, the bus reconnects at the same path and polling resumes', async () => {
+    const st = await startStation('rtu');
+    const hub = startRuntime(st.dir, stationConfig(st.busSpec, { pumps: [] }));
+    const q = (d: string, p: string) => hub.rt.store.get(d, p).quality;
+    try {
+      expect(await waitFor(() => q('level', 'level') === 'good' && q('salinity', 'salinity') === 'good', 5000)).toBe(true);
+      await st.unplug();
+      expect(await waitFor(() => q('level', 'level') === 'comm-fail' && q('salinity', 'salinity') === 'comm-fail', 3000)).toBe(true);
+      const polls = hub.rt.devs.get('level')!.stats.polls;
+      await sleep(1000);
+      expect(q('level', 'level')).toBe('comm-fail'); // never "good" from an old value while unplugged
+      expect(hub.rt.devs.get('level')!.stats.polls).toBe(polls);
+      expect(hub.rt.buses.get('line')!.stats().connected).toBe(false);
+      await st.replug();
+      expect(await waitFor(() => q('level', 'level') === 'good' && q('salinity', 'salinity') === 'good', 10_000)).toBe(true);
+      expect(await waitFor(() => hub.rt.devs.get('level')!.stats.polls > polls + 5, 3000)).toBe(true);
+      expect(hub.rt.buses.get('line')!.stats().reconnects).toBeGreaterThanOrEqual(1);
+    } finally {
+      await hub.stop();
+      await st.close();
+    }
+  }, 20_000);
+});

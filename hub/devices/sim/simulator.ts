@@ -80,7 +80,18 @@ export class PumpStationSimulator {
     if (s) await new Promise<void>((ok) => s.close(() => ok()));
   }
 
-  private async startRtu(): Promise<void> {
+  /** Stops the RTU server (its serial line went away: a USB adapter unplugged). */
+  async stopRtu(): Promise<void> {
+    const r = this.rtu;
+    this.rtu = undefined;
+    if (r) await new Promise<void>((ok) => {
+      const t = setTimeout(ok, 500); // a port whose pty vanished may never call back
+      r.close(() => (clearTimeout(t), ok()));
+    });
+  }
+
+  /** Starts (or restarts, after stopRtu) the RTU server on its serial path. */
+  async startRtu(): Promise<void> {
     const rtu = this.opts.rtu!;
     const emulate = rtu.emulateWire ?? true;
     let port: { write(b: Buffer): void } | undefined;
@@ -108,9 +119,7 @@ export class PumpStationSimulator {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.stopTcp();
-    const r = this.rtu;
-    this.rtu = undefined;
-    if (r) await new Promise<void>((ok) => r.close(() => ok()));
+    await this.stopRtu();
   }
 
   /** The service vector: callback forms, so a silent unit simply never calls back. */
