@@ -29,7 +29,7 @@ import { DevicesRuntime } from '../hub/devices/runtime.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const log = createLogger('bench', () => undefined);
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
-const UNITS = [5, 6, 7, 8, 9, 10, 11, 12];
+const UNITS = [11, 12, 13, 14, 15, 16, 17, 18]; // clear of the station's own units (sim/station-model.ts UNITS)
 const REGS = 5;
 
 function pct(values: number[], p: number): number {

@@ -73,7 +73,7 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
     const r = runtime();
     return c.json([...r.pumps.values()].map((p) => {
       const s = p.state();
-      return { id: p.id, name: p.cfg.name, drive: p.drive.cfg.id, running: s.running, mode: s.mode, remote: s.remote, fault: s.fault,
+      return { id: p.id, name: p.cfg.name, actuator: p.act.kind, drive: p.drive.cfg.id, contactor: p.cfg.contactor, running: s.running, mode: s.mode, remote: s.remote, fault: s.fault,
         reachable: s.driveReachable, startsLastHour: s.starts.length, startBlocker: p.blocker(), limits: p.cfg.limits };
     }));
   });

@@ -66,7 +66,10 @@ export class StationModel {
     this.input.set(UNITS.canal, new Map());
     this.atv = new AtvDrive();
     this.holding.set(UNITS.atv, this.atv.regs);
-    for (const u of opts.extraProbes ?? []) this.holding.set(u, new Map());
+    for (const u of opts.extraProbes ?? []) {
+      if ((Object.values(UNITS) as number[]).includes(u)) throw new Error(`sim: extra probe unit ${u} is a station unit`);
+      this.holding.set(u, new Map());
+    }
     this.refresh();
   }
 
