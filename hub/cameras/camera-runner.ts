@@ -9,6 +9,7 @@ import { buildIngestArgs } from './ffmpeg-args.ts';
 import { FrameAssembler } from './frame-assembler.ts';
 import { frameBytes, type Frame, type PixelFormat } from './frame.ts';
 import { RateMeter } from './rate-meter.ts';
+import { StreamClock } from './stream-clock.ts';
 import type { CameraState } from './service.ts';
 
 export interface RunnerOptions {
@@ -42,6 +43,9 @@ export class CameraRunner {
   private startedAt = 0;
   private lastFrameAt = 0;
   private seq = 0;
+  /** Frames of the current ffmpeg run, and that run's stream-time → wall-clock mapping. */
+  private runFrames = 0;
+  private clock = new StreamClock(1);
   private readonly fps = new RateMeter(5000);
   private readonly stderrTail: string[] = [];
   private state: CameraState;
@@ -97,6 +101,8 @@ export class CameraRunner {
     });
     this.startedAt = Date.now();
     this.lastFrameAt = 0;
+    this.runFrames = 0;
+    this.clock = new StreamClock(this.cam.detect.fps);
     this.killReason = undefined;
     this.stderrTail.length = 0;
     const child = spawn(this.opts.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
@@ -123,6 +129,7 @@ export class CameraRunner {
     const now = Date.now();
     this.lastFrameAt = now;
     this.fps.mark(now);
+    this.clock.observe(this.runFrames++, now);
     if (this.state.status !== 'online') {
       this.opts.log.info(`camera ${this.cam.id} online`);
       this.setState({ status: 'online', online: true, reason: undefined });
@@ -142,9 +149,12 @@ export class CameraRunner {
       this.opts.log.warn(`unexpected segment list line from ffmpeg: ${line}`);
       return;
     }
-    const durationSec = Number(m[3]) - Number(m[2]);
+    const start = Number(m[2]);
+    const end = Number(m[3]);
     const file = m[1]!.startsWith('/') ? m[1]! : `${this.opts.incomingDir}/${m[1]}`;
-    this.opts.onSegment({ file, durationSec, endedAt: Date.now() });
+    // Place the segment on the detect frames' clock, so recordings and detections agree; before
+    // the first frame, fall back to the line's arrival.
+    this.opts.onSegment({ file, durationSec: end - start, endedAt: this.clock.wallAt(end) ?? Date.now() });
   }
 
   private checkStall(): void {

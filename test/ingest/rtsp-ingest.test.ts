@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '../fixtures/fetch-fixtures.ts';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.ts';
@@ -85,6 +86,43 @@ describe('RTSP ingest', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as unknown[]).length).toBeGreaterThanOrEqual(recorded.length);
   }, 60_000);
+
+  it('places recordings on the same clock as the detect frames (the same moment is the same picture)', async () => {
+    const cameras = t.hub.ctx.services.cameras!;
+    // Away from the start of the stream, where the first segment's start is only approximate.
+    await waitFor(() => {
+      const s = cameras.state('gate');
+      return s?.online && Date.now() - Date.parse(s.since) > 6000;
+    }, 20_000, 'camera online for 6 s');
+    const frame = await new Promise<{ at: number; luma: Buffer }>((resolve) => {
+      const off = cameras.onFrame('gate', (f) => {
+        off();
+        resolve({ at: f.capturedAt, luma: Buffer.from(f.data.subarray(0, 640 * 360)) });
+      });
+    });
+    const rec = t.hub.ctx.services.recordings!;
+    expect(await rec.waitForFootage('gate', frame.at + 1500, 20_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    const diffAt = async (shiftMs: number): Promise<number> => {
+      const at = frame.at + shiftMs;
+      const seg = rec.segments('gate', at, at).at(-1)!;
+      const offset = Math.max(0, (at - seg.startMs) / 1000);
+      // The same conversion as the hub's detect stream (yuv420p); its first plane is the luma.
+      const grey = execFileSync('ffmpeg', ['-v', 'error', '-ss', offset.toFixed(3), '-i', seg.path, '-frames:v', '1',
+        '-vf', 'scale=640:360', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 22 }).subarray(0, 640 * 360);
+      if (grey.length < frame.luma.length) return Number.POSITIVE_INFINITY; // past the end of the footage
+      let sum = 0;
+      for (let i = 0; i < grey.length; i++) sum += Math.abs(grey[i]! - frame.luma[i]!);
+      return sum / grey.length;
+    };
+    // Compare the detect frame with the recording at shifts of -1.2 s to +1.2 s: people walk in
+    // vtest, so the best-matching picture tells where the recording's clock puts that moment.
+    const shifts = [-1200, -900, -600, -300, 0, 300, 600, 900, 1200];
+    const diffs: number[] = [];
+    for (const shift of shifts) diffs.push(await diffAt(shift));
+    const best = shifts[diffs.indexOf(Math.min(...diffs))]!;
+    expect(Math.abs(best), JSON.stringify({ shifts, diffs })).toBeLessThanOrEqual(300);
+  }, 40_000);
 
   it('serves a segment with HTTP range requests', async () => {
     const seg = segments[0]!;
