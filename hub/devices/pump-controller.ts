@@ -42,6 +42,10 @@ export class PumpController {
   private lastHeartbeat = 0;
   private tripping = false;
   private commissioned = false;
+  /** A contactor seen closing in AUTO without our command: the relay module, not an operator. */
+  private uncommanded = false;
+  /** When our last start/stop finished: polled states older than this are not news. */
+  private commandedAt = 0;
 
   constructor(
     readonly cfg: PumpConfig,
@@ -139,6 +143,7 @@ export class PumpController {
         return r;
       } finally {
         this.commanding = false;
+        this.commandedAt = Date.now();
       }
     });
   }
@@ -165,6 +170,7 @@ export class PumpController {
         return r;
       } finally {
         this.commanding = false;
+        this.commandedAt = Date.now();
       }
     });
   }
@@ -205,9 +211,17 @@ export class PumpController {
     if (!this.commissioned) await this.commission();
     // Changes the hub did not command: a start at the panel (counted against the hourly limit),
     // or a stop by power loss, the drive's watchdog or a fault (never undone by the hub).
-    if (this.lastRunning !== undefined && s.running !== this.lastRunning && !this.commanding) {
-      if (s.running) this.history.recordStart(this.id, now);
-      else {
+    // In AUTO nothing but the hub may close a contactor: a relay module that restores its outputs
+    // when power returns would otherwise restart the pump by itself.
+    const contactorAuto = this.act.kind === 'contactor' && s.mode === 'auto';
+    // A poll made before our own command finished still shows the old state: not a change.
+    const runPoint = this.role('running');
+    const fresh = !!runPoint && (this.values.get(this.drive.cfg.id, runPoint).goodAt ?? 0) > this.commandedAt;
+    if (this.lastRunning !== undefined && s.running !== this.lastRunning && !this.commanding && fresh) {
+      if (s.running) {
+        this.history.recordStart(this.id, now);
+        if (contactorAuto) this.uncommanded = true;
+      } else {
         this.history.recordStop(this.id, now, s.fault ? 'drive-fault' : 'unexpected');
         this.events.unexpectedStop(this, s.fault);
       }
@@ -215,11 +229,15 @@ export class PumpController {
     if (this.lastRunning === undefined) {
       // First look after the hub started: bring the run journal in line with the drive, never the
       // other way round.
-      if (s.running && !this.history.openRun(this.id)) this.history.recordStart(this.id, now);
+      if (s.running && !this.history.openRun(this.id)) {
+        this.history.recordStart(this.id, now);
+        if (contactorAuto) this.uncommanded = true;
+      }
       if (!s.running && this.history.openRun(this.id)) this.history.recordStop(this.id, now, 'found-stopped');
     }
-    if (!this.commanding) this.lastRunning = s.running;
-    const trip = tripReason(s, this.limits, now);
+    if (!this.commanding && fresh) this.lastRunning = s.running;
+    if (!s.running) this.uncommanded = false;
+    const trip = tripReason(s, this.limits, now) ?? (this.uncommanded ? reasons.uncommandedStart() : null);
     if (trip && !this.tripping) {
       this.tripping = true;
       this.log.warn(`devices: pump ${this.id} tripped: ${trip.en}`);

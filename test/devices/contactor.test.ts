@@ -134,4 +134,13 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     expect(h.rt.pumps.get('pump2')!.state().running).toBe(false);
     expect(h.audit.query({ target: 'pump:pump2', action: 'pump.run' })).toHaveLength(1);
   });
+
+  it('a relay module that closes the contactor by itself (state restored at power return) is switched off with an alarm', async () => {
+    const h = await start();
+    st.sim.model.setCoil(UNITS.relay, CONTACTOR.coil, true); // not through the hub
+    expect(await waitFor(() => h.rt.alarms().some((a) => a.id === 'pump2:trip:uncommanded-start'), 3000)).toBe(true);
+    expect(await waitFor(() => coil() === false, 3000)).toBe(true);
+    const stop = await waitFor(() => h.audit.query({ target: 'pump:pump2', action: 'pump.stop' })[0]);
+    expect(stop?.actor).toBe('rule:safety:pump2');
+  });
 });
