@@ -112,6 +112,7 @@ export class CameraPipe {
   plan(pending: Pending, inputSize: number): Region[] {
     const { width, height, capturedAt } = pending.frame;
     if (this.mode === 'naive') return [wholeFrame(width, height)];
+    this.looks.follow(this.processed, pending.motion);
     const refreshMs = this.cfg.regions.refreshSeconds * 1000;
     const refresh = this.lastWholeAt === undefined || (refreshMs > 0 && capturedAt - this.lastWholeAt >= refreshMs);
     const { regions, reason } = planChecks(
@@ -134,7 +135,8 @@ export class CameraPipe {
 
   /** The check's outcome: the regions seen, the motion they covered and the boxes found there. */
   looked(regions: readonly Region[], motion: readonly Box[], found: readonly Box[]): void {
-    this.looks.note(this.checkFrame, regions.map((r) => r.box), motion, found);
+    const empty = this.looks.note(this.checkFrame, regions.map((r) => r.box), motion, found);
+    this.motion?.absorb(empty);
   }
 
   /** Marks a frame as processed and records its capture-to-update latency. */

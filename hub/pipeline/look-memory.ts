@@ -24,16 +24,36 @@ export class LookMemory {
 
   constructor(private readonly opts: LookMemoryOptions) {}
 
-  /** Records a check at `frame`: the regions seen, the motion they covered, what was found. */
-  note(frame: number, regions: readonly Box[], motion: readonly Box[], found: readonly Box[]): void {
+  /**
+   * Records a check at `frame`: the regions seen, the motion they covered, what was found.
+   * Returns the motion found empty (the camera lets its background absorb it).
+   */
+  note(frame: number, regions: readonly Box[], motion: readonly Box[], found: readonly Box[]): Box[] {
+    const empty: Box[] = [];
     for (const r of regions) this.looks.push({ box: r, frame });
     for (const m of motion) {
       if (!regions.some((r) => intersection(m, r) > 0.8 * area(m))) continue;
       const grown = expand(m, 0.15);
       if (found.some((f) => intersection(f, grown) > 0)) continue;
       this.empty.push({ box: grown, frame });
+      empty.push(m);
     }
     this.prune(frame);
+    return empty;
+  }
+
+  /**
+   * Lets empty zones follow their blob: motion overlapping a zone and not much bigger than it is
+   * the same thing moving on (a shadow, a person the model cannot see), not something new. The
+   * zone keeps the frame of its look, so it is looked at again after `emptyRecheckFrames`.
+   */
+  follow(frame: number, motion: readonly Box[]): void {
+    for (const z of this.empty) {
+      if (frame - z.frame >= this.opts.emptyRecheckFrames) continue;
+      const za = area(z.box);
+      const same = motion.find((m) => intersection(m, z.box) > 0.3 * Math.min(area(m), za) && area(m) <= 2 * za);
+      if (same) z.box = expand(same, 0.15);
+    }
   }
 
   /** Regions seen recently enough that new motion inside them can wait. */

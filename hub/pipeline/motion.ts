@@ -42,6 +42,7 @@ export class MotionDetector {
   private readonly unmasked: number;
   private readonly minCells: number;
   private bg: Float32Array | undefined;
+  private last: Uint8Array | undefined;
   private readonly changed: Uint8Array;
   private readonly dilated: Uint8Array;
   private readonly labels: Int32Array;
@@ -69,6 +70,7 @@ export class MotionDetector {
     const { mask } = this;
     const grey = downscale(luma, this.opts.width, this.opts.height, this.factor);
     const g = grey.data;
+    this.last = g;
     this.frames++;
     if (!this.bg) {
       this.bg = Float32Array.from(g);
@@ -109,6 +111,25 @@ export class MotionDetector {
     const boxes = changedCount === 0 ? [] : this.blobs();
     if (boxes.length > 0) this.framesWithMotion++;
     return { boxes, changedFraction, sceneChange: false, grey };
+  }
+
+  /**
+   * Takes the latest frame into the background inside `boxes` (detect-frame pixels) at once: the
+   * detector looked there and found nothing, so the change is a ghost (someone who stood in the
+   * first frame and walked off, a light switched on), not something to look at again and again.
+   */
+  absorb(boxes: readonly Box[]): void {
+    const bg = this.bg;
+    const g = this.last;
+    if (!bg || !g) return;
+    const f = this.factor;
+    for (const b of boxes) {
+      const x0 = Math.max(0, Math.floor(b[0] / f));
+      const y0 = Math.max(0, Math.floor(b[1] / f));
+      const x1 = Math.min(this.w, Math.ceil(b[2] / f));
+      const y1 = Math.min(this.h, Math.ceil(b[3] / f));
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) bg[y * this.w + x] = g[y * this.w + x]!;
+    }
   }
 
   private blobs(): Box[] {

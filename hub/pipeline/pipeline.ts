@@ -73,6 +73,8 @@ export class Pipeline {
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
   private calls = 0;
+  /** Detector wall time per image, smoothed (the batch time budget's unit). */
+  private msPerImage = 0;
   private images = 0;
   private errors = 0;
   private lastHealthAt = 0;
@@ -118,7 +120,10 @@ export class Pipeline {
   private dispatch(): void {
     const engine = this.opts.engine;
     const cfg = this.opts.config.scheduler;
-    const maxBatch = cfg.batching && engine ? Math.max(1, Math.min(cfg.maxBatch, engine.maxBatch)) : 1;
+    // The batch is capped by a time budget too: a frame that arrives just after a call started
+    // waits for it, so a long call is latency for everyone (measured per image, smoothed).
+    const byTime = Math.max(1, Math.floor(cfg.batchLatencyMs / Math.max(1, this.msPerImage)));
+    const maxBatch = cfg.batching && engine ? Math.max(1, Math.min(cfg.maxBatch, engine.maxBatch, byTime)) : 1;
     while (!this.closed) {
       const jobs = new Map<string, Job>();
       for (const cam of this.cams.values()) {
@@ -180,6 +185,7 @@ export class Pipeline {
     }
     const t2 = this.now();
     this.stage.infer.add(t2 - t1);
+    if (images.length > 0) this.msPerImage = this.msPerImage === 0 ? (t2 - t1) / images.length : 0.8 * this.msPerImage + 0.2 * ((t2 - t1) / images.length);
     for (const job of jobs) {
       const { cam, pending, regions } = job;
       const { frame } = pending;

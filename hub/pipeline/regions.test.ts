@@ -58,10 +58,10 @@ describe('regions', () => {
     expect(planRegions({ width: W, height: H, motion, tracks: [{ ...candidate, sinceCheck: 2 }] }, opts)).toHaveLength(1);
   });
   it('a crowd blob covered by several moving objects together is theirs', () => {
-    const motion: Array<[number, number, number, number]> = [[100, 100, 200, 200]];
-    const two = [track({ box: [100, 100, 150, 200] }), track({ box: [150, 100, 200, 200] })];
-    expect(planRegions({ width: W, height: H, motion, tracks: two }, opts)).toEqual([]);
-    expect(planRegions({ width: W, height: H, motion, tracks: two.slice(0, 1) }, opts)).toHaveLength(1);
+    const motion: Array<[number, number, number, number]> = [[100, 100, 280, 200]];
+    const three = [track({ box: [100, 100, 160, 200] }), track({ box: [160, 100, 220, 200] }), track({ box: [220, 100, 280, 200] })];
+    expect(planRegions({ width: W, height: H, motion, tracks: three }, opts)).toEqual([]);
+    expect(planRegions({ width: W, height: H, motion, tracks: three.slice(0, 1) }, opts)).toHaveLength(1);
   });
   it('a refresh looks at the whole frame even with nothing moving', () => {
     const plan = planChecks({ width: W, height: H, motion: [], tracks: [], refresh: true }, opts);
@@ -71,5 +71,24 @@ describe('regions', () => {
   it('a stationary object that was missed at its last check is re-checked as a candidate', () => {
     const still = track({ stationary: true, sinceCheck: 2, missed: 1 });
     expect(planRegions({ width: W, height: H, motion: [], tracks: [still] }, opts)).toHaveLength(1);
+  });
+  it('motion inside a region seen a moment ago waits; motion elsewhere is checked at once', () => {
+    const motion: Array<[number, number, number, number]> = [[300, 100, 330, 170]];
+    expect(planRegions({ width: W, height: H, motion, tracks: [], recentLooks: [[0, -140, 640, 500]] }, opts)).toEqual([]);
+    expect(planRegions({ width: W, height: H, motion, tracks: [], recentLooks: [[0, 0, 208, 208]] }, opts)).toHaveLength(1);
+  });
+  it('motion staying inside a zone found empty lately waits', () => {
+    const motion: Array<[number, number, number, number]> = [[300, 100, 330, 170]];
+    expect(planRegions({ width: W, height: H, motion, tracks: [], emptyZones: [[290, 90, 340, 180]] }, opts)).toEqual([]);
+  });
+  it('objects half-way to their own check ride along with a check that is due', () => {
+    const due = track({ box: [100, 100, 140, 200], sinceCheck: 3 });
+    const halfway = track({ box: [500, 100, 540, 200], sinceCheck: 2 });
+    const r = planRegions({ width: W, height: H, motion: [], tracks: [due, halfway] }, opts);
+    expect(r.map((x) => x.kind)).toEqual(['crop', 'crop']);
+    expect(r.some((x) => x.box[0] <= 500 && x.box[2] >= 540)).toBe(true);
+  });
+  it('an object predicted past the frame edge is not looked for', () => {
+    expect(planRegions({ width: W, height: H, motion: [], tracks: [track({ box: [650, 100, 700, 200], sinceCheck: 9 })] }, opts)).toEqual([]);
   });
 });

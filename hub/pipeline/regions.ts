@@ -87,9 +87,9 @@ function side(b: Box): number {
 }
 
 /** Margin around a predicted box within which motion is the object's own. */
-const EXPLAIN_MARGIN = 0.3;
+const EXPLAIN_MARGIN = 0.5;
 /** Share of a motion box that moving objects must cover for it to be theirs. */
-const EXPLAINED = 0.8;
+const EXPLAINED = 0.7;
 const GRID = 6;
 
 /** Fraction of `m` covered by the union of `boxes`, sampled on a GRID x GRID lattice. */

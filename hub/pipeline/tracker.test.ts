@@ -90,4 +90,23 @@ describe('tracker', () => {
     const r = t.predict(1000);
     expect(r.objects[0]!.box[0]).toBeGreaterThan(170);
   });
+  it('a candidate is settling (fast re-checks) until confirmed, and a flickering one only for a few looks', () => {
+    const t = new Tracker(opts);
+    t.update([person(100)], 0, whole);
+    expect(t.regionTracks(200)[0]!.settling).toBe(true);
+    t.update([person(100)], 200, whole);
+    t.update([person(100)], 400, whole);
+    expect(t.regionTracks(600)[0]!.settling).toBe(false);
+    const f = new Tracker({ ...opts, maxMissed: 50 });
+    for (let i = 0; i < 6; i++) f.update(i % 3 === 0 ? [person(300)] : [], i * 200, whole);
+    expect(f.regionTracks(1200)[0]!.settling).toBe(false);
+  });
+
+  it('a stationary object re-checked rarely is kept past maxAgeMs, up to stationaryMaxAgeMs', () => {
+    const t = new Tracker({ ...opts, stationaryMaxAgeMs: 20000 });
+    for (let i = 0; i < 6; i++) t.update([person(100)], i * 200, whole);
+    expect(t.predict(10000).objects[0]?.stationary).toBe(true);
+    expect(t.predict(10000).objects[0]?.leftAt).toBeUndefined();
+    expect(t.predict(22000).objects[0]?.leftAt).toBe(22000);
+  });
 });

@@ -83,8 +83,9 @@ export class Tracker {
       stationary: t.stationary,
       sinceCheck: this.frame + 1 - t.lastCheckFrame,
       missed: t.missed,
-      // Candidates earn confirmation at the fast rate, but a flickering one only for a few looks.
-      settling: t.hits < this.opts.confirmHits && t.looks < this.opts.confirmHits + 2,
+      // Plausible candidates (scoring at the confirmation level so far) earn confirmation at the
+      // fast rate, a flickering one only for a few looks; weak ones wait for the moving rate.
+      settling: t.hits < this.opts.confirmHits && t.looks < this.opts.confirmHits + 2 && median(t.scores) >= this.opts.confirmScore,
     }));
   }
 
