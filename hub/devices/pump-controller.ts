@@ -46,6 +46,7 @@ export class PumpController {
   private uncommanded = false;
   /** When our last start/stop finished: polled states older than this are not news. */
   private commandedAt = 0;
+  private heartbeatQueued = false;
 
   constructor(
     readonly cfg: PumpConfig,
@@ -184,6 +185,7 @@ export class PumpController {
       // The polled state may lag a start verified a moment ago, so our own record counts too.
       const running = this.state().running || this.lastRunning === true;
       const r = command === 'reset' && running ? refused(reasons.resetWhileRunning()) : await this.act.other(command, args, this.cfg.verifyMs);
+      this.commandedAt = Date.now();
       this.events.audit(actor, `pump.${command}`, outcome(r), { args, reason: r.reason, verifiedMs: r.verifiedMs });
       return r;
     });
@@ -226,9 +228,9 @@ export class PumpController {
         this.events.unexpectedStop(this, s.fault);
       }
     }
-    if (this.lastRunning === undefined) {
+    if (this.lastRunning === undefined && !this.commanding && fresh) {
       // First look after the hub started: bring the run journal in line with the drive, never the
-      // other way round.
+      // other way round. (Not while our own first command is under way: start() journals that.)
       if (s.running && !this.history.openRun(this.id)) {
         this.history.recordStart(this.id, now);
         if (contactorAuto) this.uncommanded = true;
@@ -245,13 +247,19 @@ export class PumpController {
       void this.stop(`rule:safety:${this.id}`, trip).finally(() => (this.tripping = false));
     }
     const hb = this.act.heartbeat;
-    if (hb && now - this.lastHeartbeat >= this.cfg.heartbeatMs) {
-      const v = this.values.get(this.drive.cfg.id, hb);
-      if (v.quality === 'good' && v.value !== null) {
-        this.lastHeartbeat = now;
+    if (hb && now - this.lastHeartbeat >= this.cfg.heartbeatMs && !this.heartbeatQueued) {
+      this.lastHeartbeat = now;
+      this.heartbeatQueued = true;
+      // In turn with commands (never between a setFrequency and its read-back), and not awaited:
+      // a command being verified must not hold up the other pumps' trips.
+      void this.serial(async () => {
+        this.heartbeatQueued = false;
+        const v = this.values.get(this.drive.cfg.id, hb);
+        // A value polled before our last command may be the one that command replaced.
+        if (v.quality !== 'good' || v.value === null || (v.goodAt ?? 0) <= this.commandedAt) return;
         // Not audited: it rewrites the value the drive already holds, every second.
         await this.act.write(hb, v.value).catch(() => undefined);
-      }
+      });
     }
   }
 }

@@ -24,7 +24,8 @@ describe.each<Line>(['tcp', 'rtu'])('ATV320 profile over Modbus %s', (line) => {
 
   const atv = () => st.sim.model.atv;
   const start = async (): Promise<Hub> => {
-    const cfg = stationConfig(st.busSpec);
+    // A long failsafe: a loaded test machine must not trip the pump under these profile checks.
+    const cfg = stationConfig(st.busSpec, {}, { sensorFailsafeS: 10 });
     cfg.devices![0] = { id: 'atv', name: 'ATV320', bus: 'line', unit: UNITS.atv, profile: 'schneider-atv320', intervalMs: 100, maxAgeMs: 600 };
     cfg.pumps![0]!.drive = 'atv';
     hub = startRuntime(st.dir, cfg);
@@ -41,7 +42,7 @@ describe.each<Line>(['tcp', 'rtu'])('ATV320 profile over Modbus %s', (line) => {
     expect(v('freqRef')).toBe(50);
     expect(v('mainsVoltage')).toBe(380);
     expect(await waitFor(() => atv().regs.get(ATV.TTO) === 30, 3000)).toBe(true); // 3.0 s in 0.1 s
-    expect(hub!.audit.query({ action: 'pump.commission' })[0]).toMatchObject({ result: 'ok' });
+    expect(await waitFor(() => hub!.audit.query({ action: 'pump.commission' })[0])).toMatchObject({ result: 'ok' });
   });
 
   it('run walks the CiA402 states (6, 7, 15) and is verified; stop disables operation (7)', async () => {
