@@ -116,6 +116,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const server: ServerType = await new Promise((ok) => {
     const s = serve({ fetch: ctx.api.app.fetch, port: opts.port, hostname: opts.host ?? '0.0.0.0' }, () => ok(s));
   });
+  // Keep idle connections longer than any client's own keep-alive (fetch/undici: 4 s), so a client
+  // never reuses a socket the hub is closing at that moment (ECONNRESET under load).
+  (server as unknown as { keepAliveTimeout: number; headersTimeout: number }).keepAliveTimeout = 65_000;
+  (server as unknown as { keepAliveTimeout: number; headersTimeout: number }).headersTimeout = 66_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   log.info(`listening on http://${opts.host ?? '0.0.0.0'}:${port} (data in ${dataDir})`);
