@@ -1,7 +1,10 @@
 /**
  * Security events end to end: a whole hub (cameras over RTSP from GStreamer's server, recording,
- * the NanoDet detector, the pipeline, events) on real footage (vtest: people on a walkway).
- * Truth comes from background subtraction on the same detect frames, not from the detector.
+ * the NanoDet detector, the pipeline, events, devices on the Modbus simulator over TCP) on real
+ * footage (vtest: people on a walkway, a van and a car parked at the top right). Truth comes from
+ * background subtraction on the same detect frames, not from the detector; crowd, loitering and
+ * parked expectations come from the pipeline's own per-frame reports (DetectorLog). One hub run
+ * serves every rule type, to keep the suite short.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -18,6 +21,10 @@ import { medianBackground } from '../../bench/lib-pipeline-oracle.ts';
 import { localTime } from '../../hub/events/rules/schedule.ts';
 import type { SecurityEvent } from '../../hub/events/store.ts';
 import { TruthTracker } from './truth.ts';
+import { DetectorLog } from './detector-log.ts';
+import { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
+import { UNITS } from '../../hub/devices/sim/station-model.ts';
+import { centre } from '../../hub/events/rules/geometry.ts';
 
 const DW = 640;
 const DH = 360;
@@ -29,6 +36,17 @@ const GRASS: P[] = [[0.05, 0.6], [0.35, 0.6], [0.35, 0.78], [0.05, 0.78]];
 const LINE: [P, P] = [[0.75, 0.35], [0.75, 0.8]];
 const PRE = 2;
 const POST = 2;
+/** Top right, where vtest's van and car stand the whole clip. */
+const PARKING: P[] = [[0.78, 0.03], [1, 0.03], [1, 0.22], [0.78, 0.22]];
+const VEHICLES = ['car', 'truck', 'bus'];
+const PARKED_S = 8;
+/** vtest opens with five to seven people on the walkway, then two or three: "more than 3 for 2 s". */
+const CROWD_N = 3;
+const CROWD_S = 2;
+const DWELL_S = 8;
+/** The siren: relay1 (coil 0) of the simulator's relay module, on for SIREN_S after an alert. */
+const SIREN = { device: 'io', output: 'relay1', seconds: 2 };
+const SIREN_COIL = 0;
 
 let rtsp: RtspServer;
 let t: TestHub;
@@ -36,6 +54,12 @@ let truth: TruthTracker;
 let background: Uint8Array;
 let killedAt = 0;
 let restartedAt = 0;
+let sim: PumpStationSimulator;
+const detector = new DetectorLog();
+/** Coil transitions read from the simulator's own register image, and when alerts were raised. */
+const coil: Array<{ at: number; on: boolean }> = [];
+const raised: Array<{ at: number; rule: string; id: number }> = [];
+let coilWatch: NodeJS.Timeout | undefined;
 
 /** A window of one hour, six hours away from now in Hanoi: the test never runs inside it. */
 function elsewhereWindow(): { from: string; to: string } {
@@ -55,6 +79,7 @@ beforeAll(async () => {
   truth = new TruthTracker(background);
 
   rtsp = await startRtspServer({ walk: fixtures.vtestH264, dark: black });
+  sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
   cameraTestHooks.backoff = { baseMs: 300, capMs: 1500 };
   t = await startTestHub({
     config: {
@@ -63,6 +88,10 @@ beforeAll(async () => {
         { id: 'walk', name: 'Lối đi', source: { type: 'rtsp', url: rtsp.url('walk') }, detect: { width: DW, height: DH, fps: 5 }, stallSeconds: 5 },
         { id: 'dark', name: 'Bị che', source: { type: 'rtsp', url: rtsp.url('dark') }, detect: { width: DW, height: DH, fps: 5 }, stallSeconds: 5 },
       ],
+      devices: {
+        buses: [{ id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort, timeoutMs: 300, retries: 1, backoffMs: 300 }],
+        devices: [{ id: 'io', name: 'Còi báo động', bus: 'line', unit: UNITS.relay, profile: 'relay-8ch', intervalMs: 500 }],
+      },
       events: {
         preRollSeconds: PRE,
         postRollSeconds: POST,
@@ -71,7 +100,15 @@ beforeAll(async () => {
           { id: 'walkway', type: 'intrusion', camera: 'walk', zone: WALKWAY, minScore: 0.3, coolDownSeconds: 0, endAfterSeconds: 2, urgent: true },
           { id: 'grass', type: 'intrusion', camera: 'walk', zone: GRASS, minScore: 0.3 },
           { id: 'walkway-elsewhen', type: 'intrusion', camera: 'walk', zone: WALKWAY, minScore: 0.3, schedule: [elsewhereWindow()] },
-          { id: 'path-line', type: 'line', camera: 'walk', line: LINE, minScore: 0.3, coolDownSeconds: 0, endAfterSeconds: 1 },
+          { id: 'path-line', type: 'line', camera: 'walk', line: LINE, minScore: 0.3, coolDownSeconds: 0, endAfterSeconds: 1, urgent: true, alarm: SIREN },
+          // Not urgent, so they must never touch the siren they name.
+          { id: 'parked', type: 'parked', camera: 'walk', zone: PARKING, minScore: 0.3, stationarySeconds: PARKED_S, alarm: SIREN },
+          { id: 'crowd', type: 'crowd', camera: 'walk', zone: WALKWAY, minScore: 0.3, minCount: CROWD_N, forSeconds: CROWD_S, coolDownSeconds: 0, alarm: SIREN },
+          { id: 'loiter', type: 'loiter', camera: 'walk', zone: WALKWAY, minScore: 0.3, dwellSeconds: DWELL_S, alarm: SIREN },
+          // minSize: the tracker sometimes lets a passer-by carry a parked car's track off (a
+          // person-sized box labelled car); that is a moving object, which these rules would see.
+          { id: 'veh-still', type: 'intrusion', camera: 'walk', zone: PARKING, classes: VEHICLES, minScore: 0.3, minSize: { width: 0.04 }, ignoreStationary: true },
+          { id: 'veh-any', type: 'intrusion', camera: 'walk', zone: PARKING, classes: VEHICLES, minScore: 0.3, minSize: { width: 0.04 } },
           { id: 'cover', type: 'tamper', camera: 'dark' },
           { id: 'walk-down', type: 'offline', camera: 'walk' },
         ],
@@ -79,11 +116,19 @@ beforeAll(async () => {
     },
   });
   t.hub.ctx.services.cameras!.onFrame('walk', (f) => truth.push(f));
+  t.hub.ctx.bus.on('pipeline.tracks', 'test', (u) => u.cameraId === 'walk' && detector.push(u));
+  t.hub.ctx.bus.on('events.event', 'test', ({ type, event }) => type === 'new' && raised.push({ at: Date.now(), rule: event.ruleId, id: event.id }));
+  coilWatch = setInterval(() => {
+    const on = sim.model.coils.get(UNITS.relay)![SIREN_COIL]!;
+    if (on !== (coil.at(-1)?.on ?? false)) coil.push({ at: Date.now(), on });
+  }, 10);
 }, 120_000);
 
 afterAll(async () => {
+  clearInterval(coilWatch);
   await t?.stop();
   await rtsp?.kill();
+  await sim?.close();
   cameraTestHooks.backoff = undefined;
 });
 
@@ -189,5 +234,91 @@ describe('events on real footage through the real pipeline', () => {
     expect(e!.startAt).toBeGreaterThanOrEqual(killedAt);
     expect(e!.startAt).toBeLessThan(killedAt + 15_000);
     expect(e!.endAt!).toBeGreaterThanOrEqual(restartedAt);
+  });
+
+  it('switches the siren relay on for an urgent alert and off after its seconds, audited as the rule; other rules never touch it', () => {
+    const alerts = raised.filter((r) => r.rule === 'path-line');
+    const periods: Array<{ on: number; off?: number }> = [];
+    for (const c of coil) {
+      if (c.on) periods.push({ on: c.at });
+      else if (periods.at(-1)) periods.at(-1)!.off = c.at;
+    }
+    const report = JSON.stringify({ alerts: alerts.map((a) => a.at), periods });
+    expect(alerts.length, report).toBeGreaterThanOrEqual(2);
+    expect(periods.length, report).toBeGreaterThanOrEqual(1);
+    for (const p of periods) {
+      // On within 1.5 s after an alert of the urgent rule (a write verified by read-back)...
+      expect(alerts.some((a) => a.at <= p.on && p.on - a.at <= 1500), report).toBe(true);
+      // ...and off the rule's seconds after the last alert that kept it on.
+      expect(p.off, report).toBeDefined();
+      const last = Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at));
+      expect(p.off! - last, report).toBeGreaterThanOrEqual(SIREN.seconds * 1000 - 100);
+      expect(p.off! - last, report).toBeLessThanOrEqual(SIREN.seconds * 1000 + 1500);
+    }
+    // Every alert had the siren on.
+    for (const a of alerts) expect(periods.some((p) => p.on <= a.at + 1500 && p.off! >= a.at), report).toBe(true);
+    const audit = t.hub.ctx.audit.query({ target: 'device:io', action: 'device.output', limit: 1000 }).reverse();
+    const writes = audit.map((a) => `${a.actor} ${String(a.detail?.point)} ${String(a.detail?.value)} ${a.result}`);
+    expect(new Set(writes), JSON.stringify(writes)).toEqual(new Set(['rule:path-line relay1 true ok', 'rule:path-line relay1 false ok']));
+    expect(writes.filter((w) => w.includes('true')).length, JSON.stringify(writes)).toBe(periods.length);
+    for (const other of ['parked', 'crowd', 'loiter']) expect(events(other).length, `${other} raised nothing, so its silence proves nothing`).toBeGreaterThan(0);
+    console.log(`events e2e: siren on ${periods.length} times for ${alerts.length} alerts; off after ${periods.map((p) => p.off! - Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at))).join(', ')} ms`);
+  });
+
+  it('raises one parked event per vehicle after it has stood for T, and none while the vehicles stand', () => {
+    const got = events('parked').filter((e) => e.startAt < killedAt);
+    const places = got.map((e) => centre(e.best.box!, DW, DH));
+    const report = JSON.stringify(got.map((e, i) => ({ start: e.startAt, place: places[i], data: e.data })));
+    // vtest: a van and a car, a few metres apart; one event each.
+    expect(got.length, report).toBe(2);
+    expect(Math.hypot(places[0]![0] - places[1]![0], places[0]![1] - places[1]![1]), report).toBeGreaterThan(0.05);
+    for (const [i, e] of got.entries()) {
+      const first = detector.firstSightingNear(places[i]!, 0.03, VEHICLES)!;
+      expect(e.startAt - first, report).toBeGreaterThanOrEqual(PARKED_S * 1000 - 250);
+      expect(e.startAt - first, report).toBeLessThanOrEqual(PARKED_S * 1000 + 4000);
+    }
+    // The same vehicles in an intrusion zone: they do raise events, unless stationary ones are ignored.
+    expect(events('veh-any').length).toBeGreaterThanOrEqual(2);
+    expect(events('veh-still')).toEqual([]);
+  });
+
+  it('raises crowd events where more than N people stood in the zone for T seconds', () => {
+    const got = events('crowd').filter((e) => e.startAt < killedAt);
+    const stretches = detector.crowdStretches(WALKWAY, CROWD_N, 0.3, killedAt);
+    const clear = stretches.filter((s) => s.to - s.from >= (CROWD_S + 1) * 1000);
+    const report = JSON.stringify({ got: got.map((e) => [e.startAt, e.endAt, e.data]), stretches });
+    expect(clear.length, report).toBeGreaterThanOrEqual(1);
+    // Each clear stretch in the detector's counts has its event, dated from its start...
+    for (const c of clear) expect(got.some((e) => e.startAt <= c.from + 250 && (e.endAt ?? Infinity) >= c.from + CROWD_S * 1000), report).toBe(true);
+    for (const e of got) {
+      // ...and every event stands on counts above N through its first T seconds (a dropout of at
+      // most a second: a missed detection or two),
+      const above = detector.counts(WALKWAY, 0.3, e.startAt, e.startAt + CROWD_S * 1000).filter((c) => c.n > CROWD_N).map((c) => c.at);
+      expect(above[0], report).toBe(e.startAt);
+      const gaps = above.slice(1).map((at, i) => at - above[i]!);
+      expect(Math.max(0, ...gaps), report).toBeLessThanOrEqual(1300);
+      expect(above.at(-1)!, report).toBeGreaterThanOrEqual(e.startAt + CROWD_S * 1000 - 1300);
+      // with several people there by background subtraction (which merges those walking together).
+      expect(truth.peopleInside(WALKWAY, e.startAt - 500, e.startAt + CROWD_S * 1000), report).toBeGreaterThanOrEqual(2);
+    }
+    // One event per crowd, not one per frame.
+    expect(got.length, report).toBeLessThanOrEqual(stretches.length);
+  });
+
+  it('raises loitering for a person who stays in the zone for the dwell time, once', () => {
+    const got = events('loiter').filter((e) => e.startAt < killedAt);
+    const stays = detector.stays(WALKWAY, 0.3, killedAt);
+    const long = stays.filter((s) => s.to - s.from >= (DWELL_S + 1) * 1000);
+    const report = JSON.stringify({ got: got.map((e) => [e.trackId, e.startAt, e.data]), long });
+    expect(long.length, `vtest has a slow walker in the first seconds: ${report}`).toBeGreaterThanOrEqual(1);
+    for (const s of long) expect(got.some((e) => e.trackId === s.trackId), report).toBe(true);
+    expect(new Set(got.map((e) => e.trackId)).size, report).toBe(got.length);
+    for (const e of got) {
+      const enteredAt = (e.data as { enteredAt: number }).enteredAt;
+      expect(e.startAt - enteredAt, report).toBeGreaterThanOrEqual(DWELL_S * 1000 - 250);
+      // The detector had the track in the zone the whole time, and so did background subtraction.
+      expect(stays.some((s) => s.trackId === e.trackId && s.from <= enteredAt && s.to >= e.startAt), report).toBe(true);
+      for (let at = enteredAt; at <= e.startAt; at += 1000) expect(truth.anyInside(WALKWAY, at, 700), `${report} @${at}`).toBe(true);
+    }
   });
 });

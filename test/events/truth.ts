@@ -79,4 +79,9 @@ export class TruthTracker {
   inZoneCount(zone: readonly Pt[]): number {
     return this.tracks.filter((t) => t.points.length >= 5 && t.points.some((pt) => pointInPolygon(pt.p, zone))).length;
   }
+
+  /** Distinct people (tracks seen at least 5 times) with their feet in the zone within [from, to]. */
+  peopleInside(zone: readonly Pt[], from: number, to: number): number {
+    return this.tracks.filter((t) => t.points.length >= 5 && t.points.some((pt) => pt.at >= from && pt.at <= to && pointInPolygon(pt.p, zone))).length;
+  }
 }

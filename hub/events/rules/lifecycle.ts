@@ -33,6 +33,8 @@ export interface Transition {
 interface SubjectState {
   candidateSince?: number;
   lastTrueAt: number;
+  /** The last frame that reported the subject (later than lastTrueAt for a held condition). */
+  heardAt?: number;
   open: boolean;
   startAt: number;
   last?: Condition;
@@ -41,6 +43,14 @@ interface SubjectState {
   /** A resumed event is not ended for absence before this time. */
   graceUntil?: number;
 }
+
+/**
+ * A condition waiting out its minimum duration (or a crowd's T seconds) must hold through it: a
+ * dropout longer than this starts the wait again. It was endAfterSeconds (3 s by default), which
+ * let a crowd of five for 0.2 s, a gap of 1.2 s and five again for 0.8 s count as "2 s" (seen on
+ * vtest). One second still rides over a missed detection or two at 5 fps.
+ */
+const CANDIDATE_GAP_MS = 1000;
 
 /** How long a subject may go unseen (no frames at all) before its open event is ended by a tick. */
 const STALE_MS = 10_000;
@@ -67,7 +77,7 @@ export class RuleLifecycle {
       const left = gone.includes(subject);
       const grace = this.rule.endAfterSeconds * 1000;
       if (s.open && (left || (at - s.lastTrueAt >= grace && at >= (s.graceUntil ?? 0)))) out.push(this.close(subject, s, at));
-      else if (!s.open && (left || at - s.lastTrueAt > Math.max(grace, 1000))) s.candidateSince = undefined;
+      else if (!s.open && (left || at - s.lastTrueAt > CANDIDATE_GAP_MS)) s.candidateSince = undefined;
       if (!s.open && s.candidateSince === undefined && at >= s.coolUntil) this.subjects.delete(subject);
     }
     return out;
@@ -89,7 +99,7 @@ export class RuleLifecycle {
   tick(now: number): Transition[] {
     const out: Transition[] = [];
     for (const [subject, s] of this.subjects) {
-      if (s.open && now - s.lastTrueAt >= STALE_MS + this.rule.endAfterSeconds * 1000 && now >= (s.graceUntil ?? 0)) out.push(this.close(subject, s, now));
+      if (s.open && now - Math.max(s.lastTrueAt, s.heardAt ?? 0) >= STALE_MS + this.rule.endAfterSeconds * 1000 && now >= (s.graceUntil ?? 0)) out.push(this.close(subject, s, now));
       else if (!s.open && now - s.lastTrueAt >= STALE_MS && now >= s.coolUntil) this.subjects.delete(subject);
     }
     return out;
@@ -115,7 +125,8 @@ export class RuleLifecycle {
   private truth(at: number, c: Condition): Transition | undefined {
     let s = this.subjects.get(c.subject);
     if (s?.open) {
-      s.lastTrueAt = at;
+      s.lastTrueAt = c.seenAt ?? at;
+      s.heardAt = at;
       s.graceUntil = undefined;
       s.last = c;
       const bestChanged = this.offerBest(s, at, c);
@@ -135,7 +146,8 @@ export class RuleLifecycle {
       s.candidateSince = at;
       s.best = undefined;
     }
-    s.lastTrueAt = at;
+    s.lastTrueAt = c.seenAt ?? at;
+    s.heardAt = at;
     s.last = c;
     this.offerBest(s, at, c);
     if (at - s.candidateSince < effectiveMinDuration(this.rule) * 1000) return undefined;

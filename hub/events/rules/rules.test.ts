@@ -71,6 +71,24 @@ describe('intrusion', () => {
     expect(starts(run({ type: 'intrusion', zone }, parked))).toHaveLength(1);
     expect(run({ type: 'intrusion', zone, ignoreStationary: true }, parked)).toEqual([]);
   });
+  it('treats a track found again where it was lost, and not seen to move, as stationary', () => {
+    // A parked car's track is lost (headlights, a passer-by) and found under a new id: the
+    // pipeline does not call the new track stationary yet, but it has not moved either.
+    const car = (id: string, from: number) => Array.from({ length: 10 }, (_, i) => update(from + i * 200, [obj(id, at(0.7 + (i % 2) * 0.005, 0.7), { label: 'car' })]));
+    const rule = { type: 'intrusion', zone, classes: ['car'] };
+    expect(starts(run(rule, [...car('c1', 0), ...car('c2', 5000)]))).toHaveLength(2);
+    expect(run({ ...rule, ignoreStationary: true }, [...car('c1', 0), ...car('c2', 5000)])).toEqual([]);
+    // A car that drives in does raise one.
+    const driving = Array.from({ length: 10 }, (_, i) => update(i * 200, [obj('c3', at(0.55 + i * 0.03, 0.7), { label: 'car' })]));
+    expect(starts(run({ ...rule, ignoreStationary: true }, driving))).toHaveLength(1);
+  });
+  it('restarts the minimum duration after a dropout of more than a second', () => {
+    const inside = (t: number) => update(t, [obj('a', at(0.7, 0.7))]);
+    const away = (t: number) => update(t, [obj('a', at(0.2, 0.2))]);
+    const gap = (ms: number) => [inside(0), inside(200), away(400), ...Array.from({ length: 20 }, (_, i) => (400 + i * 200 < 400 + ms ? away(400 + i * 200) : inside(400 + i * 200)))];
+    expect(starts(run({ type: 'intrusion', zone, minDurationSeconds: 2 }, gap(800)))[0]?.startAt).toBe(T0);
+    expect(starts(run({ type: 'intrusion', zone, minDurationSeconds: 2 }, gap(1400)))[0]?.startAt).toBe(T0 + 1800);
+  });
   it('keeps quiet outside its schedule', () => {
     expect(run({ type: 'intrusion', zone, schedule: [{ from: '06:00', to: '18:00' }] }, walk(20))).toEqual([]);
     expect(starts(run({ type: 'intrusion', zone, schedule: [{ from: '22:00', to: '05:00' }] }, walk(20)))).toHaveLength(1);
@@ -136,5 +154,26 @@ describe('parked vehicle', () => {
     expect(starts(out)).toHaveLength(1);
     // It stopped at x = 0.82 on frame 9 (t = 9 s): 15 s later.
     expect(starts(out)[0]!.startAt - T0).toBe(24_000);
+  });
+  it('raises one event per vehicle across its tracks: lost and found again, relabelled car/truck', () => {
+    // Like vtest's van: one track, a few seconds unseen, then a new id labelled truck, then an
+    // unconfirmed one; the place keeps its clock and its event.
+    const van = (id: string, from: number, n: number, over: Partial<TrackedObject> = {}) =>
+      Array.from({ length: n }, (_, i) => update(from + i * 1000, [obj(id, at(0.8 + (i % 2) * 0.01, 0.7), { label: 'car', ...over })]));
+    const frames = [...van('v1', 0, 12), ...van('v2', 16_000, 10, { label: 'truck' }), ...van('v3', 26_000, 20, { confirmed: false })];
+    const out = run({ type: 'parked', stationarySeconds: 8, endAfterSeconds: 3 }, frames);
+    expect(starts(out)).toHaveLength(1);
+    expect(starts(out)[0]!.startAt - T0).toBe(8000);
+    expect(ends(out)).toEqual([]);
+    // Somewhere else, unconfirmed sightings found nothing.
+    expect(run({ type: 'parked', stationarySeconds: 8 }, van('u', 0, 20, { confirmed: false }))).toEqual([]);
+  });
+  it('ends a parked event once no vehicle has been seen at its place for a while', () => {
+    const van = Array.from({ length: 12 }, (_, i) => update(i * 1000, [obj('v1', at(0.8, 0.7), { label: 'car' })]));
+    const empty = Array.from({ length: 30 }, (_, i) => update(12_000 + i * 1000, []));
+    const out = run({ type: 'parked', stationarySeconds: 8, endAfterSeconds: 3 }, [...van, ...empty]);
+    expect(starts(out)).toHaveLength(1);
+    expect(ends(out)).toHaveLength(1);
+    expect(ends(out)[0]!.at - T0).toBe(11_000);
   });
 });
