@@ -4,9 +4,10 @@
  * - Recent looks: a region the detector saw less than `motionRecheckFrames` frames ago; new
  *   motion inside it waits for the next check (a person the model cannot see, a swaying flag,
  *   costs one look every few frames, not one per frame).
- * - Empty zones: motion the detector looked at and found nothing in (a lighting ghost the
- *   background has not absorbed yet, a shadow); motion staying inside one is re-checked only
- *   after `emptyRecheckFrames`. Motion that leaves the zone is new again.
+ * - Empty zones: motion the detector looked at and found no moving object in (a lighting ghost
+ *   the background has not absorbed yet, a shadow, the outline of a still person); motion
+ *   staying inside one is re-checked only after `emptyRecheckFrames`. Motion that leaves the
+ *   zone is new again.
  */
 import type { Box } from './types.ts';
 import { expand, intersection } from './geometry.ts';
@@ -25,7 +26,7 @@ export class LookMemory {
   constructor(private readonly opts: LookMemoryOptions) {}
 
   /**
-   * Records a check at `frame`: the regions seen, the motion they covered, what was found.
+   * Records a check at `frame`: the regions seen, the motion they covered, the moving objects found.
    * Returns the motion found empty (the camera lets its background absorb it).
    */
   note(frame: number, regions: readonly Box[], motion: readonly Box[], found: readonly Box[]): Box[] {

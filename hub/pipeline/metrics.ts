@@ -15,6 +15,7 @@ export function registerPipelineMetrics(metrics: MetricsRegistry, stats: () => P
     tracks: metrics.gauge('pipeline_tracks_active', 'Objects tracked now, per camera'),
     stage: metrics.gauge('pipeline_stage_ms', 'Time per stage over recent frames, per quantile'),
     batch: metrics.gauge('pipeline_batch_mean', 'Mean images per detector call'),
+    checks: metrics.gauge('pipeline_checks_total', 'Frames sent to the detector, per camera and the first reason they needed it'),
   };
   metrics.collect(() => {
     const s = stats();
@@ -30,6 +31,7 @@ export function registerPipelineMetrics(metrics: MetricsRegistry, stats: () => P
       g.latency.set({ ...l, quantile: '0.95' }, c.latencyMs.p95);
       g.belowFloor.set(l, c.belowFloor ? 1 : 0);
       g.tracks.set(l, c.tracks.active);
+      for (const [reason, n] of Object.entries(c.checks ?? {})) g.checks.set({ ...l, reason }, n);
     }
     for (const [stage, v] of Object.entries(s.stagesMs)) {
       g.stage.set({ stage, quantile: '0.5' }, v.p50);

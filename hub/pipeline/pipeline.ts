@@ -204,7 +204,12 @@ export class Pipeline {
       const dets = nms(found, 0.5);
       for (const d of dets) if (frame.format === 'yuv420p') d.sharpness = sharpness(frame.data, frame.width, frame.height, 2, d.box);
       const res = cam.tracker.update(dets, frame.capturedAt, regions.map((r) => r.box));
-      if (this.mode === 'gated') cam.looked(regions, pending.motion, dets.map((d) => d.box));
+      // Motion with no moving object found in it is a ghost (or a still object's own outline):
+      // the camera stops looking at it (look-memory.ts) and lets its background take it in.
+      if (this.mode === 'gated') {
+        const movers = res.objects.filter((o) => !o.stationary && o.lastSeenAt === frame.capturedAt && o.leftAt === undefined).map((o) => o.box);
+        cam.looked(regions, pending.motion, movers);
+      }
       for (const imp of res.improved) this.keepSnapshot(cam.id, frame, imp.trackId, imp.box, imp.score);
       this.stage.track.add(this.now() - t3);
       this.finishFrame(cam, frame, res.objects, true);
