@@ -19,7 +19,24 @@ export interface Place {
   label: string;
   score: number;
   box: Box;
+  /** The box the place was founded with. */
+  home: Box;
 }
+
+/** Intersection over the smaller box: 1 when one box lies inside the other. */
+export function overlapOfSmaller(a: Box, b: Box): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (w <= 0 || h <= 0) return 0;
+  const area = (x: Box): number => (x[2] - x[0]) * (x[3] - x[1]);
+  return (w * h) / Math.max(1e-9, Math.min(area(a), area(b)));
+}
+
+/**
+ * A box mostly inside a place's box is the same vehicle: the detector sometimes boxes half of the
+ * van (a second, simultaneous track whose centre is 0.03 of the width off).
+ */
+const SAME_PLACE_OVERLAP = 0.6;
 
 export class PlaceMemory {
   private readonly places: Place[] = [];
@@ -41,12 +58,13 @@ export class PlaceMemory {
       const d = distance(p.ref, c);
       if (d <= bestD) (best = p), (bestD = d);
     }
+    best ??= this.places.find((p) => overlapOfSmaller(p.home, o.box) >= SAME_PLACE_OVERLAP);
     if (best) {
       Object.assign(best, { last: at, trackId: o.trackId, label: o.label, score: o.score, box: o.box });
       return best;
     }
     if (foundSince === undefined) return undefined;
-    const p: Place = { id: `place:${o.trackId}`, ref: c, since: foundSince, last: at, ...o };
+    const p: Place = { id: `place:${o.trackId}`, ref: c, since: foundSince, last: at, ...o, home: o.box };
     this.places.push(p);
     return p;
   }

@@ -177,3 +177,13 @@ describe('parked vehicle', () => {
     expect(ends(out)[0]!.at - T0).toBe(11_000);
   });
 });
+
+describe('parked vehicle places', () => {
+  it('takes a half box of the same vehicle, tracked beside the whole one, as the same vehicle', () => {
+    const whole: Box = [700, 600, 900, 700];
+    const half: Box = [700, 600, 790, 700];
+    const frames = Array.from({ length: 20 }, (_, i) => update(i * 1000, [obj('w', whole, { label: 'truck' }), obj('h', half, { label: 'car' })]));
+    const out = run({ type: 'parked', stationarySeconds: 8 }, frames);
+    expect(starts(out)).toHaveLength(1);
+  });
+});
