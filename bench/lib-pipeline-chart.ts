@@ -22,7 +22,8 @@ export function chartSvg(scenarios: Scenario[], detector: string, head?: Headlin
   const max = Math.max(1, ...scenarios.flatMap((s) => modes.map((m) => s.modes[m]?.imagesPerCameraSecond ?? 0)));
   const groupW = (W - 2 * pad) / scenarios.length;
   const barW = groupW / (modes.length + 1);
-  const y = (v: number): number => H - pad - (v / max) * (H - 2 * pad);
+  const top = 80; // below the title, legend and headline
+  const y = (v: number): number => H - pad - (v / max) * (H - pad - top);
   const parts: string[] = [];
   scenarios.forEach((s, i) => {
     modes.forEach((m, j) => {
