@@ -7,14 +7,14 @@
 import { mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
-import type { RecordingService } from '../record/service.ts';
+import type { RecordingService, Segment } from '../record/service.ts';
 import type { EventsConfig } from './config.ts';
 import type { EventStore, SecurityEvent } from './store.ts';
 import { cutClip } from './evidence/clip.ts';
-import { annotate, grabFrame } from './evidence/snapshot.ts';
+import { annotate, grabFrame, matchRecordedFrame } from './evidence/snapshot.ts';
 import { sha256File, writeFileAtomic } from './evidence/files.ts';
 import { frameToRgb } from './evidence/yuv.ts';
-import type { Frame } from '../cameras/frame.ts';
+import { lumaPlane, type Frame } from '../cameras/frame.ts';
 
 /** Best frames waiting for their event's media; beyond this the oldest fall back to the recording. */
 const MAX_WAITING_FRAMES = 200;
@@ -115,9 +115,8 @@ export class MediaMaker {
 
     if (!have.has('snapshot')) {
       try {
-        // The detect frame the box was found in; else the recording at that time (after a restart).
         const around = rec.segments(e.cameraId, e.best.at - 1000, e.best.at + 1000);
-        const frame = bestFrame?.capturedAt === e.best.at ? frameToRgb(bestFrame) : await grabFrame(around.length ? around : segments, e.best.at);
+        const frame = await this.picture(e.best.at, around.length ? around : segments, bestFrame?.capturedAt === e.best.at ? bestFrame : undefined, id);
         const caption = `${e.cameraId} · ${e.ruleId} · ${e.label} · ${new Date(e.best.at).toISOString()}`;
         const jpeg = await annotate(frame, { box: e.best.box, frame: e.best.frame, zone: e.geometry?.zone, line: e.geometry?.line, caption });
         const path = join(dir, `${id}-snapshot.jpg`);
@@ -139,6 +138,25 @@ export class MediaMaker {
     store.setMediaState(id, kinds === 2 ? 'ready' : kinds === 1 ? 'partial' : 'failed');
     if (problems.length) log.warn(`event ${id}: ${problems.join('; ')}`);
     this.d.done(store.require(id));
+  }
+
+  /**
+   * The best moment's picture: the recorded frame that matches the exact detect frame (full
+   * resolution, see matchRecordedFrame), else the detect frame itself; without a detect frame
+   * (after a restart), the recording at that time.
+   */
+  private async picture(at: number, segments: readonly Segment[], detectFrame: Frame | undefined, id: number): Promise<Buffer | { data: Buffer; width: number; height: number }> {
+    if (!detectFrame) return grabFrame(segments, at);
+    if (detectFrame.format === 'yuv420p') {
+      try {
+        const m = await matchRecordedFrame(segments, at, lumaPlane(detectFrame), detectFrame.width, detectFrame.height);
+        if (m) return m.png;
+        this.d.log.info(`event ${id}: no recorded frame matches the detect frame; the snapshot is at detect resolution`);
+      } catch (err) {
+        this.d.log.warn(`event ${id}: recorded frame for the snapshot unreadable (${(err as Error).message}); using the detect frame`);
+      }
+    }
+    return frameToRgb(detectFrame);
   }
 
   /** Deletes an event's media files (retention); the rows keep their hashes, marked deleted. */

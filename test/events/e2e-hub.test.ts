@@ -55,6 +55,8 @@ let background: Uint8Array;
 let killedAt = 0;
 let restartedAt = 0;
 let sim: PumpStationSimulator;
+/** vtest's own size, which the recording keeps. */
+const SOURCE_SIZE = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', fixtures.vtestH264]).toString().trim().split(',').map(Number);
 const detector = new DetectorLog();
 /** Coil transitions read from the simulator's own register image, and when alerts were raised. */
 const coil: Array<{ at: number; on: boolean }> = [];
@@ -161,26 +163,27 @@ describe('events on real footage through the real pipeline', () => {
 
   it('gives each intrusion a snapshot that contains the person and a clip that plays and covers the rolls', async () => {
     const store = t.hub.ctx.services.events!.store;
-    for (const e of events('walkway').filter((x) => x.startAt < killedAt).slice(0, 5)) {
+    const diffs: number[] = [];
+    for (const e of events('walkway').filter((x) => x.startAt < killedAt).slice(0, 8)) {
       const media = store.media(e.id);
       const snap = media.find((m) => m.kind === 'snapshot');
       const clip = media.find((m) => m.kind === 'clip');
       expect(snap && clip, `event ${e.id} media ${e.mediaState}`).toBeTruthy();
-      // Inside the box (shrunk past the drawn stroke) the picture differs from the empty scene.
+      // Full resolution (the recording's), with the box scaled; inside the box (shrunk past the
+      // drawn stroke), brought back to the detect size, the picture differs from the empty scene.
       const [x1, y1, x2, y2] = e.best.box!;
       const meta = await sharp(snap!.path).metadata();
-      expect([meta.width, meta.height], 'the detect frame of the best moment').toEqual([DW, DH]);
-      const sx = 1;
-      const sy = 1;
-      const w = (x2 - x1) * sx;
-      const h = (y2 - y1) * sy;
-      const left = Math.round(x1 * sx + w * 0.2);
-      const top = Math.round(y1 * sy + h * 0.2);
+      expect([meta.width, meta.height], 'the recording at its full resolution').toEqual(SOURCE_SIZE);
+      const w = x2 - x1;
+      const h = y2 - y1;
+      const left = Math.round(x1 + w * 0.2);
+      const top = Math.round(y1 + h * 0.2);
       const cw = Math.max(2, Math.round(w * 0.6));
       const ch = Math.max(2, Math.round(h * 0.6));
-      const grey = await sharp(snap!.path).greyscale().extract({ left, top, width: cw, height: ch }).raw().toBuffer();
+      const grey = await sharp(snap!.path).resize(DW, DH, { fit: 'fill' }).greyscale().extract({ left, top, width: cw, height: ch }).raw().toBuffer();
       let diff = 0;
       for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) diff += Math.abs(grey[y * cw + x]! - background[(top + y) * DW + left + x]!);
+      diffs.push(Math.round(diff / (cw * ch)));
       expect(diff / (cw * ch), `event ${e.id}: snapshot box vs empty scene`).toBeGreaterThan(12);
       const d = await ffprobeDuration(clip!.path);
       expect(d, `clip of event ${e.id} plays`).toBeDefined();
@@ -188,6 +191,7 @@ describe('events on real footage through the real pipeline', () => {
       expect(clip!.toMs!).toBeGreaterThanOrEqual(e.endAt! + POST * 1000 - 500);
       expect(d!).toBeGreaterThanOrEqual((e.endAt! - e.startAt) / 1000 + PRE + POST - 1);
     }
+    console.log(`events e2e: full-resolution snapshots, mean |box - empty scene| ${diffs.join(', ')} (must be > 12)`);
   });
 
   it('counts crossings of the line by direction', () => {
@@ -246,7 +250,8 @@ describe('events on real footage through the real pipeline', () => {
     const report = JSON.stringify({ alerts: alerts.map((a) => a.at), periods });
     expect(alerts.length, report).toBeGreaterThanOrEqual(2);
     expect(periods.length, report).toBeGreaterThanOrEqual(1);
-    for (const p of periods) {
+    // Judged on the first run (the camera came back later, and its alerts may still be on now).
+    for (const p of periods.filter((x) => x.on < killedAt)) {
       // On within 1.5 s after an alert of the urgent rule (a write verified by read-back)...
       expect(alerts.some((a) => a.at <= p.on && p.on - a.at <= 1500), report).toBe(true);
       // ...and off the rule's seconds after the last alert that kept it on.
@@ -256,13 +261,13 @@ describe('events on real footage through the real pipeline', () => {
       expect(p.off! - last, report).toBeLessThanOrEqual(SIREN.seconds * 1000 + 1500);
     }
     // Every alert had the siren on.
-    for (const a of alerts) expect(periods.some((p) => p.on <= a.at + 1500 && p.off! >= a.at), report).toBe(true);
+    for (const a of alerts.filter((x) => x.at < killedAt)) expect(periods.some((p) => p.on <= a.at + 1500 && (p.off ?? Infinity) >= a.at), report).toBe(true);
     const audit = t.hub.ctx.audit.query({ target: 'device:io', action: 'device.output', limit: 1000 }).reverse();
     const writes = audit.map((a) => `${a.actor} ${String(a.detail?.point)} ${String(a.detail?.value)} ${a.result}`);
     expect(new Set(writes), JSON.stringify(writes)).toEqual(new Set(['rule:path-line relay1 true ok', 'rule:path-line relay1 false ok']));
     expect(writes.filter((w) => w.includes('true')).length, JSON.stringify(writes)).toBe(periods.length);
     for (const other of ['parked', 'crowd', 'loiter']) expect(events(other).length, `${other} raised nothing, so its silence proves nothing`).toBeGreaterThan(0);
-    console.log(`events e2e: siren on ${periods.length} times for ${alerts.length} alerts; off after ${periods.map((p) => p.off! - Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at))).join(', ')} ms`);
+    console.log(`events e2e: siren on ${periods.length} times for ${alerts.length} alerts; off after ${periods.filter((p) => p.off).map((p) => p.off! - Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at))).join(', ')} ms`);
   });
 
   it('raises one parked event per vehicle after it has stood for T, and none while the vehicles stand', () => {

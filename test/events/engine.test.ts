@@ -10,6 +10,9 @@ import { makeHarness } from './harness.ts';
 import { existsSync } from 'node:fs';
 import { sweepMediaRetention } from '../../hub/events/media.ts';
 import { createLogger } from '../../hub/core/log.ts';
+import { decodeFrames } from '../../bench/lib-pipeline-frames.ts';
+import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import sharp from 'sharp';
 
 const T0 = Date.parse('2025-03-03T15:30:00Z');
 const W = 768;
@@ -63,6 +66,27 @@ describe('event engine', () => {
     expect(h.store.media(e!.id).map((m) => [m.sha256, m.deletedAt !== null])).toEqual(media.map((m) => [m.sha256, true]));
     expect(h.store.require(e!.id).mediaState).toBe('expired');
     expect(rec.holds.has(`event:${e!.id}`)).toBe(false);
+    h.close();
+  });
+
+  it('takes the snapshot from the recorded frame matching the detect frame at full resolution, else the detect frame', async () => {
+    const dir = mkdtempSync(join(root, 'snap-'));
+    const h = makeHarness(dir, { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone }], preRollSeconds: 1, postRollSeconds: 1, footageWaitSeconds: 1 }, new FakeRecordings(segs), T0);
+    // The detect frame at 5.0 s of vtest (the recording starts at T0), and a flat grey one.
+    const real = decodeFrames(fixtures.vtestH264, { width: 320, height: 180, fps: 5, startSec: 5, seconds: 0.2 })[0]!;
+    const flat = Buffer.alloc(real.length, 128);
+    const sizeOf = async (at: number, data: Buffer): Promise<number[]> => {
+      const e = h.store.start({ cameraId: 'cam', ruleId: 'yard', ruleType: 'intrusion', subject: `s${at}${data[0]}`, label: 'person', tier: 'detection', severity: 'medium', startAt: at, at, best: { at, score: 0.8, box: [10, 10, 50, 90], frame: { width: 320, height: 180 } }, geometry: null });
+      h.store.end(e.id, at + 500, 'end');
+      h.media.enqueue(e.id, { cameraId: 'cam', seq: 1, capturedAt: at, width: 320, height: 180, format: 'yuv420p', data });
+      await h.media.idle();
+      const snap = h.store.media(e.id).find((m) => m.kind === 'snapshot')!;
+      const m = await sharp(snap.path).metadata();
+      return [m.width!, m.height!];
+    };
+    expect(await sizeOf(T0 + 5000, real)).toEqual([W, H]); // found in the recording: vtest's own size
+    expect(await sizeOf(T0 + 5000, flat)).toEqual([320, 180]); // nothing recorded looks like it
+    expect(await sizeOf(T0 + 40_000, real)).toEqual([320, 180]); // past the recording
     h.close();
   });
 

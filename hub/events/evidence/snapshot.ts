@@ -57,3 +57,42 @@ export async function grabFrame(segments: readonly Segment[], atMs: number): Pro
   if (png.length === 0) throw new Error(`events: ffmpeg gave no frame at ${offset.toFixed(1)} s in ${seg.path}`);
   return png;
 }
+
+/** Splits a stream of PNG images (ffmpeg's image2pipe) into single images. */
+export function splitPngs(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (;;) {
+    const i = buf.indexOf('IEND', start);
+    if (i < 0) break;
+    out.push(buf.subarray(start, i + 8)); // 'IEND' then its 4-byte CRC
+    start = i + 8;
+  }
+  return out;
+}
+
+/**
+ * The recorded frame showing the same moment as a detect frame, at the recording's full
+ * resolution (PNG). The recording's clock is placed on the detect frames' within a few hundred
+ * ms (hub/cameras/stream-clock.ts), and a few hundred ms is a small person's width: so the frames
+ * within ±windowMs are each brought to the detect size in grey and compared with the detect
+ * frame's luma, and the closest wins. Undefined when none is close (mean absolute difference over
+ * maxMad), so the caller keeps the detect frame.
+ */
+export async function matchRecordedFrame(
+  segments: readonly Segment[], atMs: number, luma: Buffer, width: number, height: number, windowMs = 500, maxMad = 10,
+): Promise<{ png: Buffer; mad: number; index: number; frames: number } | undefined> {
+  const seg = segments.find((s) => s.startMs <= atMs && atMs < s.endMs);
+  if (!seg) return undefined;
+  const from = Math.max(0, atMs - windowMs - seg.startMs) / 1000;
+  const pngs = splitPngs(await runFfmpeg(['-hide_banner', '-loglevel', 'error', '-i', seg.path, '-ss', from.toFixed(3), '-t', ((2 * windowMs) / 1000).toFixed(3), '-f', 'image2pipe', '-c:v', 'png', '-'], 30_000));
+  let best: { png: Buffer; mad: number; index: number } | undefined;
+  for (const [index, png] of pngs.entries()) {
+    const grey = await sharp(png).resize(width, height, { fit: 'fill' }).greyscale().raw().toBuffer();
+    let sum = 0;
+    for (let i = 0; i < grey.length; i++) sum += Math.abs(grey[i]! - luma[i]!);
+    const mad = sum / grey.length;
+    if (!best || mad < best.mad) best = { png, mad, index };
+  }
+  return best && best.mad <= maxMad ? { ...best, frames: pngs.length } : undefined;
+}

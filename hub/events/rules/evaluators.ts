@@ -45,11 +45,12 @@ type ObjectRule = Extract<Rule, { classes: string[] }>;
 const STATIONARY_SECONDS = 10;
 const STATIONARY_TOLERANCE = 0.02;
 /**
- * How far (fraction of the frame) an object must go from where it was first seen before it counts
- * as moving for ignore-stationary rules. Larger than the stillness tolerance: on vtest the
- * detector's box of a half-hidden parked van jumps by 0.027 of the width between looks.
+ * An object has moved (for ignore-stationary rules) once its centre has gone more than this
+ * fraction of its own size from where it was first seen, on either axis, the size being the
+ * larger of its first and current box: on vtest the detector boxes half of a parked van, then all
+ * of it (a 17 px shift for a 60 px van), while a walking person passes half their width in ~0.5 s.
  */
-const MOVED_TOLERANCE = 0.04;
+const MOVED_FRACTION = 0.5;
 /** A parked vehicle counts as still there while one was seen at its place this recently. */
 const PARKED_HOLD_MS = 20_000;
 /** A confirmed vehicle track must stay put this long before it founds a place. */
@@ -57,7 +58,7 @@ const PLACE_SETTLE_MS = 2000;
 
 /** Remembers where each track's centre settled, to tell how long it has been still. */
 class StillnessMemory {
-  private readonly tracks = new Map<string, { ref: Pt; since: number; seen: number; first: Pt; moved: boolean }>();
+  private readonly tracks = new Map<string, { ref: Pt; since: number; seen: number; first: Box; moved: boolean }>();
 
   constructor(private readonly tolerance: number) {}
 
@@ -66,11 +67,13 @@ class StillnessMemory {
     const c = centre(o.box, u.frameWidth, u.frameHeight);
     const s = this.tracks.get(o.trackId);
     if (!s) {
-      this.tracks.set(o.trackId, { ref: c, since: u.frameAt, seen: u.frameAt, first: c, moved: false });
+      this.tracks.set(o.trackId, { ref: c, since: u.frameAt, seen: u.frameAt, first: o.box, moved: false });
       return 0;
     }
     s.seen = u.frameAt;
-    s.moved ||= distance(s.first, c) > MOVED_TOLERANCE;
+    // Where it is now, not where it has ever been: a passer-by who carries a parked car's box
+    // off for a moment (the tracker does that on vtest) does not make the car a mover.
+    s.moved = movedFrom(s.first, o.box);
     if (distance(s.ref, c) > this.tolerance) {
       s.ref = c;
       s.since = u.frameAt;
@@ -80,7 +83,7 @@ class StillnessMemory {
   }
 
   /**
-   * Whether the track has been seen to move away from where it was first seen. A parked car whose
+   * Whether the track now stands away from where it was first seen. A parked car whose
    * track is lost and found again (headlights, a passer-by, a hub restart) starts a new track that
    * has not moved: without this it would count as a newcomer and raise an event every time.
    */
@@ -91,6 +94,15 @@ class StillnessMemory {
   forget(trackId: string): void {
     this.tracks.delete(trackId);
   }
+}
+
+/** Whether box `b` has gone more than MOVED_FRACTION of the objects' size from box `a`. */
+export function movedFrom(a: Box, b: Box): boolean {
+  const w = Math.max(a[2] - a[0], b[2] - b[0]);
+  const h = Math.max(a[3] - a[1], b[3] - b[1]);
+  const dx = Math.abs((a[0] + a[2]) / 2 - (b[0] + b[2]) / 2);
+  const dy = Math.abs((a[1] + a[3]) / 2 - (b[1] + b[3]) / 2);
+  return dx > MOVED_FRACTION * w || dy > MOVED_FRACTION * h;
 }
 
 /** The common object filter: confirmed, class, median score, size. */
