@@ -18,6 +18,11 @@ export interface Condition {
   /** Box in detect-frame pixels, with the frame size it belongs to. */
   box?: Box;
   frame?: { width: number; height: number };
+  /**
+   * The box is the detector's on this frame, not the tracker's prediction between looks (a
+   * predicted box can miss a person who stopped or turned: no good for the best picture).
+   */
+  detected?: boolean;
   /** The object has not moved (ignore-stationary rules start nothing on it). */
   stationary?: boolean;
   /**
@@ -139,6 +144,7 @@ abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
         score: o.score,
         box: o.box,
         frame: { width: u.frameWidth, height: u.frameHeight },
+        detected: o.lastSeenAt === u.frameAt,
         stationary: o.stationary || stillFor >= STATIONARY_SECONDS || !this.still.moved(o.trackId),
         data: extra === true ? undefined : extra,
       });

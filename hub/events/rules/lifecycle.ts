@@ -14,6 +14,8 @@ export interface Best {
   score: number;
   box?: Box;
   frame?: { width: number; height: number };
+  /** The box was the detector's (see Condition.detected); false for a predicted one. */
+  detected?: boolean;
 }
 
 export interface Transition {
@@ -157,11 +159,15 @@ export class RuleLifecycle {
   }
 
   private offerBest(s: SubjectState, at: number, c: Condition): boolean {
-    // The best picture: the highest score, and among equals the biggest box (closest to the camera).
+    // The best picture: a box the detector found on that frame before a predicted one; then the
+    // highest score, and among equals the biggest box (closest to the camera).
     const area = c.box ? (c.box[2] - c.box[0]) * (c.box[3] - c.box[1]) : 0;
     const bestArea = s.best?.box ? (s.best.box[2] - s.best.box[0]) * (s.best.box[3] - s.best.box[1]) : 0;
-    if (!s.best || c.score > s.best.score + 0.02 || (c.score >= s.best.score - 0.02 && area > bestArea * 1.2)) {
-      s.best = { at, score: c.score, box: c.box, frame: c.frame };
+    const detected = c.detected !== false;
+    const bestDetected = s.best?.detected !== false;
+    const better = c.score > (s.best?.score ?? 0) + 0.02 || (c.score >= (s.best?.score ?? 0) - 0.02 && area > bestArea * 1.2);
+    if (!s.best || (detected && !bestDetected) || (detected === bestDetected && better)) {
+      s.best = { at, score: c.score, box: c.box, frame: c.frame, detected };
       return true;
     }
     return false;

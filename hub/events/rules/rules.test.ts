@@ -93,6 +93,18 @@ describe('intrusion', () => {
     expect(starts(run({ type: 'intrusion', zone, minDurationSeconds: 2 }, gap(800)))[0]?.startAt).toBe(T0);
     expect(starts(run({ type: 'intrusion', zone, minDurationSeconds: 2 }, gap(1400)))[0]?.startAt).toBe(T0 + 1800);
   });
+  it('takes the best picture from a frame the detector found the person on, not a predicted box', () => {
+    // Frames 0..9 in the zone; the detector looked on frames 2 and 6 (lastSeenAt = that frame);
+    // the predicted boxes in between score as high, and grow (closer to the camera).
+    const frames = Array.from({ length: 10 }, (_, i) => {
+      const t = 1000 + i * 200;
+      const looked = i === 2 || i === 6;
+      const x = 0.6 + i * 0.01;
+      return update(t, [obj('a', [x * W - 20 - i * 3, 500, x * W + 20 + i * 3, 800], { lastSeenAt: looked ? T0 + t : T0 + 1000 + (i > 6 ? 6 : 2) * 200 })]);
+    });
+    const out = run({ type: 'intrusion', zone }, [update(0, [obj('a', at(0.2, 0.8), { lastSeenAt: T0 })]), ...frames, update(3200, [])]);
+    expect(ends(out)[0]!.best.at - T0).toBe(1000 + 6 * 200);
+  });
   it('keeps quiet outside its schedule', () => {
     expect(run({ type: 'intrusion', zone, schedule: [{ from: '06:00', to: '18:00' }] }, walk(20))).toEqual([]);
     expect(starts(run({ type: 'intrusion', zone, schedule: [{ from: '22:00', to: '05:00' }] }, walk(20)))).toHaveLength(1);
