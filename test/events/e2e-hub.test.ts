@@ -184,14 +184,14 @@ describe('events on real footage through the real pipeline', () => {
       let diff = 0;
       for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) diff += Math.abs(grey[y * cw + x]! - background[(top + y) * DW + left + x]!);
       diffs.push(Math.round(diff / (cw * ch)));
-      expect(diff / (cw * ch), `event ${e.id}: snapshot box vs empty scene`).toBeGreaterThan(12);
+      expect(diff / (cw * ch), `event ${e.id}: snapshot box vs empty scene`).toBeGreaterThan(30);
       const d = await ffprobeDuration(clip!.path);
       expect(d, `clip of event ${e.id} plays`).toBeDefined();
       expect(clip!.fromMs!).toBeLessThanOrEqual(e.startAt - PRE * 1000 + 500);
       expect(clip!.toMs!).toBeGreaterThanOrEqual(e.endAt! + POST * 1000 - 500);
       expect(d!).toBeGreaterThanOrEqual((e.endAt! - e.startAt) / 1000 + PRE + POST - 1);
     }
-    console.log(`events e2e: full-resolution snapshots, mean |box - empty scene| ${diffs.join(', ')} (must be > 12)`);
+    console.log(`events e2e: full-resolution snapshots, mean |box - empty scene| ${diffs.join(', ')} (must be > 30; a box on the empty scene gives 6-17)`);
   });
 
   it('counts crossings of the line by direction', () => {
