@@ -24,7 +24,7 @@ import { TruthTracker } from './truth.ts';
 import { DetectorLog } from './detector-log.ts';
 import { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
 import { UNITS } from '../../hub/devices/sim/station-model.ts';
-import { centre } from '../../hub/events/rules/geometry.ts';
+import { anchor, centre } from '../../hub/events/rules/geometry.ts';
 
 const DW = 640;
 const DH = 360;
@@ -164,7 +164,12 @@ describe('events on real footage through the real pipeline', () => {
   it('gives each intrusion a snapshot that contains the person and a clip that plays and covers the rolls', async () => {
     const store = t.hub.ctx.services.events!.store;
     const diffs: number[] = [];
-    for (const e of events('walkway').filter((x) => x.startAt < killedAt).slice(0, 8)) {
+    // Intrusions background subtraction also puts a person at (the detector's rare false alarms,
+    // e.g. a 0.4 s track on an empty path, have nobody to show; the timing test above counts them).
+    const all = events('walkway').filter((x) => x.startAt < killedAt);
+    const real = all.filter((e) => truth.someoneNear(anchor(e.best.box!, DW, DH), e.best.at, 400, 0.06));
+    expect(real.length, `${real.length} of ${all.length} intrusions seen by background subtraction`).toBeGreaterThanOrEqual(Math.max(5, Math.ceil(all.length * 0.7)));
+    for (const e of real.slice(0, 8)) {
       const media = store.media(e.id);
       const snap = media.find((m) => m.kind === 'snapshot');
       const clip = media.find((m) => m.kind === 'clip');
@@ -191,7 +196,7 @@ describe('events on real footage through the real pipeline', () => {
       expect(clip!.toMs!).toBeGreaterThanOrEqual(e.endAt! + POST * 1000 - 500);
       expect(d!).toBeGreaterThanOrEqual((e.endAt! - e.startAt) / 1000 + PRE + POST - 1);
     }
-    console.log(`events e2e: full-resolution snapshots, mean |box - empty scene| ${diffs.join(', ')} (must be > 30; a box on the empty scene gives 6-17)`);
+    console.log(`events e2e: ${real.length} of ${all.length} intrusions seen by background subtraction; full-resolution snapshots, mean |box - empty scene| ${diffs.join(', ')} (must be > 30; a box on the empty scene gives 6-17)`);
   });
 
   it('counts crossings of the line by direction', () => {

@@ -84,4 +84,9 @@ export class TruthTracker {
   peopleInside(zone: readonly Pt[], from: number, to: number): number {
     return this.tracks.filter((t) => t.points.length >= 5 && t.points.some((pt) => pt.at >= from && pt.at <= to && pointInPolygon(pt.p, zone))).length;
   }
+
+  /** Whether someone's feet were within `dist` of `p` at `at` (± windowMs). */
+  someoneNear(p: Pt, at: number, windowMs: number, dist: number): boolean {
+    return this.tracks.some((t) => t.points.some((pt) => Math.abs(pt.at - at) <= windowMs && Math.hypot(pt.p[0] - p[0], pt.p[1] - p[1]) <= dist));
+  }
 }
