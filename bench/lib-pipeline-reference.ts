@@ -1,7 +1,7 @@
 /**
  * The recall reference: naive mode (whole frame, every frame) over exactly the frames the live
  * cameras get (the same ffmpeg filter from the same offset: frame seq k of a live camera is frame
- * k here, checked pixel-exact), run slower than real time with no drop: every frame is detected
+ * k here, decoded with the cameras' own decoder options), run slower than real time with no drop: every frame is detected
  * before the next is pushed, on a clock of seq x 200 ms. Its confirmed person tracks are the
  * ground truth the live modes are scored against.
  */
@@ -10,7 +10,7 @@ import { pipelineSchema } from '../hub/pipeline/config.ts';
 import type { TrackUpdate } from '../hub/pipeline/types.ts';
 import { iou } from '../hub/pipeline/geometry.ts';
 import { decodeFrames, asFrame } from './lib-pipeline-frames.ts';
-import { DETECT } from './lib-pipeline-streams.ts';
+import { DETECT, LIVE_DECODE } from './lib-pipeline-streams.ts';
 import type { CameraPlan, EngineLike, PersonFrames, PersonTrack } from './lib-pipeline-run.ts';
 
 const cache = new Map<string, PersonTrack[]>();
@@ -20,7 +20,7 @@ export async function referenceTracks(plan: CameraPlan, frames: number, engine: 
   const key = `${plan.file}@${plan.offsetSec}#${frames}`;
   const hit = cache.get(key);
   if (hit) return hit.map((t) => ({ ...t, cameraId: plan.id }));
-  const data = decodeFrames(plan.file, { ...DETECT, startSec: plan.offsetSec, seconds: frames / DETECT.fps });
+  const data = decodeFrames(plan.file, { ...DETECT, startSec: plan.offsetSec, seconds: frames / DETECT.fps, inputArgs: LIVE_DECODE });
   const tracks = new Map<string, PersonTrack>();
   let seq = 0;
   const onTracks = (u: TrackUpdate): void => {

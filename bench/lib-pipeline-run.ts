@@ -96,8 +96,8 @@ export function personRecorder(seqOf: (cameraId: string, capturedAt: number) => 
   return { persons, onTracks };
 }
 
-export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, engine: EngineLike, recallFrames: number): Promise<RunResult> {
-  const config = pipelineSchema.parse({ scheduler: { batching: mode === 'gated+batched' } });
+export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, engine: EngineLike, recallFrames: number, batchLatencyMs?: number): Promise<RunResult> {
+  const config = pipelineSchema.parse({ scheduler: { batching: mode === 'gated+batched', ...(batchLatencyMs ? { batchLatencyMs } : {}) } });
   const seqOf = new Map<string, Map<number, number>>();
   const rec = personRecorder((id, at) => seqOf.get(id)?.get(at), recallFrames);
   const pipeline = new Pipeline({

@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cropToRgb } from '../hub/pipeline/crop.ts';
+import { pipelineSchema } from '../hub/pipeline/config.ts';
 import type { InferenceEngine } from '../hub/detect/types.ts';
 import { OracleEngine, medianBackground } from './lib-pipeline-oracle.ts';
 import { decodeFrames } from './lib-pipeline-frames.ts';
@@ -25,15 +26,16 @@ import { recallOf, referenceTracks, type Recall } from './lib-pipeline-reference
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BUSY = join(here, '../test/fixtures/cache/vtest-720p25.mp4');
+/** Inference intra-op threads for the run (--threads overrides). */
+const DEFAULT_THREADS = 1;
 
-async function makeEngine(kind: string): Promise<{ engine: EngineLike; name: string }> {
+async function makeEngine(kind: string, threads: number): Promise<{ engine: EngineLike; name: string }> {
   if (kind !== 'stand-in') {
     try {
       const { createOnnxEngine } = await import('../hub/detect/engine.ts');
       const { detectSchema } = await import('../hub/detect/config.ts');
-      // One intra-op thread: the other core decodes the cameras.
-      const engine = await createOnnxEngine(detectSchema.parse({ labels: ['person'], threads: 1 }));
-      return { engine, name: `${engine.modelId} (onnxruntime ${engine.provider}, 1 thread)` };
+      const engine = await createOnnxEngine(detectSchema.parse({ labels: ['person'], threads }));
+      return { engine, name: `${engine.modelId} (onnxruntime ${engine.provider}, ${threads} thread${threads > 1 ? 's' : ''})` };
     } catch (err) {
       if (kind === 'nanodet') throw err;
       process.stderr.write(`bench: real detector unavailable (${(err as Error).message}); using the stand-in\n`);
@@ -86,14 +88,23 @@ export async function run(args: string[]): Promise<string> {
   const profileOnly = args.includes('--profile');
   const di = args.indexOf('--detector');
   const detectorKind = di >= 0 ? args[di + 1] ?? 'auto' : 'auto';
-  const counts = profileOnly ? [1, 4, 8] : quick ? [1, 4] : [1, 4, 8, 16];
-  const modes: Mode[] = profileOnly ? ['gated+batched'] : MODES;
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  // Tuning flags (the full set runs with the defaults): --threads N (inference intra-op threads),
+  // --batch-ms N (the scheduler's batch time budget), --cameras 8,12 (scenarios), --modes
+  // gated+batched (skips recall when naive is left out).
+  const threads = Number(opt('--threads') ?? DEFAULT_THREADS);
+  const batchMs = opt('--batch-ms') ? Number(opt('--batch-ms')) : undefined;
+  const counts = opt('--cameras')?.split(',').map(Number) ?? (profileOnly ? [1, 4, 8] : quick ? [1, 4] : [1, 4, 8, 16]);
+  const modes: Mode[] = (opt('--modes')?.split(',') as Mode[] | undefined) ?? (profileOnly ? ['gated+batched'] : MODES);
   const seconds = profileOnly ? 20 : quick ? 15 : 30;
   const recallFrames = (quick ? 15 : 20) * DETECT.fps;
   const log = (m: string): void => void process.stderr.write(`bench pipeline: ${m}\n`);
   const loadStart = loadavg();
   const quiet = quietSource(BUSY);
-  const { engine, name } = await makeEngine(detectorKind);
+  const { engine, name } = await makeEngine(detectorKind, threads);
   const modelPixels = engine.inputSize * engine.inputSize;
   log(`detector ${name}; load ${loadStart.map((v) => v.toFixed(2)).join(' ')}`);
   const cost = await inferCost(engine);
@@ -106,14 +117,14 @@ export async function run(args: string[]): Promise<string> {
     const plans = cameraPlans(n, quiet);
     const runs: Partial<Record<Mode, Slim>> = {};
     const reference: PersonTrack[] = [];
-    if (!profileOnly) {
+    if (!profileOnly && modes.includes('naive')) {
       for (const p of plans) reference.push(...(await referenceTracks(p, recallFrames, engine)));
       log(`${n} cameras: reference (naive, no drop, ${recallFrames} frames a camera): ${reference.filter((t) => t.frames.length >= 3).length} person tracks`);
     }
     for (const mode of modes) {
-      const r = await runLive(mode, plans, seconds, engine, recallFrames);
+      const r = await runLive(mode, plans, seconds, engine, recallFrames, batchMs);
       const { persons, ...slim } = r;
-      const s: Slim = profileOnly ? slim : { ...slim, recall: recallOf(reference, persons) };
+      const s: Slim = profileOnly || reference.length === 0 ? slim : { ...slim, recall: recallOf(reference, persons) };
       runs[mode] = s;
       log(`${n} cameras, ${mode}: ${r.imagesPerCameraSecond} img/cam·s, min ${r.minCameraFps} fps, p95 ${r.p95LatencyMs} ms, drops ${r.dropped}, cpu ${r.cpuPercent}%` +
         (s.recall ? `, recall ${s.recall.trackRecall} (frames ${s.recall.frameRecall})` : ''));
@@ -151,12 +162,12 @@ export async function run(args: string[]): Promise<string> {
   const maxSustained = Math.max(0, ...sustainedCounts);
   let rss: Record<string, unknown> | undefined;
   let rssGrowthRatio = Number.NaN;
-  if (!profileOnly) {
+  if (!profileOnly && !args.includes('--no-rss')) {
     const nominalN = Math.max(1, maxSustained || counts[counts.length - 1]!);
     const rssSeconds = quick ? 12 : 60;
-    const nominal = await runLive('gated+batched', cameraPlans(nominalN, quiet), rssSeconds, engine, 0);
+    const nominal = await runLive('gated+batched', cameraPlans(nominalN, quiet), rssSeconds, engine, 0, batchMs);
     log(`rss nominal ${nominalN} cameras ${rssSeconds} s: ${nominal.rssMB.peak} MB, min ${nominal.minCameraFps} fps, p95 ${nominal.p95LatencyMs} ms`);
-    const over = await runLive('gated+batched', cameraPlans(2 * nominalN, quiet), rssSeconds, engine, 0);
+    const over = await runLive('gated+batched', cameraPlans(2 * nominalN, quiet), rssSeconds, engine, 0, batchMs);
     log(`rss overload ${2 * nominalN} cameras ${rssSeconds} s: ${over.rssMB.peak} MB, drops ${over.dropped}, min ${over.minCameraFps} fps, p95 ${over.p95LatencyMs} ms, ${over.camerasWithoutInference} cameras without inference`);
     rssGrowthRatio = round(over.rssMB.peak / nominal.rssMB.peak, 3);
     const strip = ({ persons: _p, ...x }: RunResult): Omit<RunResult, 'persons'> => x;
@@ -180,6 +191,7 @@ export async function run(args: string[]): Promise<string> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform,
       loadAverage: { start: loadStart.map((v) => round(v)), end: loadEnd.map((v) => round(v)), note: 'the 2 cores are shared with other work; figures are noisy' } },
     detector: name,
+    settings: { inferenceThreads: threads, batchLatencyMs: batchMs ?? pipelineSchema.parse({}).scheduler.batchLatencyMs, cameras: counts, modes },
     detect: DETECT,
     sceneMix: 'one camera in four busy (vtest 720p25 H.264, offsets 0/13/26/39 s), the rest quiet (a still frame of the same lobby, with the people standing in it, + ffmpeg temporal noise + slow ±6% brightness drift; the real footage shows through 4 s in every 30 s, offsets 7i mod 40 s)',
     secondsPerRun: seconds,

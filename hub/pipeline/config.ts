@@ -66,7 +66,7 @@ export const pipelineSchema = z
         stationaryMaxAgeMs: z.number().int().min(100).default(60000).meta({ title: 'Max unseen, stationary (ms)', description: 'A stationary object (re-checked rarely) unseen for this long has left; missed checks still remove it sooner' }),
         confirmHits: z.number().int().min(1).max(50).default(3),
         confirmScore: z.number().min(0).max(1).default(0.5).meta({ title: 'Confirm score', description: 'Median score an object needs to be confirmed' }),
-        stationaryFrames: z.number().int().min(2).max(200).default(5).meta({ title: 'Stationary after', description: 'Detections without real movement before an object is stationary' }),
+        stationaryFrames: z.number().int().min(2).max(200).default(4).meta({ title: 'Stationary after', description: 'Detections without real movement before an object is stationary' }),
       })
       .prefault({}),
     scheduler: z

@@ -91,4 +91,12 @@ describe('regions', () => {
   it('an object predicted past the frame edge is not looked for', () => {
     expect(planRegions({ width: W, height: H, motion: [], tracks: [track({ box: [650, 100, 700, 200], sinceCheck: 9 })] }, opts)).toEqual([]);
   });
+  it('a weak object (unconfirmed, done settling) gets no look of its own and explains no motion', () => {
+    const weak = track({ confirmed: false, settling: false, sinceCheck: 8 });
+    expect(planChecks({ width: W, height: H, motion: [], tracks: [weak] }, opts).reason).toBeNull();
+    // Motion on it is new: a real person who moves is looked at.
+    expect(planChecks({ width: W, height: H, motion: [[100, 110, 140, 190]], tracks: [weak] }, opts).reason).toBe('motion');
+    // A confirmed mover on the same spot explains that motion.
+    expect(planChecks({ width: W, height: H, motion: [[100, 110, 140, 190]], tracks: [track({ sinceCheck: 1 })] }, opts).reason).toBeNull();
+  });
 });

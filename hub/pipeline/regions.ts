@@ -115,8 +115,12 @@ export function planChecks(input: RegionInput, opts: RegionOptions): RegionPlan 
   const { width, height, motion, tracks } = input;
   if (input.refresh) return { regions: [wholeFrame(width, height)], reason: 'refresh' };
 
-  // Motion moving objects explain (a crowd's blob is explained by the union of its people).
-  const movers = tracks.filter((t) => !t.stationary).map((t) => expand(t.box, EXPLAIN_MARGIN));
+  // Motion moving objects explain (a crowd's blob is explained by the union of its people). A weak
+  // object (unconfirmed, scoring under the confirm level, done settling) explains nothing and gets
+  // no look of its own: motion around it is looked at as new (a real person who moves makes
+  // motion), a still one only rides along with other checks until it ages out.
+  const isWeak = (t: RegionTrack): boolean => !t.confirmed && !t.stationary && t.settling === false;
+  const movers = tracks.filter((t) => !t.stationary && !isWeak(t)).map((t) => expand(t.box, EXPLAIN_MARGIN));
   const unexplained = motion.filter((m) => coveredBy(m, movers) < EXPLAINED && coveredBy(m, input.emptyZones ?? []) < EXPLAINED);
   // Unexplained motion inside a region seen a moment ago waits for the next check, but its box
   // still joins any check this frame makes (and touches stationary objects).
@@ -134,6 +138,8 @@ export function planChecks(input: RegionInput, opts: RegionOptions): RegionPlan 
     if (settling) {
       every = opts.candidateRecheckFrames;
       due = t.sinceCheck >= every ? 'candidate' : null;
+    } else if (isWeak(t)) {
+      every = opts.movingRecheckFrames;
     } else if (t.stationary) {
       every = opts.stationaryRecheckFrames;
       const touched = fresh.some((m) => intersection(m, t.box) > 0);

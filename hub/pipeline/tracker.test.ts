@@ -109,4 +109,42 @@ describe('tracker', () => {
     expect(t.predict(10000).objects[0]?.leftAt).toBeUndefined();
     expect(t.predict(22000).objects[0]?.leftAt).toBe(22000);
   });
+  it('a confirmed still object that left and comes back in the same place is confirmed and still at once', () => {
+    const t = new Tracker({ ...opts, stationaryMaxAgeMs: 20000 });
+    for (let i = 0; i < 6; i++) t.update([person(100)], i * 200, whole);
+    expect(t.update([person(100)], 1200, whole).objects[0]).toMatchObject({ confirmed: true, stationary: true });
+    // Hidden: missed until it leaves.
+    let at = 1400;
+    for (let i = 0; i < opts.maxMissed; i++, at += 200) t.update([], at, whole);
+    expect(t.regionTracks(at)).toHaveLength(0);
+    const back = t.update([person(102)], at, whole).objects;
+    expect(back).toHaveLength(1);
+    expect(back[0]).toMatchObject({ confirmed: true, stationary: true });
+    // Elsewhere, or unsure, it is a new candidate.
+    const u = t.update([person(102), person(400), person(250, 0.4)], at + 200, whole).objects;
+    expect(u.filter((o) => o.confirmed)).toHaveLength(1);
+  });
+
+  it('a second box on a still confirmed object, and a one-hit flicker missed twice, get no fast re-checks', () => {
+    const t = new Tracker(opts);
+    for (let i = 0; i < 6; i++) t.update([person(100)], i * 200, whole);
+    t.update([person(100, 0.8), { label: 'person', score: 0.6, box: [115, 100, 165, 200] }], 1200, whole);
+    const echo = t.regionTracks(1400).find((r) => r.box[0] > 110)!;
+    expect(echo.confirmed).toBe(false);
+    expect(echo.settling).toBe(false);
+    const f = new Tracker(opts);
+    f.update([person(300)], 0, whole);
+    f.update([], 200, whole);
+    expect(f.regionTracks(400)[0]!.settling).toBe(true);
+    f.update([], 400, whole);
+    expect(f.regionTracks(600)[0]!.settling).toBe(false);
+  });
+
+  it('a still object stays still while its jittering box keeps its centre inside where it stood', () => {
+    const t = new Tracker(opts);
+    for (let i = 0; i < 6; i++) t.update([person(100)], i * 200, whole);
+    expect(t.update([{ label: 'person', score: 0.8, box: [120, 110, 140, 200] }], 1200, whole).objects[0]!.stationary).toBe(true);
+    // Walking off: the centre leaves the box.
+    expect(t.update([person(160)], 1400, whole).objects[0]!.stationary).toBe(false);
+  });
 });

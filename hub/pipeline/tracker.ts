@@ -57,9 +57,17 @@ interface Track {
   looks: number;
   centers: Array<[number, number]>;
   bestQuality: number;
+  /** Born as a second box on a still confirmed object: no fast re-checks of its own. */
+  echo?: boolean;
 }
 
 const SCORE_HISTORY = 15;
+/** Confirmed still objects remembered after they left (bounded). */
+const REMEMBERED = 32;
+/** IoU with a remembered still object for a new detection to be that object back. */
+const REMEMBER_IOU = 0.5;
+/** IoU with a still confirmed object matched in the same check that makes a new box its echo. */
+const ECHO_IOU = 0.3;
 
 /** How good a detection is as the object's picture: big, sharp and sure. */
 export function snapshotQuality(box: Box, score: number, sharpness = 1): number {
@@ -72,6 +80,13 @@ export class Tracker {
   private created = 0;
   private leftCount = 0;
   private frame = 0;
+  /**
+   * Where confirmed stationary objects stood when they left (hidden by a passer-by, missed by the
+   * model a few times): a confident detection back in the same place within `stationaryMaxAgeMs`
+   * is that object again, confirmed and stationary at once, instead of a candidate that needs a
+   * run of fast re-checks to confirm and to settle again.
+   */
+  private remembered: Array<{ label: string; box: Box; at: number }> = [];
 
   constructor(private readonly opts: TrackerOptions) {}
 
@@ -85,7 +100,9 @@ export class Tracker {
       missed: t.missed,
       // Plausible candidates (scoring at the confirmation level so far) earn confirmation at the
       // fast rate, a flickering one only for a few looks; weak ones wait for the moving rate.
-      settling: t.hits < this.opts.confirmHits && t.looks < this.opts.confirmHits + 2 && median(t.scores) >= this.opts.confirmScore,
+      // Not a second box on a still confirmed object (the model's double take), nor a one-hit
+      // box missed twice since (a flicker).
+      settling: !t.echo && !(t.hits === 1 && t.missed >= 2) && t.hits < this.opts.confirmHits && t.looks < this.opts.confirmHits + 2 && median(t.scores) >= this.opts.confirmScore,
     }));
   }
 
@@ -166,6 +183,8 @@ export class Tracker {
         bestQuality: snapshotQuality(det.box, det.score, det.sharpness),
       };
       this.confirm(t);
+      this.recall(t, at);
+      if (!t.confirmed) t.echo = [...usedT].some((u) => u.confirmed && u.stationary && u.label === t.label && iou(u.box, t.box) >= ECHO_IOU);
       this.tracks.push(t);
       this.created++;
       improved.push({ trackId: t.id, box: det.box, score: det.score });
@@ -175,6 +194,8 @@ export class Tracker {
 
   private hit(t: Track, det: TrackDetection, at: number): void {
     const [ox, oy] = center(t.box);
+    const before = t.box;
+    const wasStationary = t.stationary;
     const [nx, ny] = center(det.box);
     const dt = Math.max(1, at - t.lastSeenAt);
     // Smoothed velocity from real observations only (not from predictions).
@@ -203,10 +224,27 @@ export class Tracker {
       // A small model's boxes jitter by a few pixels on a still person: tolerate a third of its size.
       t.stationary = spread < Math.max(6, 0.3 * size);
     } else t.stationary = false;
+    // Once still, an object stays still while its centre stays inside where it stood: a partly
+    // hidden person's box changes shape from look to look, and each flip to moving costs looks.
+    if (wasStationary && !t.stationary && nx >= before[0] && nx <= before[2] && ny >= before[1] && ny <= before[3]) t.stationary = true;
     if (t.stationary) {
       t.vx = 0;
       t.vy = 0;
     }
+  }
+
+  /** A new track where a confirmed still object stood lately, seen confidently: it is back. */
+  private recall(t: Track, at: number): void {
+    const window = this.opts.stationaryMaxAgeMs ?? this.opts.maxAgeMs;
+    this.remembered = this.remembered.filter((r) => at - r.at <= window);
+    if (t.scores[0]! < this.opts.confirmScore) return;
+    const i = this.remembered.findIndex((r) => r.label === t.label && iou(r.box, t.box) >= REMEMBER_IOU);
+    if (i < 0) return;
+    this.remembered.splice(i, 1);
+    t.confirmed = true;
+    t.stationary = true;
+    t.hits = this.opts.confirmHits;
+    t.centers = Array.from({ length: this.opts.stationaryFrames }, () => t.centers[0]!);
   }
 
   private confirm(t: Track): void {
@@ -233,7 +271,13 @@ export class Tracker {
     for (const t of this.tracks) {
       const maxAge = t.stationary ? (this.opts.stationaryMaxAgeMs ?? this.opts.maxAgeMs) : this.opts.maxAgeMs;
       const left = t.missed >= this.opts.maxMissed || at - t.lastSeenAt > maxAge;
-      if (left) this.leftCount++;
+      if (left) {
+        this.leftCount++;
+        if (t.confirmed && t.stationary) {
+          this.remembered.push({ label: t.label, box: t.box, at });
+          if (this.remembered.length > REMEMBERED) this.remembered.shift();
+        }
+      }
       // An unconfirmed object that leaves was never announced: it vanishes quietly.
       if (!left) keep.push(t);
       if (!left || t.confirmed) out.push(this.render(t, left ? at : undefined));
