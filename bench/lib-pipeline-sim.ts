@@ -81,7 +81,7 @@ if (process.argv[1]?.endsWith('lib-pipeline-sim.ts')) {
   const { createOnnxEngine } = await import('../hub/detect/engine.ts');
   const { detectSchema } = await import('../hub/detect/config.ts');
   const engine = await createOnnxEngine(detectSchema.parse({ labels: ['person'], threads: 2 }));
-  const r = await simulate(plans, frames, 100, engine, overrides);
+  const r = await simulate(plans, frames, Math.min(100, frames), engine, overrides);
   await engine.close();
   console.log(JSON.stringify(r));
 }

@@ -50,7 +50,7 @@ export const pipelineSchema = z
       .strictObject({
         minSideFraction: z.number().min(0.1).max(1).default(0.5).meta({ title: 'Smallest crop', description: 'Smallest crop side as a fraction of the model input (smaller crops zoom in)' }),
         movingRecheckFrames: z.number().int().min(1).max(50).default(4).meta({ title: 'Moving re-check', description: 'A confirmed moving object is re-detected every N frames; the tracker predicts it in between' }),
-        stationaryRecheckFrames: z.number().int().min(1).max(500).default(25).meta({ title: 'Stationary re-check', description: 'A stationary object untouched by motion is re-detected every N frames' }),
+        stationaryRecheckFrames: z.number().int().min(1).max(500).default(50).meta({ title: 'Stationary re-check', description: 'A stationary object untouched by motion is re-detected every N frames' }),
         candidateRecheckFrames: z.number().int().min(1).max(50).default(2).meta({ title: 'Candidate re-check', description: 'An unconfirmed (or just missed) object is re-detected every N frames until it is confirmed or gone' }),
         motionRecheckFrames: z.number().int().min(1).max(50).default(3).meta({ title: 'Motion re-check', description: 'Unexplained motion inside a region the detector saw fewer than N frames ago waits for the next check' }),
         emptyRecheckFrames: z.number().int().min(1).max(500).default(10).meta({ title: 'Empty-zone re-check', description: 'Motion the detector found empty (a lighting ghost, a shadow) is looked at again only after N frames while it stays there' }),
