@@ -97,7 +97,7 @@ export async function run(args: string[]): Promise<string> {
   // gated+batched (skips recall when naive is left out).
   const threads = Number(opt('--threads') ?? DEFAULT_THREADS);
   const batchMs = opt('--batch-ms') ? Number(opt('--batch-ms')) : undefined;
-  const counts = opt('--cameras')?.split(',').map(Number) ?? (profileOnly ? [1, 4, 8] : quick ? [1, 4] : [1, 4, 8, 16]);
+  const counts = opt('--cameras')?.split(',').map(Number) ?? (profileOnly ? [1, 4, 8] : quick ? [1, 4] : [1, 4, 8, 12, 16]);
   const modes: Mode[] = (opt('--modes')?.split(',') as Mode[] | undefined) ?? (profileOnly ? ['gated+batched'] : MODES);
   const seconds = profileOnly ? 20 : quick ? 15 : 30;
   const recallFrames = (quick ? 15 : 20) * DETECT.fps;

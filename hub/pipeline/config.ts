@@ -74,7 +74,7 @@ export const pipelineSchema = z
         maxInFlight: z.number().int().min(1).max(8).default(1).meta({ title: 'Concurrent inferences', description: 'Detect calls in flight at once (restart needed)' }),
         maxBatch: z.number().int().min(1).max(64).default(8).meta({ title: 'Batch size cap', description: 'Images per call, never above what the model takes' }),
         batching: z.boolean().default(true).meta({ title: 'Batch across cameras' }),
-        batchLatencyMs: z.number().int().min(10).max(5000).default(250).meta({ title: 'Batch time budget (ms)', description: 'A batch holds no more images than the detector runs in this time (measured), so frames waiting behind a call stay fresh' }),
+        batchLatencyMs: z.number().int().min(10).max(5000).default(100).meta({ title: 'Batch time budget (ms)', description: 'A batch holds no more images than the detector runs in this time (measured), so frames waiting behind a call stay fresh. Keep it under one frame interval (200 ms at 5 fps): a camera in a longer call drops its next frame, and on a CPU a batch saves at most a few % per image' }),
       })
       .prefault({}),
     cameras: z.record(cameraIdSchema, cameraPipelineSchema).default({}).meta({
