@@ -3,49 +3,27 @@
  * the book is saved in the devices state table and taken back, so an acknowledged alarm stays
  * acknowledged, an unacknowledged one keeps its raise time, and both still clear by themselves.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigStore } from '../../hub/config/config-store.ts';
-import { openDatabase } from '../../hub/store/database.ts';
-import { AuditLog, auditMigrations } from '../../hub/audit/audit-log.ts';
-import { UserStore, authMigrations } from '../../hub/auth/users.ts';
-import { ApiRouter } from '../../hub/api/router.ts';
-import { EventBus } from '../../hub/core/event-bus.ts';
-import { MetricsRegistry } from '../../hub/metrics/registry.ts';
 import type { HubContext, Running } from '../../hub/context.ts';
-import type { HubEvents } from '../../hub/core/hub-events.ts';
 import { devicesModule } from '../../hub/devices/module.ts';
-import { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
+import type { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
 import { UNITS } from '../../hub/devices/sim/station-model.ts';
-import { log, stationConfig, waitFor } from './harness.ts';
+import { startModuleHub, waitFor, type ModuleHub } from './harness.ts';
 
 describe('devices alarms across a runtime rebuild', () => {
-  let dir: string;
+  let base: ModuleHub | undefined;
   let sim: PumpStationSimulator;
   let ctx: HubContext;
   let running: Running | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'devices-alarms-'));
-    sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ devices: stationConfig({ id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort }) }));
-    const config = ConfigStore.load(join(dir, 'config.json'), log);
-    const { db } = openDatabase(join(dir, 'hub.db'), [...auditMigrations, ...authMigrations, ...devicesModule.migrations!], log);
-    const users = new UserStore(db);
-    ctx = {
-      dataDir: dir, config, db, dbRecreated: true, log, bus: new EventBus<HubEvents>(log), metrics: new MetricsRegistry(),
-      audit: new AuditLog(db), users, api: new ApiRouter(users, log), services: {},
-    };
+    base = await startModuleHub('devices-alarms-');
+    ({ sim, ctx } = base);
     running = await devicesModule.start(ctx);
   });
 
   afterAll(async () => {
-    await running?.stop();
-    ctx?.db.close();
-    await sim?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await base?.close(running);
   });
 
   const alarm = (id: string) => ctx.services.devices?.alarms().find((a) => a.id === id);

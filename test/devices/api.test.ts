@@ -2,25 +2,14 @@
  * The devices API in process (ctx.api.app.request) on the real module, router, users and audit
  * log, against the simulator over Modbus TCP: roles are enforced and a refused start says why.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigStore } from '../../hub/config/config-store.ts';
-import { openDatabase } from '../../hub/store/database.ts';
-import { AuditLog, auditMigrations } from '../../hub/audit/audit-log.ts';
-import { UserStore, authMigrations } from '../../hub/auth/users.ts';
-import { ApiRouter } from '../../hub/api/router.ts';
-import { EventBus } from '../../hub/core/event-bus.ts';
-import { MetricsRegistry } from '../../hub/metrics/registry.ts';
 import type { HubContext, Running } from '../../hub/context.ts';
-import type { HubEvents } from '../../hub/core/hub-events.ts';
 import { devicesModule } from '../../hub/devices/module.ts';
-import { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
-import { log, stationConfig, waitFor } from './harness.ts';
+import type { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
+import { startModuleHub, waitFor, type ModuleHub } from './harness.ts';
 
 describe('devices API', () => {
-  let dir: string;
+  let base: ModuleHub | undefined;
   let sim: PumpStationSimulator;
   let ctx: HubContext;
   let running: Running;
@@ -28,21 +17,13 @@ describe('devices API', () => {
   const alarms: unknown[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'devices-api-'));
-    sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
-    sim.model.salinityOverride = 3.4;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ devices: stationConfig({ id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort }) }));
-    const config = ConfigStore.load(join(dir, 'config.json'), log);
-    const { db } = openDatabase(join(dir, 'hub.db'), [...auditMigrations, ...authMigrations, ...devicesModule.migrations!], log);
-    const users = new UserStore(db);
-    ctx = {
-      dataDir: dir, config, db, dbRecreated: true, log, bus: new EventBus<HubEvents>(log), metrics: new MetricsRegistry(),
-      audit: new AuditLog(db), users, api: new ApiRouter(users, log), services: {},
-    };
+    base = await startModuleHub('devices-api-');
+    ({ sim, ctx } = base);
+    sim.model.salinityOverride = 3.4; // before the devices module first polls it
     ctx.bus.on('device.alarm', 'test', (a) => alarms.push(a));
     for (const [name, role] of [['van', 'viewer'], ['lan', 'operator']] as const) {
-      await users.add(name, role, 'a-long-enough-Passw0rd!');
-      token[name] = (await users.login(name, 'a-long-enough-Passw0rd!')).token;
+      await ctx.users.add(name, role, 'a-long-enough-Passw0rd!');
+      token[name] = (await ctx.users.login(name, 'a-long-enough-Passw0rd!')).token;
     }
     running = await devicesModule.start(ctx);
     await waitFor(() => ctx.services.devices?.values('salinity').some((v) => v.point === 'salinity' && v.quality === 'good') ?? false, 5000);
@@ -50,10 +31,7 @@ describe('devices API', () => {
   });
 
   afterAll(async () => {
-    await running?.stop();
-    ctx?.db.close();
-    await sim?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await base?.close(running);
   });
 
   const req = (path: string, who?: string, init: RequestInit = {}) =>

@@ -4,36 +4,26 @@
  * frequency reference, commissioning of the Modbus time-out, and the drive's own refusals (fault,
  * forced local) surfacing as pump interlocks.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRuntime, startStation, stationConfig, waitFor, type Hub, type Line, type Station } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startRuntime, stationConfig, useStation, waitFor, type Hub, type Line } from './harness.ts';
 import { UNITS } from '../../hub/devices/sim/station-model.ts';
 import { ATV } from '../../hub/devices/sim/atv-drive.ts';
 
 describe.each<Line>(['tcp', 'rtu'])('ATV320 profile over Modbus %s', (line) => {
-  let st: Station;
-  let hub: Hub | undefined;
+  const t = useStation(line);
 
-  beforeEach(async () => {
-    st = await startStation(line);
-  });
-  afterEach(async () => {
-    await hub?.stop();
-    hub = undefined;
-    await st.close();
-  });
-
-  const atv = () => st.sim.model.atv;
+  const atv = () => t.st.sim.model.atv;
   const start = async (): Promise<Hub> => {
     // A long failsafe: a loaded test machine must not trip the pump under these profile checks.
-    const cfg = stationConfig(st.busSpec, {}, { sensorFailsafeS: 10 });
+    const cfg = stationConfig(t.st.busSpec, {}, { sensorFailsafeS: 10 });
     cfg.devices![0] = { id: 'atv', name: 'ATV320', bus: 'line', unit: UNITS.atv, profile: 'schneider-atv320', intervalMs: 100, maxAgeMs: 600 };
     cfg.pumps![0]!.drive = 'atv';
-    hub = startRuntime(st.dir, cfg);
-    const good = (d: string, p: string) => hub!.rt.store.get(d, p).quality === 'good';
+    t.hub = startRuntime(t.st.dir, cfg);
+    const good = (d: string, p: string) => t.hub!.rt.store.get(d, p).quality === 'good';
     expect(await waitFor(() => [['atv', 'running'], ['level', 'level'], ['salinity', 'salinity'], ['io', 'input2']].every(([d, p]) => good(d!, p!)), 5000)).toBe(true);
-    return hub;
+    return t.hub;
   };
-  const v = (p: string) => hub!.rt.store.get('atv', p).value;
+  const v = (p: string) => t.hub!.rt.store.get('atv', p).value;
 
   it('decodes ETA and the measurements, and commissions the Modbus time-out', async () => {
     await start();
@@ -42,7 +32,7 @@ describe.each<Line>(['tcp', 'rtu'])('ATV320 profile over Modbus %s', (line) => {
     expect(v('freqRef')).toBe(50);
     expect(v('mainsVoltage')).toBe(380);
     expect(await waitFor(() => atv().regs.get(ATV.TTO) === 30, 3000)).toBe(true); // 3.0 s in 0.1 s
-    expect(await waitFor(() => hub!.audit.query({ action: 'pump.commission' })[0])).toMatchObject({ result: 'ok' });
+    expect(await waitFor(() => t.hub!.audit.query({ action: 'pump.commission' })[0])).toMatchObject({ result: 'ok' });
   });
 
   it('run walks the CiA402 states (6, 7, 15) and is verified; stop disables operation (7)', async () => {

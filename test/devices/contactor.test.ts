@@ -3,8 +3,8 @@
  * on a socat pty pair): it is held to the same safety rules as a drive, its output cannot be
  * written by anything but the pump's own commands, and a hub restart never re-energises it.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contactorPump, startRuntime, startStation, stationConfig, sleep, waitFor, type Hub, type Line, type Station } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { contactorPump, startRuntime, stationConfig, sleep, useStation, waitFor, type Hub, type Line } from './harness.ts';
 import { DeviceCommandError } from '../../hub/devices/commander.ts';
 import { OutputReserved, writePoint } from '../../hub/devices/poller.ts';
 import { CONTACTOR, UNITS } from '../../hub/devices/sim/station-model.ts';
@@ -12,24 +12,14 @@ import { RelayAlarm } from '../../hub/events/alarm.ts';
 import { createLogger } from '../../hub/core/log.ts';
 
 describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
-  let st: Station;
-  let hub: Hub | undefined;
+  const t = useStation(line);
 
-  beforeEach(async () => {
-    st = await startStation(line);
-  });
-  afterEach(async () => {
-    await hub?.stop();
-    hub = undefined;
-    await st.close();
-  });
-
-  const coil = () => st.sim.model.coils.get(UNITS.relay)![CONTACTOR.coil];
+  const coil = () => t.st.sim.model.coils.get(UNITS.relay)![CONTACTOR.coil];
   const start = async (limits: Record<string, unknown> = {}): Promise<Hub> => {
-    hub = startRuntime(st.dir, stationConfig(st.busSpec, { pumps: [contactorPump(limits)] }));
-    const good = (d: string, p: string) => hub!.rt.store.get(d, p).quality === 'good';
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec, { pumps: [contactorPump(limits)] }));
+    const good = (d: string, p: string) => t.hub!.rt.store.get(d, p).quality === 'good';
     expect(await waitFor(() => good('io', 'input3') && good('io', 'input4') && good('level', 'level') && good('salinity', 'salinity'), 5000)).toBe(true);
-    return hub;
+    return t.hub;
   };
 
   it('a run command closes the contactor and is verified on its auxiliary contact', async () => {
@@ -37,7 +27,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     const r = await h.rt.command('pump2', 'run', {}, 'user:lan');
     expect(r).toMatchObject({ ok: true, status: 'done' });
     expect(coil()).toBe(true);
-    expect(st.sim.model.contactorRunning).toBe(true);
+    expect(t.st.sim.model.contactorRunning).toBe(true);
     expect(h.audit.query({ target: 'pump:pump2', action: 'pump.run' })[0]).toMatchObject({ actor: 'user:lan', result: 'ok' });
     expect((await h.rt.command('pump2', 'stop', {}, 'user:lan')).ok).toBe(true);
     expect(coil()).toBe(false);
@@ -71,7 +61,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
   });
 
   it('salinity above the threshold refuses a contactor start with the reason', async () => {
-    st.sim.model.salinityOverride = 3.4;
+    t.st.sim.model.salinityOverride = 3.4;
     const h = await start();
     const r = await h.rt.command('pump2', 'run', {}, 'user:lan');
     expect(r.status).toBe('refused');
@@ -82,8 +72,8 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
   });
 
   it('a tripped thermal overload refuses a start as a fault', async () => {
-    st.sim.model.overload = true;
-    st.sim.model.refresh();
+    t.st.sim.model.overload = true;
+    t.st.sim.model.refresh();
     const h = await start();
     expect(await waitFor(() => h.rt.store.get('io', 'input4').value === true)).toBe(true);
     const r = await h.rt.command('pump2', 'run', {}, 'user:lan');
@@ -94,7 +84,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
   it('a falling intake level trips dry-run protection and opens the contactor', async () => {
     const h = await start();
     expect((await h.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
-    st.sim.model.drawMps = 2;
+    t.st.sim.model.drawMps = 2;
     expect(await waitFor(() => coil() === false, 5000)).toBe(true);
     const stop = await waitFor(() => h.audit.query({ target: 'pump:pump2', action: 'pump.stop' })[0]);
     expect(stop?.actor).toBe('rule:safety:pump2');
@@ -104,7 +94,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
   it('the stale-sensor failsafe opens the contactor when the salinity probe goes quiet', async () => {
     const h = await start();
     expect((await h.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
-    st.sim.model.silent.add(UNITS.salinity);
+    t.st.sim.model.silent.add(UNITS.salinity);
     expect(await waitFor(() => coil() === false, 5000)).toBe(true);
     const stop = await waitFor(() => h.audit.query({ target: 'pump:pump2', action: 'pump.stop' })[0]);
     expect(JSON.stringify(stop?.detail)).toContain('sensor-failsafe');
@@ -116,7 +106,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     expect((await h.rt.command('pump2', 'stop', {}, 'user:lan')).ok).toBe(true);
     expect((await h.rt.command('pump2', 'run', {}, 'user:lan')).reason?.code).toBe('max-starts');
     await h.stop();
-    hub = undefined;
+    t.hub = undefined;
     const h2 = await start({ minOffS: 60, maxStartsPerHour: 5 });
     expect((await h2.rt.command('pump2', 'run', {}, 'user:lan')).reason?.code).toBe('min-off');
     expect(coil()).toBe(false);
@@ -126,8 +116,8 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     let h = await start();
     expect((await h.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
     await h.stop();
-    hub = undefined;
-    st.sim.model.powerCycleRelay(); // mains lost while the hub was down: every relay comes back off
+    t.hub = undefined;
+    t.st.sim.model.powerCycleRelay(); // mains lost while the hub was down: every relay comes back off
     h = await start();
     await sleep(1000); // many ticks
     expect(coil()).toBe(false);
@@ -137,7 +127,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
 
   it('a relay module that closes the contactor by itself (state restored at power return) is switched off with an alarm', async () => {
     const h = await start();
-    st.sim.model.setCoil(UNITS.relay, CONTACTOR.coil, true); // not through the hub
+    t.st.sim.model.setCoil(UNITS.relay, CONTACTOR.coil, true); // not through the hub
     expect(await waitFor(() => h.rt.alarms().some((a) => a.id === 'pump2:trip:uncommanded-start'), 3000)).toBe(true);
     expect(await waitFor(() => coil() === false, 3000)).toBe(true);
     const stop = await waitFor(() => h.audit.query({ target: 'pump:pump2', action: 'pump.stop' })[0]);

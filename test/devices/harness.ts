@@ -3,7 +3,7 @@
  * devices runtime against it with short intervals, a real SQLite file and the real audit log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../hub/core/log.ts';
@@ -13,6 +13,15 @@ import { devicesSchema } from '../../hub/devices/config.ts';
 import { devicesMigrations } from '../../hub/devices/history.ts';
 import { DevicesRuntime, type StreamEvent } from '../../hub/devices/runtime.ts';
 import { PumpStationSimulator } from '../../hub/devices/sim/simulator.ts';
+import { devicesModule } from '../../hub/devices/module.ts';
+import { ConfigStore } from '../../hub/config/config-store.ts';
+import { UserStore, authMigrations } from '../../hub/auth/users.ts';
+import { ApiRouter } from '../../hub/api/router.ts';
+import { EventBus } from '../../hub/core/event-bus.ts';
+import { MetricsRegistry } from '../../hub/metrics/registry.ts';
+import type { HubContext, Running } from '../../hub/context.ts';
+import type { HubEvents } from '../../hub/core/hub-events.ts';
+import { afterEach, beforeEach } from 'vitest';
 import type { z } from 'zod';
 
 export const log = createLogger('test', () => undefined);
@@ -91,6 +100,39 @@ export async function startStation(line: Line, baudRate = 115200): Promise<Stati
   };
 }
 
+/**
+ * A station started before each test of the calling describe block and closed after it, with the
+ * hub a test starts on it (`use.hub = startRuntime(...)`) stopped first. Tests may stop and
+ * restart the hub themselves: set `use.hub` to the running one (or undefined once stopped).
+ */
+export interface StationUse {
+  /** The station of the running test (a new one each test). */
+  readonly st: Station;
+  /** The hub the test has running on the station, if any. */
+  hub: Hub | undefined;
+}
+
+export function useStation(line: Line): StationUse {
+  let st: Station | undefined;
+  const use: StationUse = {
+    get st(): Station {
+      if (!st) throw new Error('test: the station is only there inside a test');
+      return st;
+    },
+    hub: undefined,
+  };
+  beforeEach(async () => {
+    st = await startStation(line);
+  });
+  afterEach(async () => {
+    await use.hub?.stop();
+    use.hub = undefined;
+    await st?.close();
+    st = undefined;
+  });
+  return use;
+}
+
 /** The station's devices with test-short intervals; `extra` merges over the defaults. */
 export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z.input<typeof devicesSchema>> = {}, limits: Record<string, unknown> = {}): z.input<typeof devicesSchema> {
   return {
@@ -150,4 +192,49 @@ export function startRuntime(dir: string, cfg: z.input<typeof devicesSchema>, op
       db.close();
     },
   };
+}
+
+/** The hub's context around the devices module, as the hub builds it, on a simulator over Modbus TCP. */
+export interface ModuleHub {
+  dir: string;
+  sim: PumpStationSimulator;
+  ctx: HubContext;
+  /** Stops `running` (the devices module, if started), closes the database and the simulator. */
+  close(running?: Running): Promise<void>;
+}
+
+/**
+ * A data folder (named from `prefix`) with a config file holding the station's devices, the real
+ * config store, database, users, audit log, bus and API router; the devices module is not started.
+ */
+export async function startModuleHub(prefix: string): Promise<ModuleHub> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let sim: PumpStationSimulator | undefined;
+  let db: Db | undefined;
+  try {
+    sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ devices: stationConfig({ id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort }) }));
+    const config = ConfigStore.load(join(dir, 'config.json'), log);
+    ({ db } = openDatabase(join(dir, 'hub.db'), [...auditMigrations, ...authMigrations, ...devicesModule.migrations!], log));
+    const users = new UserStore(db);
+    const ctx: HubContext = {
+      dataDir: dir, config, db, dbRecreated: true, log, bus: new EventBus<HubEvents>(log), metrics: new MetricsRegistry(),
+      audit: new AuditLog(db), users, api: new ApiRouter(users, log), services: {},
+    };
+    const s = sim;
+    return {
+      dir, sim: s, ctx,
+      async close(running) {
+        await running?.stop();
+        ctx.db.close();
+        await s.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    db?.close();
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }

@@ -2,24 +2,14 @@
  * The pump station end to end over real Modbus: TCP to the simulator, and RTU framing on a serial
  * line (a socat pseudo-terminal pair). Each behaviour of issue 4's "Done when" list is one test.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRuntime, startStation, stationConfig, sleep, waitFor, type Hub, type Line, type Station } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startRuntime, startStation, stationConfig, sleep, useStation, waitFor, type Line } from './harness.ts';
 import { localTime } from '../../hub/devices/lib/schedule.ts';
 
 describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
-  let st: Station;
-  let hub: Hub | undefined;
+  const t = useStation(line);
 
-  beforeEach(async () => {
-    st = await startStation(line);
-  });
-  afterEach(async () => {
-    await hub?.stop();
-    hub = undefined;
-    await st.close();
-  });
-
-  const good = (dev: string, point: string) => () => hub!.rt.store.get(dev, point).quality === 'good';
+  const good = (dev: string, point: string) => () => t.hub!.rt.store.get(dev, point).quality === 'good';
   /** Waits until every value the pump's interlocks read has been polled. */
   const ready = async (): Promise<void> => {
     const all = () => [['drive', 'running'], ['drive', 'remote'], ['level', 'level'], ['salinity', 'salinity'], ['io', 'input2']].every(([d, p]) => good(d!, p!)());
@@ -27,13 +17,13 @@ describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
   };
 
   it('polling reads scaled values with good quality', async () => {
-    st.sim.model.level = 1.75;
-    st.sim.model.recoverMps = 0;
-    st.sim.model.salinityOverride = 1.23;
-    hub = startRuntime(st.dir, stationConfig(st.busSpec));
+    t.st.sim.model.level = 1.75;
+    t.st.sim.model.recoverMps = 0;
+    t.st.sim.model.salinityOverride = 1.23;
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec));
     await ready();
-    expect(await waitFor(() => hub!.rt.store.get('level', 'level').value === 1.75 && hub!.rt.store.get('salinity', 'salinity').value === 1.23)).toBe(true);
-    const v = (d: string, p: string) => hub!.rt.store.get(d, p);
+    expect(await waitFor(() => t.hub!.rt.store.get('level', 'level').value === 1.75 && t.hub!.rt.store.get('salinity', 'salinity').value === 1.23)).toBe(true);
+    const v = (d: string, p: string) => t.hub!.rt.store.get(d, p);
     expect(v('level', 'loopCurrent').value).toBeCloseTo(9.6, 3); // 4 + 1.75/5*16 mA
     expect(v('salinity', 'ec').value).toBe(Math.round(1.23 * 1700 + 150)); // 32-bit, high word first
     expect(v('salinity', 'temperature').value).toBe(29.5);
@@ -43,93 +33,93 @@ describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
   });
 
   it('a run command starts the pump and is verified by read-back', async () => {
-    hub = startRuntime(st.dir, stationConfig(st.busSpec));
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec));
     await ready();
-    const r = await hub.rt.command('pump', 'run', {}, 'user:lan');
+    const r = await t.hub.rt.command('pump', 'run', {}, 'user:lan');
     expect(r).toMatchObject({ ok: true, status: 'done' });
     expect(r.verifiedMs).toBeGreaterThanOrEqual(0);
-    expect(st.sim.model.running).toBe(true);
-    const audit = hub.audit.query({ target: 'pump:pump', action: 'pump.run' });
+    expect(t.st.sim.model.running).toBe(true);
+    const audit = t.hub.audit.query({ target: 'pump:pump', action: 'pump.run' });
     expect(audit[0]).toMatchObject({ actor: 'user:lan', result: 'ok' });
   });
 
   it('a falling intake level trips dry-run protection and stops the pump', async () => {
-    hub = startRuntime(st.dir, stationConfig(st.busSpec));
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec));
     await ready();
-    expect((await hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
-    st.sim.model.drawMps = 2; // the sump empties in about a second
-    expect(await waitFor(() => !st.sim.model.running, 5000)).toBe(true);
-    expect(st.sim.model.level).toBeLessThan(0.5 + 0.3);
-    const stop = await waitFor(() => hub!.audit.query({ target: 'pump:pump', action: 'pump.stop' })[0]);
+    expect((await t.hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+    t.st.sim.model.drawMps = 2; // the sump empties in about a second
+    expect(await waitFor(() => !t.st.sim.model.running, 5000)).toBe(true);
+    expect(t.st.sim.model.level).toBeLessThan(0.5 + 0.3);
+    const stop = await waitFor(() => t.hub!.audit.query({ target: 'pump:pump', action: 'pump.stop' })[0]);
     expect(stop?.actor).toBe('rule:safety:pump');
     expect(JSON.stringify(stop?.detail)).toContain('dry-run');
-    expect(hub.rt.alarms().some((a) => a.kind === 'trip' && a.id.includes('dry-run'))).toBe(true);
+    expect(t.hub.rt.alarms().some((a) => a.kind === 'trip' && a.id.includes('dry-run'))).toBe(true);
   });
 
   it('salinity above the threshold refuses a start with the reason in both languages', async () => {
-    st.sim.model.salinityOverride = 3.4;
-    hub = startRuntime(st.dir, stationConfig(st.busSpec));
+    t.st.sim.model.salinityOverride = 3.4;
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec));
     await ready();
-    expect(hub.rt.store.get('salinity', 'salinity').value).toBe(3.4);
-    const r = await hub.rt.command('pump', 'run', {}, 'user:lan');
+    expect(t.hub.rt.store.get('salinity', 'salinity').value).toBe(3.4);
+    const r = await t.hub.rt.command('pump', 'run', {}, 'user:lan');
     expect(r.status).toBe('refused');
     expect(r.reason?.en).toBe('blocked: salinity 3.4‰ > 2‰');
     expect(r.reason?.vi).toBe('bị chặn: độ mặn 3,4‰ > 2‰');
-    expect(st.sim.model.running).toBe(false);
-    expect(hub.audit.query({ target: 'pump:pump' })[0]).toMatchObject({ result: 'refused', actor: 'user:lan' });
+    expect(t.st.sim.model.running).toBe(false);
+    expect(t.hub.audit.query({ target: 'pump:pump' })[0]).toMatchObject({ result: 'refused', actor: 'user:lan' });
   });
 
   it('the stale-sensor failsafe stops the pump when the level sensor stops answering', async () => {
-    hub = startRuntime(st.dir, stationConfig(st.busSpec));
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec));
     await ready();
-    expect((await hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+    expect((await t.hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
     const t0 = Date.now();
-    st.sim.model.silent.add(2);
-    expect(await waitFor(() => !st.sim.model.running, 5000)).toBe(true);
+    t.st.sim.model.silent.add(2);
+    expect(await waitFor(() => !t.st.sim.model.running, 5000)).toBe(true);
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(600 - 150); // not before the failsafe delay (less one poll)...
     expect(took).toBeLessThan(3000); // ...and not much after
-    const stop = await waitFor(() => hub!.audit.query({ action: 'pump.stop' })[0]);
+    const stop = await waitFor(() => t.hub!.audit.query({ action: 'pump.stop' })[0]);
     expect(JSON.stringify(stop?.detail)).toContain('sensor-failsafe');
-    expect(hub.rt.store.get('level', 'level').quality).toBe('comm-fail');
+    expect(t.hub.rt.store.get('level', 'level').quality).toBe('comm-fail');
   });
 
   it('starts beyond the per-hour limit are refused', async () => {
-    hub = startRuntime(st.dir, stationConfig(st.busSpec, {}, { maxStartsPerHour: 2 }));
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec, {}, { maxStartsPerHour: 2 }));
     await ready();
     for (let i = 0; i < 2; i++) {
-      expect((await hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
-      expect((await hub.rt.command('pump', 'stop', {}, 'user:lan')).ok).toBe(true);
+      expect((await t.hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      expect((await t.hub.rt.command('pump', 'stop', {}, 'user:lan')).ok).toBe(true);
     }
-    const r = await hub.rt.command('pump', 'run', {}, 'user:lan');
+    const r = await t.hub.rt.command('pump', 'run', {}, 'user:lan');
     expect(r.reason?.code).toBe('max-starts');
     expect(r.reason?.en).toBe('blocked: 2 starts in the last hour (limit 2)');
-    expect(st.sim.model.running).toBe(false);
-    expect(st.sim.model.starts).toBe(2);
+    expect(t.st.sim.model.running).toBe(false);
+    expect(t.st.sim.model.starts).toBe(2);
   });
 
   it('the hub restarting never restarts a pump, and a programme start missed while down is logged, not run', async () => {
     const now = Date.now();
     const l = localTime(now - 60_000, 'Asia/Ho_Chi_Minh');
     const at = `${String(Math.floor(l.minutes / 60)).padStart(2, '0')}:${String(l.minutes % 60).padStart(2, '0')}`;
-    const cfg = stationConfig(st.busSpec, {
+    const cfg = stationConfig(t.st.busSpec, {
       programmes: [{ id: 'morning', name: 'Morning', starts: [at], pump: 'pump', zones: [{ valve: { device: 'io', point: 'relay1' }, minutes: 1 }] }],
     });
-    hub = startRuntime(st.dir, cfg);
+    t.hub = startRuntime(t.st.dir, cfg);
     await ready();
-    expect((await hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
-    hub.rt.history.setState('lastAlive', String(now - 3 * 60_000)); // the hub "went down" 3 min ago
-    await hub.stop();
-    st.sim.model.powerCycleDrive(); // mains lost while the hub was down: the drive comes back stopped
-    hub = startRuntime(st.dir, cfg);
+    expect((await t.hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+    t.hub.rt.history.setState('lastAlive', String(now - 3 * 60_000)); // the hub "went down" 3 min ago
+    await t.hub.stop();
+    t.st.sim.model.powerCycleDrive(); // mains lost while the hub was down: the drive comes back stopped
+    t.hub = startRuntime(t.st.dir, cfg);
     await waitFor(good('drive', 'running'));
     await sleep(1000); // many ticks
-    expect(st.sim.model.running).toBe(false);
-    expect(st.sim.model.starts).toBe(1);
-    expect(hub.rt.store.get('io', 'relay1').value).toBe(false);
-    const missed = hub.audit.query({ action: 'programme.missed' });
+    expect(t.st.sim.model.running).toBe(false);
+    expect(t.st.sim.model.starts).toBe(1);
+    expect(t.hub.rt.store.get('io', 'relay1').value).toBe(false);
+    const missed = t.hub.audit.query({ action: 'programme.missed' });
     expect(missed).toHaveLength(1);
-    expect(hub.audit.query({ action: 'programme.run' })).toHaveLength(0);
+    expect(t.hub.audit.query({ action: 'programme.run' })).toHaveLength(0);
   });
 });
 

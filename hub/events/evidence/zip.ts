@@ -17,6 +17,22 @@ function dosTime(d: Date): { time: number; date: number } {
   };
 }
 
+/**
+ * The fields a local header and a central directory record share, in the same order: version
+ * needed, flags, method, time, date, CRC, both sizes, name length; `at` is where they start.
+ */
+function writeEntryFields(h: Buffer, at: number, f: { time: number; date: number; crc: number; size: number; nameLen: number }): void {
+  h.writeUInt16LE(20, at); // version needed
+  h.writeUInt16LE(0x0800, at + 2); // UTF-8 names
+  h.writeUInt16LE(0, at + 4); // stored
+  h.writeUInt16LE(f.time, at + 6);
+  h.writeUInt16LE(f.date, at + 8);
+  h.writeUInt32LE(f.crc, at + 10);
+  h.writeUInt32LE(f.size, at + 14); // compressed
+  h.writeUInt32LE(f.size, at + 18); // uncompressed
+  h.writeUInt16LE(f.nameLen, at + 22);
+}
+
 export function writeZip(entries: readonly ZipEntry[], when = new Date()): Buffer {
   const { time, date } = dosTime(when);
   const locals: Buffer[] = [];
@@ -25,30 +41,14 @@ export function writeZip(entries: readonly ZipEntry[], when = new Date()): Buffe
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
     const crc = crc32(e.data);
-    const local = Buffer.alloc(30);
+    const fields = { time, date, crc, size: e.data.length, nameLen: name.length };
+    const local = Buffer.alloc(30); // extra length (28) stays 0
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(0, 8); // stored
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(e.data.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
+    writeEntryFields(local, 4, fields);
+    const central = Buffer.alloc(46); // extra, comment, disk, attributes stay 0
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(e.data.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(20, 4); // version made by
+    writeEntryFields(central, 6, fields);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, e.data);
     centrals.push(central, name);
