@@ -8,7 +8,7 @@ describe('buildIngestArgs (golden command lines)', () => {
   it('copies an RTSP camera over TCP into fragmented MP4 segments and a 640x360@5 raw stream', () => {
     const cam = cameraSchema.parse({ id: 'gate', name: 'Gate', source: { type: 'rtsp', url: 'rtsp://10.0.0.5/ch1' } });
     expect(buildIngestArgs(cam, plan).join(' ')).toBe(
-      '-hide_banner -nostdin -loglevel error -rtsp_transport tcp -fflags +genpts -threads 1 -skip_loop_filter all -i rtsp://10.0.0.5/ch1 ' +
+      '-hide_banner -nostdin -loglevel error -rtsp_transport tcp -fflags +genpts -threads 1 -skip_loop_filter all -skip_frame noref -i rtsp://10.0.0.5/ch1 ' +
         '-map 0:v:0 -c:v copy -an -f segment -segment_time 10 -segment_format mp4 ' +
         '-segment_format_options movflags=+frag_keyframe+empty_moov+default_base_moof -reset_timestamps 1 ' +
         '-segment_list pipe:3 -segment_list_type csv /d/recordings/gate/.incoming/r1-%06d.mp4 ' +
@@ -20,7 +20,7 @@ describe('buildIngestArgs (golden command lines)', () => {
     const udp = cameraSchema.parse({ id: 'a', name: 'A', source: { type: 'rtsp', url: 'rtsp://h/x', transport: 'udp' } });
     expect(buildIngestArgs(udp, plan)).toContain('udp');
     const file = cameraSchema.parse({ id: 'b', name: 'B', source: { type: 'file', path: '/v.mp4' } });
-    expect(buildIngestArgs(file, plan).slice(4, 14)).toEqual(['-re', '-stream_loop', '-1', '-fflags', '+genpts', '-threads', '1', '-skip_loop_filter', 'all', '-i']);
+    expect(buildIngestArgs(file, plan).slice(4, 16)).toEqual(['-re', '-stream_loop', '-1', '-fflags', '+genpts', '-threads', '1', '-skip_loop_filter', 'all', '-skip_frame', 'noref', '-i']);
   });
 
   it('encodes a test pattern instead of copying, and skips the segment output when recording is off', () => {

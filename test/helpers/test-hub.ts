@@ -71,3 +71,14 @@ export async function ffprobeDuration(file: string): Promise<number | undefined>
     });
   });
 }
+
+/** Frames Debian's ffprobe decodes from a file's video stream (0 when it cannot read it). */
+export async function ffprobeFrameCount(file: string): Promise<number> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], (err, out) => {
+      const n = Number(String(out).trim());
+      resolve(err || !Number.isFinite(n) ? 0 : n);
+    });
+  });
+}

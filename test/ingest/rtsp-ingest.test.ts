@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '../fixtures/fetch-fixtures.ts';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.ts';
-import { ffprobeDuration, startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
+import { ffprobeDuration, ffprobeFrameCount, startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import { cameraTestHooks } from '../../hub/cameras/module.ts';
 import type { Segment } from '../../hub/record/service.ts';
 
@@ -79,6 +79,12 @@ describe('RTSP ingest', () => {
       const d = await ffprobeDuration(s.path);
       expect(d, `segment ${s.path} must play`).toBeDefined();
       total += d!;
+      // Every frame the camera sent is recorded (10 fps source), although the detect decoder
+      // skips the frames nothing is predicted from.
+      const frames = await ffprobeFrameCount(s.path);
+      // (ffprobe's duration of a fragmented segment can stop up to 0.2 s short of its last frame.)
+      expect(frames, `${s.path}: ${frames} frames in ${d} s`).toBeGreaterThanOrEqual(Math.round(d! * 10) - 1);
+      expect(frames, `${s.path}: ${frames} frames in ${d} s`).toBeLessThanOrEqual(Math.round(d! * 10) + 3);
     }
     expect(Math.abs(total - wall) / wall, JSON.stringify({ total, wall, segments: recorded.map((s) => [s.startMs, s.endMs]) })).toBeLessThan(0.05);
     // And the index answers the API's query for that time range.
