@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { loadManifest, MODELS_DIR, type ModelManifest } from './manifest.ts';
 import { readTfjsGraphModel } from './converter/tfjs-graph.ts';
 import { convertTfjsToOnnx } from './converter/tfjs-to-onnx.ts';
-import { encodeModel } from './converter/onnx-proto.ts';
+import { encodeModel, type OnnxModel } from './converter/onnx-proto.ts';
+import { quantizeModel } from './quantize/qdq.ts';
+import { loadCalibration } from './quantize/calibration.ts';
 
 export const MODEL_CACHE_DIR = join(MODELS_DIR, 'cache');
 
@@ -24,8 +26,8 @@ export function packageDir(pkg: string): string {
   return dirname(require.resolve(`${pkg}/package.json`));
 }
 
-/** Checks the source files against the manifest, then converts them to ONNX bytes. */
-export function convertFromSource(m: ModelManifest): Uint8Array {
+/** Checks the source files against the manifest, then converts them to an ONNX model (not yet encoded). */
+export function convertSourceModel(m: ModelManifest): OnnxModel {
   const root = packageDir(m.source.package);
   for (const [rel, want] of Object.entries(m.source.files)) {
     const got = sha256Of(readFileSync(join(root, rel)));
@@ -39,7 +41,27 @@ export function convertFromSource(m: ModelManifest): Uint8Array {
     producerVersion: '1',
     docString: `${m.title}. Converted from ${m.source.package}@${m.source.version}/${json}. Licence ${m.licence}.`,
   });
-  return encodeModel(onnx);
+  return onnx;
+}
+
+/**
+ * Checks the source files against the manifest, then converts them to ONNX bytes; for a
+ * quantized model, converts the fp32 model it names and quantizes it with the committed ranges.
+ */
+export function convertFromSource(m: ModelManifest): Uint8Array {
+  if (!m.quantize) return encodeModel(convertSourceModel(m));
+  const base = loadManifest(m.quantize.from);
+  if (JSON.stringify(base.source) !== JSON.stringify(m.source) || base.dynamicBatch !== m.dynamicBatch) {
+    throw new Error(`detect: manifest ${m.id} quantizes ${base.id} but names another source`);
+  }
+  const calibration = loadCalibration(m.quantize.calibration);
+  const fp32 = convertSourceModel(base);
+  const fp32Sha = sha256Of(encodeModel(fp32));
+  if (calibration.model !== base.id || calibration.fp32Sha256 !== fp32Sha) {
+    throw new Error(`detect: calibration ${m.quantize.calibration} was taken on ${calibration.model} ${calibration.fp32Sha256}, not on ${base.id} ${fp32Sha}`);
+  }
+  const doc = `${m.title}. ${base.title} converted from ${m.source.package}@${m.source.version}, quantized (${m.quantize.method}, ranges from ${m.quantize.calibration}). Licence ${m.licence}.`;
+  return encodeModel(quantizeModel(fp32, calibration.ranges, doc));
 }
 
 export interface EnsuredModel {

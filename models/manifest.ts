@@ -47,6 +47,18 @@ export const manifestSchema = z.strictObject({
     /** TF output tensors, in the order the ONNX file lists them. */
     outputs: z.array(z.string()).min(1),
   }),
+  /**
+   * Present for a model built by quantizing another manifest's conversion (models/quantize/):
+   * static int8 QDQ with the activation ranges of a committed calibration file under models/.
+   */
+  quantize: z
+    .strictObject({
+      method: z.literal('qdq-int8'),
+      /** Id of the fp32 model quantized; its source must be this manifest's. */
+      from: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+      calibration: z.string().regex(/^[\w.-]+\.json$/),
+    })
+    .optional(),
   /** File name of the converted model under models/cache/. */
   file: z.string().regex(/^[\w.-]+\.onnx$/),
   sha256,
