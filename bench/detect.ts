@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- detect [--seconds S]`: NanoDet inference latency (p50/p95) and throughput,
- * through the hub's own worker engine at batch 1, 2, 4, 8 with 1 and 2 intra-op threads, and the
- * same model under @tensorflow/tfjs (pure-JS CPU backend) as the reference, in one run.
+ * through the hub's own worker engine at batch 1, 2, 4, 8 with 1 and 2 intra-op threads, for the
+ * fp32 model (`nanodet`) and its int8 quantization (`nanodet-int8`) side by side, and the fp32
+ * model under @tensorflow/tfjs (pure-JS CPU backend) as the reference, in one run.
  * Inputs are real frames (vtest.avi) letterboxed once; the timing covers the model call
  * including the hand-off to the worker thread. Writes bench/results/detect-<timestamp>.json.
  */
@@ -18,7 +19,10 @@ import { loadTfjsReference } from '../models/tfjs-reference.ts';
 import { vtestFrame } from '../test/detect/images.ts';
 import { ensureFixtures } from '../test/fixtures/fetch-fixtures.ts';
 
+const MODELS = ['nanodet', 'nanodet-int8'] as const;
+
 interface Row {
+  model: string;
   runtime: string;
   threads: number | null;
   batch: number;
@@ -46,10 +50,10 @@ async function time(fn: () => Promise<unknown>, seconds: number, minRuns: number
   return times.sort((a, b) => a - b);
 }
 
-function row(runtime: string, threads: number | null, batch: number, times: number[]): Row {
+function row(model: string, runtime: string, threads: number | null, batch: number, times: number[]): Row {
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const r2 = (v: number): number => Math.round(v * 100) / 100;
-  return { runtime, threads, batch, runs: times.length, p50Ms: r2(percentile(times, 50)), p95Ms: r2(percentile(times, 95)), imagesPerSecond: r2((batch * 1000) / mean) };
+  return { model, runtime, threads, batch, runs: times.length, p50Ms: r2(percentile(times, 50)), p95Ms: r2(percentile(times, 95)), imagesPerSecond: r2((batch * 1000) / mean) };
 }
 
 export async function run(args: string[]): Promise<string> {
@@ -58,6 +62,7 @@ export async function run(args: string[]): Promise<string> {
   const tfjsRuns = Number(values['tfjs-runs'] ?? 3);
   ensureFixtures();
   const { manifest } = ensureModel('nanodet');
+  const int8 = ensureModel('nanodet-int8').manifest;
   const size = manifest.input.size;
   const plane = 3 * size * size;
   const frames = [150, 400, 700, 250, 500, 600, 50, 350].map(vtestFrame);
@@ -67,35 +72,46 @@ export async function run(args: string[]): Promise<string> {
 
   const rows: Row[] = [];
   for (const threads of [1, 2]) {
-    const engine = await createOnnxEngine(detectSchema.parse({ threads }));
-    for (const batch of [1, 2, 4, 8].filter((b) => b <= engine.maxBatch)) {
-      const input = all.slice(0, batch * plane);
-      const r = row('onnxruntime-node (worker)', threads, batch, await time(() => engine.runRaw(input, batch), seconds, 5, 2));
-      rows.push(r);
-      log(`onnx threads=${threads} batch=${batch}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, ${r.imagesPerSecond} img/s`);
+    for (const model of MODELS) {
+      const engine = await createOnnxEngine(detectSchema.parse({ model, threads }));
+      for (const batch of [1, 2, 4, 8].filter((b) => b <= engine.maxBatch)) {
+        const input = all.slice(0, batch * plane);
+        const r = row(model, 'onnxruntime-node (worker)', threads, batch, await time(() => engine.runRaw(input, batch), seconds, 5, 2));
+        rows.push(r);
+        log(`onnx ${model} threads=${threads} batch=${batch}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, ${r.imagesPerSecond} img/s`);
+      }
+      await engine.close();
     }
-    await engine.close();
   }
 
   const ref = await loadTfjsReference(manifest);
   const one = all.slice(0, plane);
-  const tf = row('@tensorflow/tfjs cpu (pure JS)', null, 1, await time(() => ref.run(one, 1), 0, tfjsRuns, 1));
+  const tf = row('nanodet', '@tensorflow/tfjs cpu (pure JS)', null, 1, await time(() => ref.run(one, 1), 0, tfjsRuns, 1));
   ref.dispose();
   rows.push(tf);
   log(`tfjs batch=1: p50 ${tf.p50Ms} ms, p95 ${tf.p95Ms} ms, ${tf.imagesPerSecond} img/s`);
 
-  const best = (threads: number): Row =>
-    rows.filter((r) => r.threads === threads).reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+  const best = (model: string, threads: number): Row =>
+    rows.filter((r) => r.model === model && r.threads === threads).reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+  const at = (model: string, threads: number, batch: number): Row => rows.find((r) => r.model === model && r.threads === threads && r.batch === batch)!;
+  const speedUp = (threads: number, batch: number): number => Math.round((at('nanodet', threads, batch).p50Ms / at('nanodet-int8', threads, batch).p50Ms) * 100) / 100;
   const result = {
     benchmark: 'detect',
     at: new Date().toISOString(),
     model: { id: manifest.id, sha256: manifest.sha256, input: `${manifest.maxBatch > 1 ? 'N' : 1}x3x${size}x${size}`, maxBatch: manifest.maxBatch },
+    models: [manifest, int8].map((m) => ({ id: m.id, sha256: m.sha256, maxBatch: m.maxBatch })),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    method: `real vtest.avi frames letterboxed once; ${seconds} s per onnx configuration after 2 warm-up calls; tfjs ${tfjsRuns} runs after 1 warm-up (its graph has a fixed batch of 1)`,
+    method: `real vtest.avi frames letterboxed once; ${seconds} s per onnx configuration after 2 warm-up calls, fp32 then int8 at each thread count; tfjs ${tfjsRuns} runs after 1 warm-up (its graph has a fixed batch of 1)`,
     rows,
     summary: {
-      threads1: { batch1: rows.find((r) => r.threads === 1 && r.batch === 1), best: best(1) },
-      threads2: { batch1: rows.find((r) => r.threads === 2 && r.batch === 1), best: best(2) },
+      threads1: { batch1: at('nanodet', 1, 1), best: best('nanodet', 1) },
+      threads2: { batch1: at('nanodet', 2, 1), best: best('nanodet', 2) },
+      int8: {
+        threads1: { batch1: at('nanodet-int8', 1, 1), best: best('nanodet-int8', 1) },
+        threads2: { batch1: at('nanodet-int8', 2, 1), best: best('nanodet-int8', 2) },
+        /** fp32 p50 / int8 p50 at batch 1. */
+        speedUp: { threads1: speedUp(1, 1), threads2: speedUp(2, 1) },
+      },
       tfjs: tf,
     },
   };
