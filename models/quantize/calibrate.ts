@@ -1,5 +1,5 @@
 /**
- * `node --import tsx models/quantize/calibrate.ts [--method max|percentile] [--percentile P] [--out FILE]`
+ * `node --import tsx models/quantize/calibrate.ts [--method max|percentile] [--percentile P] [--headroom H] [--out FILE]`
  *
  * Runs the fp32 model on real vtest.avi frames with every tensor the quantizer needs a range for
  * added as a graph output, and writes those ranges to models/nanodet-int8.calibration.json. The
@@ -9,6 +9,12 @@
  * - max: the smallest and largest value seen over all frames.
  * - percentile: per tensor, the P-th percentile of the values above 0 and the (100-P)-th of the
  *   values below 0, from a 4096-bin histogram over the max range (second pass).
+ * Either is then widened by `headroom` (default 1.5; not the input's, which already spans the
+ * pixel values 0-255): the clip is one scene, and a camera that sees
+ * brighter, more contrasted scenes would otherwise have its activations clipped (on
+ * motorcycle_right.png, a close-up daylight photo, plain max ranges cost 0.14 of the motorcycle's
+ * score, 1.5x costs 0.05; on 20 unseen vtest frames the mean score change of matched detections
+ * goes from 0.009 to 0.013).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,9 +48,11 @@ export function calibrationModel(fp32: OnnxModel): { model: OnnxModel; tensors: 
 const round6 = (v: number): number => Number(v.toPrecision(6));
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { method: { type: 'string' }, percentile: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { method: { type: 'string' }, percentile: { type: 'string' }, headroom: { type: 'string' }, out: { type: 'string' } } });
   const method = values.method ?? 'max';
   const pct = Number(values.percentile ?? 99.99);
+  const headroom = Number(values.headroom ?? 1.5);
+  if (!(headroom >= 1)) throw new Error(`calibrate: headroom ${values.headroom} must be a number >= 1`);
   if (method !== 'max' && method !== 'percentile') throw new Error(`calibrate: unknown method ${method}`);
   ensureFixtures();
   const manifest = loadManifest('nanodet');
@@ -81,9 +89,11 @@ async function main(): Promise<void> {
       hi.set(t, b);
     }
   }
+  // The input is the letterboxed image: its range over 32 frames is already every pixel value's.
+  const widen = (t: string): number => (t === inputName ? 1 : headroom);
   const ranges: Record<string, [number, number]> = {};
   if (method === 'max') {
-    for (const t of tensors) ranges[t] = [round6(lo.get(t)!), round6(hi.get(t)!)];
+    for (const t of tensors) ranges[t] = [round6(lo.get(t)! * widen(t)), round6(hi.get(t)! * widen(t))];
   } else {
     // Separate histograms for the negative and positive halves, each over [0, |extreme|].
     const neg = new Map(tensors.map((t) => [t, new Float64Array(BINS)]));
@@ -111,13 +121,13 @@ async function main(): Promise<void> {
       }
       return extreme;
     };
-    for (const t of tensors) ranges[t] = [round6(-edge(neg.get(t)!, -lo.get(t)!)), round6(edge(pos.get(t)!, hi.get(t)!))];
+    for (const t of tensors) ranges[t] = [round6(-edge(neg.get(t)!, -lo.get(t)!) * widen(t)), round6(edge(pos.get(t)!, hi.get(t)!) * widen(t))];
   }
   await session.release();
   const file: CalibrationFile = {
     model: manifest.id,
     fp32Sha256,
-    method: method === 'max' ? 'max' : `percentile ${pct}`,
+    method: `${method === 'max' ? 'max' : `percentile ${pct}`}, x${headroom} headroom`,
     frames: [...CALIBRATION_FRAMES],
     ranges,
   };

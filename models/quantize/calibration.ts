@@ -4,7 +4,7 @@
  * bytes on every machine.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { MODELS_DIR } from '../manifest.ts';
 
@@ -23,9 +23,9 @@ export const calibrationSchema = z.strictObject({
 });
 export type CalibrationFile = z.infer<typeof calibrationSchema>;
 
-/** Reads and validates a calibration file; a relative name is under models/. */
+/** Reads and validates a calibration file; a relative path is taken under models/ (as a manifest names it). */
 export function loadCalibration(file: string): CalibrationFile {
-  const path = file.startsWith('/') ? file : join(MODELS_DIR, file);
+  const path = isAbsolute(file) ? file : join(MODELS_DIR, file);
   const parsed = calibrationSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

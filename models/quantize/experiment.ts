@@ -5,13 +5,14 @@
  * in one process, on onnxruntime CPU with the worker's session options:
  * - ms per image at batch 1 with 1 and 2 intra-op threads (median of `runs` after 3 warm-ups);
  * - the annotated vtest frames of test/detect: people found at IoU >= 0.5 by each model, people
- *   matched between the two, max score difference of matched detections; the motorcycle photo;
- *   no person in coffee/chelsea;
+ *   matched between the two, max score difference of matched detections; on 20 more frames
+ *   (neither calibrated on nor annotated) all detections paired between the two models; the
+ *   motorcycle photo; no person in coffee/chelsea;
  * - with --profile, the kernels onnxruntime ran for the int8 model (QLinearConv & co. expected).
  */
 import { readFileSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { convertSourceModel, ensureModel, sha256Of } from '../ensure-model.ts';
@@ -31,6 +32,9 @@ import { loadCalibration } from './calibration.ts';
 import { vtestFrames } from './frames.ts';
 
 type Box = [number, number, number, number];
+
+/** vtest frames 5, 45, ..., 765: none is a calibration frame (12 + 25k) or an annotated one. */
+const UNSEEN_FRAMES = Array.from({ length: 20 }, (_, k) => 5 + 40 * k);
 
 /** A minimal in-process detector: the worker's session options, letterbox, decoder and NMS. */
 async function detector(model: string | Uint8Array, m: ModelManifest, threads: number, profileDir?: string) {
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
   const m = loadManifest('nanodet');
   const { path: fp32Path } = ensureModel('nanodet');
   // The shipped build, or one from another calibration file (e.g. calibrate.ts --out).
-  const cal = loadCalibration(values.calibration ?? CALIBRATION_FILE);
+  const cal = loadCalibration(resolve(values.calibration ?? CALIBRATION_FILE));
   const int8 = values.calibration ? encodeModel(quantizeModel(convertSourceModel(m), cal.ranges)) : readFileSync(ensureModel('nanodet-int8').path);
   console.log(`int8 model: ${int8.length} bytes, sha256 ${sha256Of(int8)} (calibration: ${cal.method}); fp32: ${readFileSync(fp32Path).length} bytes`);
 
@@ -141,6 +145,32 @@ async function main(): Promise<void> {
     );
   }
   console.log(`max |score diff| over matched detections on the annotated frames: ${maxDiff.toFixed(4)}`);
+  // 20 frames neither calibrated on nor annotated: every detection (score >= 0.4) of one model
+  // paired with the other's (same class, IoU >= 0.5).
+  let both = 0;
+  let onlyFp32 = 0;
+  let onlyInt8 = 0;
+  let sum = 0;
+  let most = 0;
+  for (const f of vtestFrames(UNSEEN_FRAMES)) {
+    const da = await a.detect(f);
+    const db = await b.detect(f);
+    const paired = new Set<Detection>();
+    for (const d of da) {
+      const e = db.filter((x) => x.classId === d.classId && !paired.has(x)).sort((p, q) => iou(d.box, q.box) - iou(d.box, p.box))[0];
+      if (e && iou(d.box, e.box) >= 0.5) {
+        paired.add(e);
+        both++;
+        sum += Math.abs(e.score - d.score);
+        most = Math.max(most, Math.abs(e.score - d.score));
+      } else onlyFp32++;
+    }
+    onlyInt8 += db.length - paired.size;
+  }
+  console.log(
+    `${UNSEEN_FRAMES.length} unseen vtest frames: detections paired ${both}, fp32 only ${onlyFp32}, int8 only ${onlyInt8}; ` +
+      `|score diff| of pairs mean ${(sum / both).toFixed(4)}, max ${most.toFixed(4)}`,
+  );
   const moto = await readRgb(fixtures.motorcycle);
   const ma = (await a.detect(moto)).find((d) => d.label === 'motorcycle');
   const mb = (await b.detect(moto)).find((d) => d.label === 'motorcycle');
