@@ -122,13 +122,19 @@ export function activationParams([lo, hi]: Range): { scale: number; zeroPoint: n
   return { scale, zeroPoint };
 }
 
+/** Little-endian float32 bytes (TensorProto.raw_data), whatever the machine's byte order. */
 function f32Raw(values: ArrayLike<number>): Uint8Array {
-  const a = Float32Array.from(values);
-  return new Uint8Array(a.buffer);
+  const b = new Uint8Array(values.length * 4);
+  const v = new DataView(b.buffer);
+  for (let i = 0; i < values.length; i++) v.setFloat32(i * 4, values[i]!, true);
+  return b;
 }
 
 function i32Raw(values: Int32Array): Uint8Array {
-  return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  const b = new Uint8Array(values.length * 4);
+  const v = new DataView(b.buffer);
+  values.forEach((x, i) => v.setInt32(i * 4, x, true));
+  return b;
 }
 
 function readF32(t: OnnxTensor): Float32Array {
@@ -329,6 +335,8 @@ export function quantizeModel(fp32: OnnxModel, ranges: Readonly<Record<string, R
       inputs[1] = `${w.name}/dq`;
       const biasName = n.inputs[2];
       if (biasName) {
+        // The int32 bias depends on this conv's input scale: one bias read by two convs cannot be shared.
+        if (added.has(`${biasName}/int32`)) throw new Error(`quantize: bias ${biasName} is read by more than one Conv`);
         const b = readF32(initializers.get(biasName)!);
         const xs = paramOf(n.inputs[0]!).scale;
         const bs = new Float32Array(outC);
