@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planChecks, planRegions, type RegionOptions, type RegionTrack } from './regions.ts';
+import { planChecks, planRegions, zoomCrop, type RegionOptions, type RegionTrack } from './regions.ts';
 
 const opts: RegionOptions = { inputSize: 416, minSideFraction: 0.5, movingRecheckFrames: 3, stationaryRecheckFrames: 10, candidateRecheckFrames: 2, maxRegions: 2, wholeFrameAt: 0.3 };
 const W = 640;
@@ -98,5 +98,29 @@ describe('regions', () => {
     expect(planChecks({ width: W, height: H, motion: [[100, 110, 140, 190]], tracks: [weak] }, opts).reason).toBe('motion');
     // A confirmed mover on the same spot explains that motion.
     expect(planChecks({ width: W, height: H, motion: [[100, 110, 140, 190]], tracks: [track({ sinceCheck: 1 })] }, opts).reason).toBeNull();
+  });
+
+  describe('zoom on doubtful objects (regions.zoomDoubtful)', () => {
+    // Motion all over the frame makes the check a whole-frame one; a far person sits at the top right.
+    const spread: Array<[number, number, number, number]> = [[0, 0, 300, 300], [350, 150, 640, 360]];
+    const far = track({ box: [574, 68, 588, 100], confirmed: false, doubtful: true, sinceCheck: 1 });
+    const zoomOn = { ...opts, zoomDoubtful: true };
+
+    it('adds one crop around a small doubtful object to a whole-frame check, zooming in at least 2x', () => {
+      const r = planRegions({ width: W, height: H, motion: spread, tracks: [far] }, zoomOn);
+      expect(r.map((x) => x.kind)).toEqual(['whole', 'crop']);
+      const [x1, y1, x2, y2] = r[1]!.box;
+      expect(x1 <= 574 && y1 <= 68 && x2 >= 588 && y2 >= 100).toBe(true);
+      // The whole frame shows 640 px at 416; the crop shows at most 320 px at 416.
+      expect(x2 - x1).toBeLessThanOrEqual(320);
+    });
+    it('adds nothing when off (the default), for sure or big objects, or without a whole-frame check', () => {
+      expect(planRegions({ width: W, height: H, motion: spread, tracks: [far] }, opts).map((x) => x.kind)).toEqual(['whole']);
+      const big = { ...far, box: [500, 50, 600, 300] as [number, number, number, number] };
+      expect(zoomCrop({ width: W, height: H, motion: spread, tracks: [big] }, zoomOn)).toEqual([]);
+      expect(zoomCrop({ width: W, height: H, motion: spread, tracks: [{ ...far, doubtful: false }] }, zoomOn)).toEqual([]);
+      const local = planRegions({ width: W, height: H, motion: [[560, 60, 600, 104]], tracks: [far] }, zoomOn);
+      expect(local.map((x) => x.kind)).toEqual(['crop']);
+    });
   });
 });

@@ -147,4 +147,22 @@ describe('tracker', () => {
     // Walking off: the centre leaves the box.
     expect(t.update([person(160)], 1400, whole).objects[0]!.stationary).toBe(false);
   });
+
+  it('an object scoring under the confirmation level is doubtful for its first looks, and no longer once a closer look confirms it', () => {
+    const t = new Tracker(opts);
+    t.update([person(500, 0.45, 14)], 0, whole);
+    expect(t.regionTracks(200)[0]!.doubtful).toBe(true);
+    t.update([person(502, 0.48, 14)], 200, whole);
+    expect(t.regionTracks(400)[0]!.doubtful).toBe(true);
+    // The zoomed crop's surer box (kept over the whole frame's by NMS) lifts the median.
+    t.update([person(504, 0.72, 14)], 400, whole);
+    t.update([person(506, 0.7, 14)], 600, whole);
+    const [o] = t.update([person(508, 0.7, 14)], 800, whole).objects;
+    expect(o!.confirmed).toBe(true);
+    expect(t.regionTracks(1000)[0]!.doubtful).toBe(false);
+    // A sure object is never doubtful.
+    const sure = new Tracker(opts);
+    sure.update([person(100, 0.8)], 0, whole);
+    expect(sure.regionTracks(200)[0]!.doubtful).toBe(false);
+  });
 });
