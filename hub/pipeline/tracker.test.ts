@@ -165,4 +165,25 @@ describe('tracker', () => {
     sure.update([person(100, 0.8)], 0, whole);
     expect(sure.regionTracks(200)[0]!.doubtful).toBe(false);
   });
+
+  it('a parked car keeps its place when a bigger car passes over it; the passer gets its own track', () => {
+    const t = new Tracker(opts);
+    const car = (box: Box, score = 0.8) => ({ label: 'car', score, box });
+    const parked: Box = [300, 150, 360, 190];
+    for (let i = 0; i < 8; i++) t.update([car(parked)], i * 200, whole);
+    const still = t.update([car(parked)], 1600, whole).objects[0]!;
+    expect(still.stationary).toBe(true);
+    // A truck-sized car drives past, its box covering the parked one, which is hidden meanwhile.
+    for (let i = 0; i < 2; i++) {
+      const x = 250 + i * 20;
+      const r = t.update([car([x, 120, x + 160, 220])], 1800 + i * 200, whole);
+      const again = r.objects.find((o) => o.trackId === still.trackId);
+      expect(again?.box).toEqual(parked);
+      expect(r.objects.some((o) => o.trackId !== still.trackId && o.box[0] === x)).toBe(true);
+    }
+    // Out from behind it: the same parked car, where it stood.
+    const after = t.update([car(parked), car([400, 120, 560, 220])], 2200, whole).objects;
+    expect(after.find((o) => o.trackId === still.trackId)?.box).toEqual(parked);
+    expect(after.find((o) => o.trackId === still.trackId)?.stationary).toBe(true);
+  });
 });

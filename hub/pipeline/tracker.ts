@@ -68,6 +68,8 @@ const REMEMBERED = 32;
 const REMEMBER_IOU = 0.5;
 /** IoU with a still confirmed object matched in the same check that makes a new box its echo. */
 const ECHO_IOU = 0.3;
+/** A stationary object matches no detection more than this many times its area. */
+const STATIONARY_MAX_GROWTH = 3;
 
 /** How good a detection is as the object's picture: big, sharp and sure. */
 export function snapshotQuality(box: Box, score: number, sharpness = 1): number {
@@ -127,6 +129,9 @@ export class Tracker {
     detections.forEach((det, d) => {
       for (const t of this.tracks) {
         if (t.label !== det.label) continue;
+        // A still object does not grow into a much bigger box: that is something passing over
+        // it (a parked car must not follow a truck going by). It may shrink: partly hidden.
+        if (t.stationary && area(det.box) > STATIONARY_MAX_GROWTH * area(t.box)) continue;
         const o = iou(t.box, det.box);
         if (o >= this.opts.iouThreshold) {
           pairs.push({ t, d, cost: 1 + o });
