@@ -1,28 +1,59 @@
 /**
  * The onnxruntime engine: a worker thread running the model, behind the InferenceEngine
  * contract. Creation resolves once the model is loaded, checked and warmed up, or rejects with
- * the one error that says why.
+ * the one error that says why. A quantized manifest model (nanodet-int8) is first compared with
+ * its float original on a reference frame (self-check.ts); if they disagree, the engine returned
+ * runs the float model (its modelId says which) and its warnings say why.
  */
 import { Worker } from 'node:worker_threads';
 import type { DetectOptions, Detection, InferenceEngine, RgbImage } from './types.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
-import { resolveModelSpec } from './model-spec.ts';
+import { resolveModelSpec, type ModelSpec } from './model-spec.ts';
 import type { DetectConfig } from './config.ts';
+import { checkQuantized, type SelfCheckRules, type SelfCheckStatus } from './self-check.ts';
 
 export interface OnnxEngine extends InferenceEngine {
   /** The execution provider in use after any fallback. */
   readonly provider: string;
-  /** Warnings from loading (a provider that fell back to cpu). */
+  /** Warnings from loading (a provider that fell back to cpu, a failed self-check). */
   readonly warnings: readonly string[];
+  /** For a quantized manifest model: the start-up comparison with its float original. */
+  readonly selfCheck?: SelfCheckStatus;
   /** Runs a ready-made [batch,3,S,S] tensor and returns the raw outputs (parity tests, bench). */
   runRaw(input: Float32Array, batch: number): Promise<Array<{ name: string; dims: number[]; data: Float32Array }>>;
 }
 
 export type EngineConfig = Pick<DetectConfig, 'model' | 'family' | 'sha256' | 'classNames' | 'maxBatch' | 'threads' | 'providers' | 'scoreThreshold' | 'iouThreshold' | 'labels'>;
 
-/** Loads the configured model in a worker thread. */
-export async function createOnnxEngine(cfg: EngineConfig): Promise<OnnxEngine> {
+export interface EngineOptions {
+  /**
+   * Replaces some of the self-check's rules (SELF_CHECK_RULES). For tests, which force each
+   * outcome with it; reachable from code only (no config field, no environment variable), and an
+   * override is said in the status and in the log line.
+   */
+  selfCheckRules?: Partial<SelfCheckRules>;
+}
+
+/**
+ * Loads the configured model in a worker thread; for a quantized manifest model, runs the
+ * self-check and returns the engine of whichever model passed (see self-check.ts).
+ */
+export async function createOnnxEngine(cfg: EngineConfig, opts: EngineOptions = {}): Promise<OnnxEngine> {
   const spec = resolveModelSpec(cfg);
+  const engine = await startEngine(cfg, spec);
+  if (!spec.quantizedFrom) return engine;
+  const original = spec.quantizedFrom;
+  const { engine: running, status } = await checkQuantized(engine, {
+    original,
+    startOriginal: () => startEngine({ ...cfg, model: original }, resolveModelSpec({ ...cfg, model: original })),
+    rules: opts.selfCheckRules,
+  });
+  const warnings = status.outcome === 'passed' ? [...running.warnings] : [...running.warnings, status.summary];
+  return { ...running, warnings, selfCheck: status };
+}
+
+/** Starts the worker for one resolved model and waits until it is loaded and warmed up. */
+async function startEngine(cfg: EngineConfig, spec: ModelSpec): Promise<OnnxEngine> {
   const unknown = cfg.labels.filter((l) => !spec.classNames.includes(l));
   if (unknown.length > 0) throw new Error(`detect: labels ${unknown.join(', ')} are not classes of model ${spec.id}`);
   const init: WorkerInit = { spec, threads: cfg.threads, providers: cfg.providers, iouThreshold: cfg.iouThreshold };

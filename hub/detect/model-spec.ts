@@ -23,6 +23,8 @@ export interface ModelSpec {
   /** False when the model's batch axis is fixed. */
   dynamicBatch: boolean;
   centreOffset?: number;
+  /** For a quantized manifest model: the id of its float original (the manifest's quantize.from). */
+  quantizedFrom?: string;
 }
 
 /** Same input spec as the hub's manifests use for models brought as plain files: RGB / 255. */
@@ -50,6 +52,7 @@ export function resolveModelSpec(cfg: Pick<DetectConfig, 'model' | 'family' | 's
       maxBatch: manifest.dynamicBatch ? (cfg.maxBatch ?? manifest.maxBatch) : 1,
       dynamicBatch: manifest.dynamicBatch,
       centreOffset: manifest.nanodet?.centreOffset,
+      ...(manifest.quantize ? { quantizedFrom: manifest.quantize.from } : {}),
     };
   }
   const path = resolve(cfg.model);
