@@ -47,6 +47,8 @@ export interface RunResult {
   meanBatch: number;
   imagesPerCameraSecond: number;
   imagesPerFrame: { busy: number; quiet: number };
+  /** Frames dropped, by camera kind. */
+  droppedByKind: { busy: number; quiet: number };
   checks: Record<string, number>;
   minCameraFps: number;
   p95LatencyMs: number;
@@ -96,8 +98,11 @@ export function personRecorder(seqOf: (cameraId: string, capturedAt: number) => 
   return { persons, onTracks };
 }
 
-export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, engine: EngineLike, recallFrames: number, batchLatencyMs?: number): Promise<RunResult> {
-  const config = pipelineSchema.parse({ scheduler: { batching: mode === 'gated+batched', ...(batchLatencyMs ? { batchLatencyMs } : {}) } });
+/** Pipeline settings a run may change (tuning): merged over the defaults, section by section. */
+export type PipelineOverrides = { [section: string]: Record<string, unknown> };
+
+export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, engine: EngineLike, recallFrames: number, overrides: PipelineOverrides = {}): Promise<RunResult> {
+  const config = pipelineSchema.parse({ ...overrides, scheduler: { ...overrides.scheduler, batching: mode === 'gated+batched' } });
   const seqOf = new Map<string, Map<number, number>>();
   const rec = personRecorder((id, at) => seqOf.get(id)?.get(at), recallFrames);
   const pipeline = new Pipeline({
@@ -168,6 +173,10 @@ export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, 
     meanBatch: s.meanBatch,
     imagesPerCameraSecond: round(s.inferenceImages / n / wall),
     imagesPerFrame: { busy: perFrame('busy'), quiet: perFrame('quiet') },
+    droppedByKind: {
+      busy: cams.filter((x) => kindOf.get(x.cameraId) === 'busy').reduce((a, x) => a + x.dropped, 0),
+      quiet: cams.filter((x) => kindOf.get(x.cameraId) === 'quiet').reduce((a, x) => a + x.dropped, 0),
+    },
     checks,
     minCameraFps: round(minFps),
     p95LatencyMs: round(p95),

@@ -21,7 +21,7 @@ import { OracleEngine, medianBackground } from './lib-pipeline-oracle.ts';
 import { decodeFrames } from './lib-pipeline-frames.ts';
 import { DETECT, quietSource } from './lib-pipeline-streams.ts';
 import { chartSvg } from './lib-pipeline-chart.ts';
-import { MODES, decodeOnly, round, runLive, type CameraPlan, type EngineLike, type Mode, type PersonTrack, type RunResult } from './lib-pipeline-run.ts';
+import { MODES, decodeOnly, round, runLive, type CameraPlan, type EngineLike, type Mode, type PersonTrack, type PipelineOverrides, type RunResult } from './lib-pipeline-run.ts';
 import { recallOf, referenceTracks, type Recall } from './lib-pipeline-reference.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,12 +29,12 @@ const BUSY = join(here, '../test/fixtures/cache/vtest-720p25.mp4');
 /** Inference intra-op threads for the run (--threads overrides). */
 const DEFAULT_THREADS = 1;
 
-async function makeEngine(kind: string, threads: number): Promise<{ engine: EngineLike; name: string }> {
+async function makeEngine(kind: string, threads: number, model?: string): Promise<{ engine: EngineLike; name: string }> {
   if (kind !== 'stand-in') {
     try {
       const { createOnnxEngine } = await import('../hub/detect/engine.ts');
       const { detectSchema } = await import('../hub/detect/config.ts');
-      const engine = await createOnnxEngine(detectSchema.parse({ labels: ['person'], threads }));
+      const engine = await createOnnxEngine(detectSchema.parse({ labels: ['person'], threads, ...(model ? { model } : {}) }));
       return { engine, name: `${engine.modelId} (onnxruntime ${engine.provider}, ${threads} thread${threads > 1 ? 's' : ''})` };
     } catch (err) {
       if (kind === 'nanodet') throw err;
@@ -92,11 +92,16 @@ export async function run(args: string[]): Promise<string> {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  // Tuning flags (the full set runs with the defaults): --threads N (inference intra-op threads),
+  // Tuning flags (the full set runs with the defaults): --pipeline JSON (settings over the
+  // defaults), --model ID (a models/ manifest id; default:
+  // the hub's default detector), --threads N (inference intra-op threads),
   // --batch-ms N (the scheduler's batch time budget), --cameras 8,12 (scenarios), --modes
   // gated+batched (skips recall when naive is left out).
   const threads = Number(opt('--threads') ?? DEFAULT_THREADS);
   const batchMs = opt('--batch-ms') ? Number(opt('--batch-ms')) : undefined;
+  // --pipeline '{"scheduler":{"maxInFlight":2}}': any pipeline settings, over the defaults.
+  const overrides = JSON.parse(opt('--pipeline') ?? '{}') as PipelineOverrides;
+  if (batchMs) overrides.scheduler = { ...overrides.scheduler, batchLatencyMs: batchMs };
   const counts = opt('--cameras')?.split(',').map(Number) ?? (profileOnly ? [1, 4, 8] : quick ? [1, 4] : [1, 4, 8, 12, 16]);
   const modes: Mode[] = (opt('--modes')?.split(',') as Mode[] | undefined) ?? (profileOnly ? ['gated+batched'] : MODES);
   const seconds = profileOnly ? 20 : quick ? 15 : 30;
@@ -104,7 +109,7 @@ export async function run(args: string[]): Promise<string> {
   const log = (m: string): void => void process.stderr.write(`bench pipeline: ${m}\n`);
   const loadStart = loadavg();
   const quiet = quietSource(BUSY);
-  const { engine, name } = await makeEngine(detectorKind, threads);
+  const { engine, name } = await makeEngine(detectorKind, threads, opt('--model'));
   const modelPixels = engine.inputSize * engine.inputSize;
   log(`detector ${name}; load ${loadStart.map((v) => v.toFixed(2)).join(' ')}`);
   const cost = await inferCost(engine);
@@ -122,7 +127,7 @@ export async function run(args: string[]): Promise<string> {
       log(`${n} cameras: reference (naive, no drop, ${recallFrames} frames a camera): ${reference.filter((t) => t.frames.length >= 3).length} person tracks`);
     }
     for (const mode of modes) {
-      const r = await runLive(mode, plans, seconds, engine, recallFrames, batchMs);
+      const r = await runLive(mode, plans, seconds, engine, recallFrames, overrides);
       const { persons, ...slim } = r;
       const s: Slim = profileOnly || reference.length === 0 ? slim : { ...slim, recall: recallOf(reference, persons) };
       runs[mode] = s;
@@ -165,9 +170,9 @@ export async function run(args: string[]): Promise<string> {
   if (!profileOnly && !args.includes('--no-rss')) {
     const nominalN = Math.max(1, maxSustained || counts[counts.length - 1]!);
     const rssSeconds = quick ? 12 : 60;
-    const nominal = await runLive('gated+batched', cameraPlans(nominalN, quiet), rssSeconds, engine, 0, batchMs);
+    const nominal = await runLive('gated+batched', cameraPlans(nominalN, quiet), rssSeconds, engine, 0, overrides);
     log(`rss nominal ${nominalN} cameras ${rssSeconds} s: ${nominal.rssMB.peak} MB, min ${nominal.minCameraFps} fps, p95 ${nominal.p95LatencyMs} ms`);
-    const over = await runLive('gated+batched', cameraPlans(2 * nominalN, quiet), rssSeconds, engine, 0, batchMs);
+    const over = await runLive('gated+batched', cameraPlans(2 * nominalN, quiet), rssSeconds, engine, 0, overrides);
     log(`rss overload ${2 * nominalN} cameras ${rssSeconds} s: ${over.rssMB.peak} MB, drops ${over.dropped}, min ${over.minCameraFps} fps, p95 ${over.p95LatencyMs} ms, ${over.camerasWithoutInference} cameras without inference`);
     rssGrowthRatio = round(over.rssMB.peak / nominal.rssMB.peak, 3);
     const strip = ({ persons: _p, ...x }: RunResult): Omit<RunResult, 'persons'> => x;
@@ -191,7 +196,7 @@ export async function run(args: string[]): Promise<string> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform,
       loadAverage: { start: loadStart.map((v) => round(v)), end: loadEnd.map((v) => round(v)), note: 'the 2 cores are shared with other work; figures are noisy' } },
     detector: name,
-    settings: { inferenceThreads: threads, batchLatencyMs: batchMs ?? pipelineSchema.parse({}).scheduler.batchLatencyMs, cameras: counts, modes },
+    settings: { inferenceThreads: threads, pipeline: (({ cameras: _c, ...rest }) => rest)(pipelineSchema.parse(overrides)), cameras: counts, modes },
     detect: DETECT,
     sceneMix: 'one camera in four busy (vtest 720p25 H.264, offsets 0/13/26/39 s), the rest quiet (a still frame of the same lobby, with the people standing in it, + ffmpeg temporal noise + slow ±6% brightness drift; the real footage shows through 4 s in every 30 s, offsets 7i mod 40 s)',
     secondsPerRun: seconds,
