@@ -35,6 +35,8 @@ export interface PipelineOptions {
   now?: () => number;
   /** Instrumentation: sees each crop sent to the detector and where it came from (bench, tests). */
   onCrop?: (image: RgbImage, frame: Frame, region: Box) => void;
+  /** Instrumentation: each frame once processed (capture-to-update latency = at - frame.capturedAt). */
+  onProcessed?: (frame: Frame, at: number, inferred: boolean) => void;
 }
 
 /** The best picture of a tracked object so far: RGB pixels of its box (with a margin). */
@@ -221,6 +223,7 @@ export class Pipeline {
     const at = this.now();
     this.scheduler.processed(cam.id, at, inferred);
     cam.done(frame, at, objects);
+    this.opts.onProcessed?.(frame, at, inferred);
     for (const o of objects) if (o.leftAt !== undefined) this.retireSnapshot(o.trackId);
     // Quiet cameras with nothing tracked send nothing; any tracked object means an update.
     if (objects.length > 0 || inferred) {
