@@ -4,12 +4,12 @@
  * (the pipeline keeps frames after the next chunk arrives).
  */
 export class FrameAssembler {
-  private current: Buffer;
+  /** The frame being filled; allocated when its first bytes arrive, so an idle camera holds none. */
+  private current: Buffer | undefined;
   private filled = 0;
 
   constructor(readonly frameSize: number) {
     if (!Number.isInteger(frameSize) || frameSize <= 0) throw new Error(`cameras: frame size must be a positive integer, got ${frameSize}`);
-    this.current = Buffer.allocUnsafe(frameSize);
   }
 
   /** Feeds one chunk; returns the frames it completed, in order. */
@@ -17,13 +17,14 @@ export class FrameAssembler {
     const done: Buffer[] = [];
     let offset = 0;
     while (offset < chunk.length) {
+      const current = (this.current ??= Buffer.allocUnsafe(this.frameSize));
       const take = Math.min(this.frameSize - this.filled, chunk.length - offset);
-      chunk.copy(this.current, this.filled, offset, offset + take);
+      chunk.copy(current, this.filled, offset, offset + take);
       this.filled += take;
       offset += take;
       if (this.filled === this.frameSize) {
-        done.push(this.current);
-        this.current = Buffer.allocUnsafe(this.frameSize);
+        done.push(current);
+        this.current = undefined;
         this.filled = 0;
       }
     }

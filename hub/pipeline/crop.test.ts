@@ -20,3 +20,33 @@ it('converts yuv420p to RGB (BT.601 limited range) and pads outside the frame', 
 it('maps boxes from crop pixels back to frame pixels', () => {
   expect(cropToFrame([0, 0, 208, 104], [100, 50, 308, 258], 416)).toEqual([100, 50, 204, 102]);
 });
+
+it('a zoomed crop (frame pixels sampled more than once) equals converting every output pixel', () => {
+  const W = 64;
+  const H = 48;
+  const data = new Uint8Array(W * H * 1.5);
+  let seed = 3;
+  for (let i = 0; i < data.length; i++) data[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  const frame = { width: W, height: H, format: 'yuv420p' as const, data };
+  const box = [-5, -3, 27, 29] as [number, number, number, number];
+  const img = cropToRgb(frame, box, 96); // 3x zoom, reaching past the top-left corner
+  // Each output pixel converted on its own, the slow way, from the same formula.
+  const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
+  for (let y = 0; y < 96; y++) {
+    for (let x = 0; x < 96; x++) {
+      const fx = Math.floor(box[0] + (x + 0.5) / 3);
+      const fy = Math.floor(box[1] + (y + 0.5) / 3);
+      const o = (y * 96 + x) * 3;
+      const got = Array.from(img.data.slice(o, o + 3));
+      if (fx < 0 || fy < 0) {
+        expect(got).toEqual([114, 114, 114]);
+        continue;
+      }
+      const c = (data[fy * W + fx]! - 16) * 298;
+      const ci = (fy >> 1) * (W >> 1) + (fx >> 1);
+      const d = data[W * H + ci]! - 128;
+      const e = data[W * H + (W >> 1) * (H >> 1) + ci]! - 128;
+      expect(got).toEqual([clamp((c + 409 * e + 128) >> 8), clamp((c - 100 * d - 208 * e + 128) >> 8), clamp((c + 516 * d + 128) >> 8)]);
+    }
+  }
+});

@@ -45,8 +45,16 @@ export function cropToRgb(frame: RawFrame, box: Box, outW: number, outH = outW):
   const uOff = ySize;
   const vOff = ySize + cw * (height >> 1);
   let o = 0;
+  let prevRow = -1;
   for (let y = 0; y < outH; y++) {
     const syy = Math.floor(box[1] + (y + 0.5) * sy);
+    // A zoomed crop samples each frame row more than once: the row is already converted.
+    if (syy === prevRow && y > 0) {
+      out.copyWithin(o, o - outW * 3, o);
+      o += outW * 3;
+      continue;
+    }
+    prevRow = syy;
     if (syy < 0 || syy >= height) {
       out.fill(PAD, o, o + outW * 3);
       o += outW * 3;
@@ -73,6 +81,13 @@ export function cropToRgb(frame: RawFrame, box: Box, outW: number, outH = outW):
       const sxx = xs[x]!;
       if (sxx < 0) {
         out[o] = out[o + 1] = out[o + 2] = PAD;
+        continue;
+      }
+      if (x > 0 && sxx === xs[x - 1]) {
+        // The same frame pixel as its left neighbour (a zoomed crop): copy, don't convert.
+        out[o] = out[o - 3]!;
+        out[o + 1] = out[o - 2]!;
+        out[o + 2] = out[o - 1]!;
         continue;
       }
       // BT.601 limited range, integer form.
