@@ -57,8 +57,14 @@ export interface Recall {
   frameRecall: number;
 }
 
-export function recallOf(reference: PersonTrack[], run: PersonFrames, minFrames = 3): Recall {
-  const long = reference.filter((t) => t.frames.length >= minFrames);
+/**
+ * Recall of the run against the reference's person tracks of `minFrames`+ frames, counting only
+ * frames from `fromSeq` on (0: all; the warm-up's length: steady state).
+ */
+export function recallOf(reference: PersonTrack[], run: PersonFrames, minFrames = 3, fromSeq = 0): Recall {
+  const long = reference
+    .map((t) => (fromSeq > 0 ? { ...t, frames: t.frames.filter((f) => f.seq >= fromSeq) } : t))
+    .filter((t) => t.frames.length >= minFrames);
   let found = 0;
   let frames = 0;
   let frameHits = 0;
