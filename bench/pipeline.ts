@@ -205,6 +205,10 @@ export async function run(args: string[]): Promise<string> {
   const sustainedOf = (s: Record<string, unknown>): boolean => (s.modes as Record<string, Slim>)['gated+batched']?.sustained ?? false;
   const mixAll = scenarios.filter((s) => (s.cameras as number) >= 4);
   const mixes = mixAll.some(sustainedOf) ? mixAll.filter(sustainedOf) : mixAll;
+  // The throughput ratio on the scene mix (4+ cameras), like the targets: one camera is a single
+  // busy camera using a tenth of a core, where a few hundred ms of CPU swing the ratio (0.85 and
+  // 1.08 in two runs back to back); it is reported in lowerBound, not used.
+  const lowerMix = lower.some((l) => (l.cameras as number) >= 4) ? lower.filter((l) => (l.cameras as number) >= 4) : lower;
   const recallScenarios = scenarios.some(sustainedOf) ? scenarios.filter(sustainedOf) : scenarios;
   const recallOfScenario = (s: Record<string, unknown>, key = 'personTrackRecall'): number => (s[key] as { 'gated+batched'?: number } | undefined)?.['gated+batched'] ?? Number.NaN;
   const result = {
@@ -225,16 +229,16 @@ export async function run(args: string[]): Promise<string> {
       gatedWork: 'images the gated mode actually ran x their input pixels (every crop or letterboxed frame is one inputSize² image)',
       inferenceReduction: 'naiveWorkRequired / gated+batched work, on the same scenario; headline = the lowest over the scene-mix scenarios (4+ cameras) that gated+batched sustained (where it drops frames its work shrinks for want of frames; those scenarios are reported, not used)',
       personTrackRecall: `reference = naive mode run slower than real time with no drop over exactly the frames the live cameras get (same ffmpeg filter and offsets, frame seq k = frame k), first ${recallFrames} frames of every camera; its confirmed person tracks with 3+ frames in the run's steady state (frame ${steadySeq} on, after the warm-up, like every other run figure). A track is found when the live run had a confirmed person box with IoU > 0.3 on at least one of those frames. frameRecall: share of the track frames matched (dropped frames count as misses). Headline = the lowest over the scenarios gated+batched sustained; overloaded scenarios are reported per scenario. personTrackRecallWholeRun: the same from frame 0, start-up included (every camera's first look at once)`,
-      lowerBound: 'CPU seconds of decode-only (the same ffmpeg command lines over the same stretch of footage as the run\'s steady state, same pace, all streams at once, frames read off the pipes and discarded) + inference-only (the same images per second, one per call, evenly spread), measured together in one window so both pay for sharing the 2 cores as any pipeline does; ratio = lower bound / CPU the pipeline run used in its steady state (hub process incl. inference worker + ffmpeg children). withInferenceAlone: the same with inference-only measured with nothing else running, at the run\'s mean batch. Headline = the lowest over scenarios',
+      lowerBound: 'CPU seconds of decode-only (the same ffmpeg command lines over the same stretch of footage as the run\'s steady state, same pace, all streams at once, frames read off the pipes and discarded) + inference-only (the same images per second, one per call, evenly spread), measured together in one window so both pay for sharing the 2 cores as any pipeline does; ratio = lower bound / CPU the pipeline run used in its steady state (hub process incl. inference worker + ffmpeg children). withInferenceAlone: the same with inference-only measured with nothing else running, at the run\'s mean batch. Headline = the lowest over the scene-mix scenarios (4+ cameras)',
       sustained: `in steady state (after the first ${WARMUP_SECONDS} s: every camera's first whole-frame look and the confirmations of what it finds come at once at start; the whole run's figures are in wholeRun): every camera processed ≥ ${DETECT.fps * 0.9} fps (frames with or without an inference call), p95 capture-to-update latency < 1000 ms, and at most ${MAX_STEADY_DROP_SHARE * 100}% of the frames dropped`,
     },
     inferenceCost: { msPerImageBatch1: round(cost.batch1 * 1000), msPerImageBatchMax: round(cost.batchMax * 1000), maxBatch: cost.maxBatch },
-    lowerBoundRatio: lower.length ? Math.min(...lower.map((l) => l.ratio as number)) : Number.NaN,
+    lowerBoundRatio: lowerMix.length ? Math.min(...lowerMix.map((l) => l.ratio as number)) : Number.NaN,
     lowerBound: lower,
     inferenceReduction: mixes.length ? Math.min(...mixes.map((s) => s.inferenceReduction as number)) : Number.NaN,
     personTrackRecall: profileOnly ? Number.NaN : Math.min(...recallScenarios.map((x) => recallOfScenario(x))),
     personTrackRecallWholeRun: profileOnly ? Number.NaN : Math.min(...recallScenarios.map((x) => recallOfScenario(x, 'personTrackRecallWholeRun'))),
-    headlineScenarios: { inferenceReduction: mixes.map((s) => s.cameras), personTrackRecall: recallScenarios.map((s) => s.cameras) },
+    headlineScenarios: { inferenceReduction: mixes.map((s) => s.cameras), personTrackRecall: recallScenarios.map((s) => s.cameras), lowerBoundRatio: lowerMix.map((l) => l.cameras) },
     maxCamerasSustained: maxSustained,
     maxCamerasTried: Math.max(...counts),
     rssGrowthRatio,
