@@ -138,3 +138,11 @@ export function encodeModel(m: OnnxModel): Uint8Array {
   w.message(8, new ProtoWriter().string(1, '').varint(2, m.opsetVersion)); // opset_import (default domain)
   return w.finish();
 }
+
+/** Little-endian float32 bytes (TensorProto.raw_data), whatever the machine's byte order. */
+export function float32Raw(values: ArrayLike<number>): Uint8Array {
+  const b = new Uint8Array(values.length * 4);
+  const v = new DataView(b.buffer);
+  for (let i = 0; i < values.length; i++) v.setFloat32(i * 4, values[i]!, true);
+  return b;
+}

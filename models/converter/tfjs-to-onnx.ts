@@ -9,7 +9,7 @@
  * the same on every run.
  */
 import type { ConstTensor, TfjsAttr, TfjsGraphModel, TfjsNode } from './tfjs-graph.ts';
-import { DataType, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.ts';
+import { DataType, float32Raw, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.ts';
 
 export interface ConvertOptions {
   /** Make axis 0 of the input and of every reshape symbolic ("N") so one call takes several images. */
@@ -34,12 +34,6 @@ function int64Raw(values: number[]): Uint8Array {
   return b;
 }
 
-function float32Raw(values: Float32Array): Uint8Array {
-  const b = new Uint8Array(values.length * 4);
-  const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setFloat32(i * 4, x, true));
-  return b;
-}
 
 /** HWIO (TF filter) → OIHW (ONNX weight). */
 function hwioToOihw(t: ConstTensor): { dims: number[]; data: Float32Array } {

@@ -19,7 +19,7 @@
  * fixed order, so the same fp32 model and ranges give the same bytes on every machine.
  */
 import { sortTopologically } from '../converter/tfjs-to-onnx.ts';
-import { DataType, type DataTypeCode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../converter/onnx-proto.ts';
+import { DataType, float32Raw, type DataTypeCode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../converter/onnx-proto.ts';
 
 /** TensorProto.DataType codes the converter's own table does not list. */
 const UINT8 = 2 as DataTypeCode;
@@ -122,13 +122,6 @@ export function activationParams([lo, hi]: Range): { scale: number; zeroPoint: n
   return { scale, zeroPoint };
 }
 
-/** Little-endian float32 bytes (TensorProto.raw_data), whatever the machine's byte order. */
-function f32Raw(values: ArrayLike<number>): Uint8Array {
-  const b = new Uint8Array(values.length * 4);
-  const v = new DataView(b.buffer);
-  for (let i = 0; i < values.length; i++) v.setFloat32(i * 4, values[i]!, true);
-  return b;
-}
 
 function i32Raw(values: Int32Array): Uint8Array {
   const b = new Uint8Array(values.length * 4);
@@ -231,7 +224,7 @@ export function resizeWithScales(model: OnnxModel): OnnxModel {
     const scales = [1, 1, oh! / h, ow! / w];
     if (Math.floor(h * scales[2]!) !== oh || Math.floor(w * scales[3]!) !== ow) throw new Error(`quantize: Resize ${n.name} ${h}x${w} → ${oh}x${ow} is not a whole scale`);
     const name = `${n.name}/scales`;
-    extra.push({ name, dataType: DataType.FLOAT, dims: [4], raw: f32Raw(scales) });
+    extra.push({ name, dataType: DataType.FLOAT, dims: [4], raw: float32Raw(scales) });
     return { ...n, inputs: [n.inputs[0]!, '', name], attributes: n.attributes?.filter((a) => a.name !== 'axes') };
   });
   const used = new Set(nodes.flatMap((n) => n.inputs));
@@ -300,7 +293,7 @@ export function quantizeModel(fp32: OnnxModel, ranges: Readonly<Record<string, R
     const r = ranges[root];
     if (!r) throw new Error(`quantize: no calibrated range for ${root}`);
     const p = activationParams(r);
-    const scaleName = init({ name: `${root}/act_scale`, dataType: DataType.FLOAT, dims: [], raw: f32Raw([p.scale]) });
+    const scaleName = init({ name: `${root}/act_scale`, dataType: DataType.FLOAT, dims: [], raw: float32Raw([p.scale]) });
     const zpName = init({ name: `${root}/act_zero_point`, dataType: UINT8, dims: [], raw: Uint8Array.of(p.zeroPoint) });
     params.set(root, { ...p, scaleName, zpName });
   }
@@ -329,7 +322,7 @@ export function quantizeModel(fp32: OnnxModel, ranges: Readonly<Record<string, R
       const outC = w.dims[0]!;
       const { q, scales } = quantizeWeights(readF32(w), outC);
       const wq = init({ name: `${w.name}/int8`, dataType: INT8, dims: w.dims, raw: new Uint8Array(q.buffer) });
-      const ws = init({ name: `${w.name}/scale`, dataType: DataType.FLOAT, dims: [outC], raw: f32Raw(scales) });
+      const ws = init({ name: `${w.name}/scale`, dataType: DataType.FLOAT, dims: [outC], raw: float32Raw(scales) });
       const wz = init({ name: `${w.name}/zero_point`, dataType: INT8, dims: [outC], raw: new Uint8Array(outC) });
       nodes.push({ name: `${w.name}/dequantize`, opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [`${w.name}/dq`], attributes: [{ name: 'axis', type: 'int', value: 0 }] });
       inputs[1] = `${w.name}/dq`;
@@ -346,7 +339,7 @@ export function quantizeModel(fp32: OnnxModel, ranges: Readonly<Record<string, R
           bq[o] = Math.round(b[o]! / bs[o]!);
         }
         const bqn = init({ name: `${biasName}/int32`, dataType: DataType.INT32, dims: [outC], raw: i32Raw(bq) });
-        const bsn = init({ name: `${biasName}/scale`, dataType: DataType.FLOAT, dims: [outC], raw: f32Raw(bs) });
+        const bsn = init({ name: `${biasName}/scale`, dataType: DataType.FLOAT, dims: [outC], raw: float32Raw(bs) });
         const bzn = init({ name: `${biasName}/zero_point`, dataType: DataType.INT32, dims: [outC], raw: new Uint8Array(outC * 4) });
         nodes.push({ name: `${biasName}/dequantize`, opType: 'DequantizeLinear', inputs: [bqn, bsn, bzn], outputs: [`${biasName}/dq`], attributes: [{ name: 'axis', type: 'int', value: 0 }] });
         inputs[2] = `${biasName}/dq`;
