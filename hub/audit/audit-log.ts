@@ -1,4 +1,8 @@
 import type { Db, Migration } from '../store/database.ts';
+import { HubError } from '../core/errors.ts';
+import { isNoSpace } from '../core/guard.ts';
+import type { HealthBoard } from '../core/health.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
 
 /** Who did what: a user (`user:lan`), a rule (`rule:night-irrigation`) or the hub itself (`hub`). */
 export interface AuditEntry {
@@ -32,21 +36,117 @@ export const auditMigrations: Migration[] = [
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
           BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`),
   },
+  {
+    owner: 'audit',
+    version: 2,
+    description: 'bounded by archiving: rows may be deleted only once a signed archive holds them',
+    // The one narrow path out of the log (issue 10): audit_archived_upto records, append-only,
+    // the highest id each signed archive file holds (archive.ts writes the file first, then the
+    // mark, then deletes). The delete trigger now refuses any row above the highest mark, so an
+    // ordinary DELETE of unarchived rows is still refused, and UPDATE always is.
+    // audit_probe is scratch space for the writability probe (never holds a row between calls).
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE audit_archived_upto (
+          upto_id INTEGER PRIMARY KEY, ts TEXT NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL);
+        CREATE TRIGGER audit_archived_upto_no_update BEFORE UPDATE ON audit_archived_upto
+          BEGIN SELECT RAISE(ABORT, 'audit archive marks are append-only'); END;
+        CREATE TRIGGER audit_archived_upto_no_delete BEFORE DELETE ON audit_archived_upto
+          BEGIN SELECT RAISE(ABORT, 'audit archive marks are append-only'); END;
+        DROP TRIGGER audit_log_no_delete;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+          WHEN OLD.id > (SELECT coalesce(max(upto_id), 0) FROM audit_archived_upto)
+          BEGIN SELECT RAISE(ABORT, 'audit log is append-only (only archived rows may be deleted)'); END;
+        CREATE TABLE audit_probe (b BLOB);`),
+  },
 ];
 
 /**
+ * The audit log cannot be written (full disk, read-only volume, I/O error). A route that must
+ * audit what it did answers 503 with this; a timer or rule that audits catches it (the failure is
+ * already logged, counted and on /api/health).
+ */
+export class AuditUnavailable extends HubError {
+  constructor(override readonly cause: Error) {
+    super(503, `audit: the audit log cannot be written (${isNoSpace(cause) ? 'the disk is full' : cause.message}); the action is not confirmed`);
+    this.name = 'AuditUnavailable';
+  }
+}
+
+export interface AuditLogOptions {
+  /** Where the `audit` condition is reported. */
+  health?: HealthBoard;
+  metrics?: MetricsRegistry;
+}
+
+/**
  * The append-only record of who watched which footage, who commanded which pump, who changed
- * what. SQLite triggers refuse updates and deletes, so not even the hub's own code can rewrite it.
+ * what. SQLite triggers refuse updates and deletes, so not even the hub's own code can rewrite it;
+ * rows leave only through archive.ts, once a signed file holds them.
+ *
+ * A write that fails throws AuditUnavailable (HTTP 503): a user action that cannot be audited is
+ * never reported as a plain success. The audit condition on health turns degraded and returns to
+ * ok by itself at the next write (or probe) that works.
  */
 export class AuditLog {
   private readonly insert;
-  constructor(private readonly db: Db) {
+  private readonly probeSt;
+  private readonly failures;
+  private failing: string | undefined;
+
+  constructor(private readonly db: Db, private readonly opts: AuditLogOptions = {}) {
     this.insert = db.prepare('INSERT INTO audit_log (ts, actor, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?)');
+    this.probeSt = db.transaction(() => {
+      // Room for a few pages, then none used: a row the size of a page needs the file to grow.
+      db.prepare('INSERT INTO audit_probe (b) VALUES (zeroblob(8192))').run();
+      db.prepare('DELETE FROM audit_probe').run();
+    });
+    this.failures = opts.metrics?.counter('audit_write_failures_total', 'Audit log writes that failed (full disk, I/O error)');
   }
 
+  /** Appends an entry; throws AuditUnavailable when it cannot be stored. */
   write(entry: AuditEntry, at: Date = new Date()): void {
-    this.insert.run(at.toISOString(), entry.actor, entry.action, entry.target, entry.result,
-      entry.detail ? JSON.stringify(entry.detail) : null);
+    try {
+      this.insert.run(at.toISOString(), entry.actor, entry.action, entry.target, entry.result,
+        entry.detail ? JSON.stringify(entry.detail) : null);
+    } catch (err) {
+      throw this.failed(err as Error);
+    }
+    this.recovered();
+  }
+
+  /**
+   * Whether an entry can be written now, found by a real committed write of a page-sized scratch
+   * row (removed in the same transaction). Pump starts ask this before the drive is commanded.
+   */
+  writable(): boolean {
+    try {
+      this.probeSt();
+    } catch (err) {
+      this.failed(err as Error);
+      return false;
+    }
+    this.recovered();
+    return true;
+  }
+
+  /** Why the log cannot be written, while it cannot (the last write or probe failed). */
+  unavailable(): string | undefined {
+    return this.failing;
+  }
+
+  private failed(err: Error): AuditUnavailable {
+    const e = new AuditUnavailable(err);
+    this.failures?.inc();
+    if (this.failing === undefined) this.opts.health?.set('audit', 'degraded', `${e.message}; pump starts are refused until it can`);
+    this.failing = e.message;
+    return e;
+  }
+
+  private recovered(): void {
+    if (this.failing === undefined) return;
+    this.failing = undefined;
+    this.opts.health?.ok('audit');
   }
 
   query(filter: { actor?: string; target?: string; action?: string; from?: string; to?: string; limit?: number }): AuditRow[] {
