@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../core/log.ts';
 import { backoffDelay } from '../core/backoff.ts';
+import { every, guarded, later } from '../core/guard.ts';
 import type { CameraConfig } from './config.ts';
 import { buildIngestArgs } from './ffmpeg-args.ts';
 import { FrameAssembler } from './frame-assembler.ts';
@@ -24,6 +25,8 @@ export interface RunnerOptions {
   /** Records this child's pid so a hub that died can kill an orphan at its next start. */
   onSpawn?(pid: number | undefined): void;
   backoff?: { baseMs: number; capMs: number };
+  /** Detect only, no segments: the disk is full of held footage and this camera ranks lowest. */
+  recordPaused?: boolean;
 }
 
 const STDERR_LINES = 20;
@@ -59,9 +62,8 @@ export class CameraRunner {
 
   start(): void {
     this.stopped = false;
-    this.spawnChild();
-    this.watchdog = setInterval(() => this.checkStall(), 500);
-    this.watchdog.unref();
+    this.spawnSupervised();
+    this.watchdog = every(500, `cameras: watchdog of ${this.cam.id}`, this.opts.log, () => this.checkStall());
   }
 
   snapshot(): CameraState {
@@ -89,15 +91,34 @@ export class CameraRunner {
   private setState(patch: Partial<CameraState>): void {
     const changed = patch.status !== undefined && patch.status !== this.state.status;
     this.state = { ...this.state, ...patch, ...(changed ? { since: new Date().toISOString() } : {}) };
-    if (changed) this.opts.onState(this.snapshot());
+    if (changed) this.notify('state listener', this.opts.onState, this.snapshot());
+  }
+
+  /**
+   * Starts ffmpeg; a start that fails before the child exists (the segment folder cannot be
+   * made on a full or broken disk) is treated like an exit: offline with the reason, retried
+   * with backoff. It must never throw out of the restart timer, which would end the hub.
+   */
+  private spawnSupervised(): void {
+    try {
+      this.spawnChild();
+    } catch (err) {
+      this.child = undefined;
+      this.scheduleRestart(`cannot start: ${(err as Error).message}`);
+    }
+  }
+
+  /** Calls one of the owner's callbacks from a child or stream event, never letting it throw. */
+  private notify<A extends unknown[]>(what: string, fn: ((...args: A) => void) | undefined, ...args: A): void {
+    if (fn) guarded(`cameras: ${what} of ${this.cam.id}`, this.opts.log, fn)(...args);
   }
 
   private spawnChild(): void {
-    mkdirSync(this.opts.incomingDir, { recursive: true });
+    if (this.recordEnabled()) mkdirSync(this.opts.incomingDir, { recursive: true });
     const runTag = `${Date.now().toString(36)}`;
     const args = buildIngestArgs(this.cam, {
       incomingDir: this.opts.incomingDir, runTag, segmentSeconds: this.opts.segmentSeconds,
-      record: this.cam.record.enabled, pixelFormat: this.opts.pixelFormat,
+      record: this.recordEnabled(), pixelFormat: this.opts.pixelFormat,
     });
     this.startedAt = Date.now();
     this.lastFrameAt = 0;
@@ -107,22 +128,24 @@ export class CameraRunner {
     this.stderrTail.length = 0;
     const child = spawn(this.opts.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.child = child;
-    this.opts.onSpawn?.(child.pid);
+    this.notify('pid file', this.opts.onSpawn, child.pid);
     const assembler = new FrameAssembler(frameBytes(this.cam.detect.width, this.cam.detect.height, this.opts.pixelFormat));
 
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const log = this.opts.log;
+    const id = this.cam.id;
+    child.stdout!.on('data', guarded(`cameras: frames of ${id}`, log, (chunk: Buffer) => {
       for (const data of assembler.push(chunk)) this.handleFrame(data);
-    });
+    }));
     createInterface({ input: child.stderr! }).on('line', (line) => {
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
-      this.opts.log.debug(`ffmpeg: ${line}`);
+      log.debug(`ffmpeg: ${line}`);
     });
-    createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => this.handleSegmentLine(line));
+    createInterface({ input: child.stdio[3] as Readable }).on('line', guarded(`cameras: segment list of ${id}`, log, (line: string) => this.handleSegmentLine(line)));
     child.on('error', (err) => {
       this.killReason = `cannot run ffmpeg (${this.opts.ffmpegPath}): ${err.message}`;
     });
-    child.on('exit', (code, signal) => this.handleExit(child, code, signal));
+    child.on('exit', guarded(`cameras: exit of ${id}`, log, (code: number | null, signal: NodeJS.Signals | null) => this.handleExit(child, code, signal)));
   }
 
   private handleFrame(data: Buffer): void {
@@ -154,7 +177,7 @@ export class CameraRunner {
     const file = m[1]!.startsWith('/') ? m[1]! : `${this.opts.incomingDir}/${m[1]}`;
     // Place the segment on the detect frames' clock, so recordings and detections agree; before
     // the first frame, fall back to the line's arrival.
-    this.opts.onSegment({ file, durationSec: end - start, endedAt: this.clock.wallAt(end) ?? Date.now() });
+    this.notify('segment listener', this.opts.onSegment, { file, durationSec: end - start, endedAt: this.clock.wallAt(end) ?? Date.now() });
   }
 
   private checkStall(): void {
@@ -172,7 +195,7 @@ export class CameraRunner {
 
   private handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
-    this.opts.onSpawn?.(undefined);
+    this.notify('pid file', this.opts.onSpawn, undefined);
     if (this.stopped) {
       this.setState({ status: 'disabled', online: false, reason: 'stopped' });
       return;
@@ -181,12 +204,23 @@ export class CameraRunner {
     const reason =
       this.killReason ??
       (lastError ? `ffmpeg: ${lastError}` : code === 0 ? 'stream ended: the camera closed the connection' : `ffmpeg exited (${signal ?? `code ${code}`})`);
+    this.scheduleRestart(reason);
+  }
+
+  /** Offline with `reason`; the next start after a capped, jittered backoff. */
+  private scheduleRestart(reason: string): void {
+    if (this.stopped) return;
     const delay = backoffDelay(this.attempt++, this.opts.backoff?.baseMs ?? 1000, this.opts.backoff?.capMs ?? 8000);
     this.opts.log.warn(`camera ${this.cam.id} offline: ${reason}; retry in ${delay} ms`);
     this.setState({ status: 'offline', online: false, reason, restarts: this.state.restarts + 1 });
-    this.restartTimer = setTimeout(() => {
-      if (!this.stopped) this.spawnChild();
-    }, delay);
+    this.restartTimer = later(delay, `cameras: restart of ${this.cam.id}`, this.opts.log, () => {
+      if (!this.stopped) this.spawnSupervised();
+    });
+  }
+
+  /** Whether this run writes segments: the camera's setting, unless the disk paused it. */
+  private recordEnabled(): boolean {
+    return this.cam.record.enabled && !this.opts.recordPaused;
   }
 
   /** Updates the recorded bitrate from a finished segment. */

@@ -60,6 +60,16 @@ export const cameraSchema = z
           .max(3650)
           .optional()
           .meta({ title: 'Retention (days)', description: 'Overrides recording.retentionDays for this camera' }),
+        priority: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(50)
+          .meta({
+            title: 'Recording priority',
+            description: 'Higher is more important. When the disk is full of held footage, the lowest-priority cameras stop recording first (they keep detecting) and resume when space returns',
+          }),
       })
       .prefault({}),
     stallSeconds: z

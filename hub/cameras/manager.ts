@@ -8,6 +8,7 @@ import type { Frame, PixelFormat } from './frame.ts';
 import { FrameQueue } from './frame-queue.ts';
 import type { CameraService, CameraState, FrameListener } from './service.ts';
 import { incomingDir } from '../record/paths.ts';
+import { isNoSpace } from '../core/guard.ts';
 
 export interface ManagerOptions {
   ffmpegPath: string;
@@ -25,6 +26,13 @@ export class CameraManager implements CameraService {
   private readonly pidDir: string;
   private readonly log;
   private readonly dropped;
+  /** Cameras whose recording the disk paused (see hub/record/space.ts); they keep detecting. */
+  private paused = new Set<string>();
+  private cameras: CameraConfig[] = [];
+  private segmentSeconds = 10;
+  /** apply() and pause changes run one at a time, in order: each may stop and start runners. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly offPause: () => void;
 
   constructor(private readonly ctx: HubContext, private readonly opts: ManagerOptions) {
     this.log = ctx.log.child('cameras');
@@ -32,24 +40,69 @@ export class CameraManager implements CameraService {
     this.dropped = ctx.metrics.counter('cameras_frames_dropped_total', 'Detect frames dropped because a consumer was slower than the camera');
     const frames = ctx.metrics.counter('cameras_frames_total', 'Detect frames received from ffmpeg');
     this.onFrame('*', (f) => frames.inc({ camera: f.cameraId }));
+    this.offPause = ctx.bus.on('record.paused', 'cameras', ({ cameraIds }) => void this.setRecordPaused(cameraIds));
   }
 
-  apply(cameras: CameraConfig[], segmentSeconds: number): void {
+  /** Serialises work that changes the set of runners. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch((err: Error) => this.log.error(`cameras: applying a change failed: ${err.message}`));
+    return next;
+  }
+
+  /**
+   * Stops or resumes writing segments for the given cameras (the disk is full of held footage):
+   * their ffmpeg is restarted detecting only, or recording again.
+   */
+  setRecordPaused(cameraIds: readonly string[]): Promise<void> {
+    return this.serial(async () => {
+      const next = new Set(cameraIds);
+      const changed = [...this.runners.keys()].filter((id) => next.has(id) !== this.paused.has(id));
+      this.paused = next;
+      if (changed.length === 0) return;
+      for (const id of changed) this.log.warn(`cameras: recording of ${id} ${next.has(id) ? 'paused: the disk is full' : 'resumed'}`);
+      await Promise.all(changed.map((id) => this.runners.get(id)?.stop()));
+      for (const id of changed) this.runners.delete(id);
+      this.startMissing();
+    });
+  }
+
+  /**
+   * Brings the runners in step with `cameras`: a removed or changed camera's ffmpeg is stopped
+   * (awaited, so its last segment is announced and no two children ever write one camera's
+   * folder), then new ones start.
+   */
+  apply(cameras: CameraConfig[], segmentSeconds: number): Promise<void> {
+    return this.serial(() => this.applyNow(cameras, segmentSeconds));
+  }
+
+  private async applyNow(cameras: CameraConfig[], segmentSeconds: number): Promise<void> {
+    this.cameras = cameras;
+    this.segmentSeconds = segmentSeconds;
     const wanted = new Map(cameras.filter((c) => c.enabled).map((c) => [c.id, c]));
+    const stopping: Promise<void>[] = [];
     for (const [id, runner] of this.runners) {
       const next = wanted.get(id);
       if (!next || JSON.stringify(next) !== JSON.stringify(runner.cam)) {
-        void runner.stop();
+        stopping.push(runner.stop());
         this.runners.delete(id);
         this.log.info(`camera ${id} ${next ? 'reconfigured' : 'removed'}`);
       }
     }
-    for (const [id, cam] of wanted) {
-      if (this.runners.has(id)) continue;
+    await Promise.all(stopping);
+    this.startMissing();
+  }
+
+  /** Starts a runner for every enabled camera that has none. */
+  private startMissing(): void {
+    for (const cam of this.cameras) {
+      const id = cam.id;
+      if (!cam.enabled || this.runners.has(id)) continue;
       const runner = new CameraRunner(cam, {
         ffmpegPath: this.opts.ffmpegPath,
         incomingDir: incomingDir(this.ctx.dataDir, id),
-        segmentSeconds,
+        segmentSeconds: this.segmentSeconds,
+        recordPaused: this.paused.has(id),
         pixelFormat: this.opts.pixelFormat ?? 'yuv420p',
         log: this.log.child(id),
         backoff: this.opts.backoff,
@@ -63,11 +116,28 @@ export class CameraManager implements CameraService {
     }
   }
 
+  /**
+   * Records a child's pid for the next start's orphan kill. Best effort: on a full or broken
+   * disk the camera must still run (an orphan is then only killed by its own stall), so a
+   * failure is reported on /api/health, never thrown into the runner's timers.
+   */
   private writePid(id: string, pid: number | undefined): void {
-    mkdirSync(this.pidDir, { recursive: true });
     const file = join(this.pidDir, `ffmpeg-${id}.pid`);
-    if (pid) writeFileSync(file, String(pid));
-    else rmSync(file, { force: true });
+    try {
+      if (pid) {
+        mkdirSync(this.pidDir, { recursive: true });
+        writeFileSync(file, String(pid));
+      } else {
+        rmSync(file, { force: true });
+      }
+      if (this.ctx.health.get('cameras/pid-files')?.level !== 'ok' && pid) this.ctx.health.ok('cameras/pid-files');
+    } catch (err) {
+      const e = err as Error;
+      this.log.error(`cameras: cannot ${pid ? 'write' : 'remove'} the pid file of ${id}: ${e.message}`);
+      this.ctx.health.set('cameras/pid-files', 'degraded',
+        `cannot write ffmpeg pid files (${e.message}); an orphan ffmpeg after a crash will not be killed at the next start`);
+      if (isNoSpace(e)) this.ctx.bus.emit('record.no-space', { owner: 'cameras', message: e.message });
+    }
   }
 
   private dispatch(frame: Frame): void {
@@ -123,7 +193,11 @@ export class CameraManager implements CameraService {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.runners.values()].map((r) => r.stop()));
-    this.runners.clear();
+    this.offPause();
+    await this.serial(async () => {
+      await Promise.all([...this.runners.values()].map((r) => r.stop()));
+      this.runners.clear();
+      this.cameras = [];
+    });
   }
 }

@@ -3,13 +3,18 @@
  * the sha256 recorded when it was made (a file changed on disk is refused, not exported), then
  * clip, snapshot and event JSON go into a signed export, and the footage is held for the case.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { HubError } from '../core/errors.ts';
+import { isNoSpace } from '../core/guard.ts';
+import type { Logger } from '../core/log.ts';
 import type { RecordingService } from '../record/service.ts';
 import type { EventsConfig } from './config.ts';
 import type { EventStore } from './store.ts';
 import { sha256 } from './evidence/files.ts';
-import { writeExport } from './evidence/export.ts';
+import { newExportId, removeExport, writeExport } from './evidence/export.ts';
+
+const DAY_MS = 86_400_000;
 import type { SigningKey } from './evidence/signing-key.ts';
 import { clipRange } from './media.ts';
 
@@ -40,10 +45,57 @@ export function exportEvent(d: ExportDeps, eventId: number, user: string, format
     exportedBy: user,
   };
   files.push({ name: 'event.json', data: Buffer.from(`${JSON.stringify(record, null, 2)}\n`) });
-  const x = writeExport(d.dir, { hub: d.hubName(), eventId, createdBy: user, files }, d.key(), format);
-  d.store.addExport({ id: x.id, eventId, createdBy: user, path: x.path, format, manifestSha256: x.manifestSha256 });
-  // The footage behind an export is kept until someone releases the hold.
+  // The footage behind an export is held first (until released, or recording.holdDays): an
+  // export whose footage cannot be held (held share full) is refused, not made half-protected.
+  const id = newExportId(eventId);
   const { fromMs, toMs } = clipRange(e, d.config());
-  d.recordings()?.hold(`export:${x.id}`, e.cameraId, fromMs, toMs);
-  return { id: x.id, path: x.path, format };
+  const rec = d.recordings();
+  const held = rec?.hold(`export:${id}`, e.cameraId, fromMs, toMs);
+  if (held && !held.ok) throw new HubError(503, `events: export of event ${eventId} refused: its footage cannot be held (${held.reason})`);
+  try {
+    const x = writeExport(d.dir, { exportId: id, hub: d.hubName(), eventId, createdBy: user, files }, d.key(), format);
+    d.store.addExport({ id: x.id, eventId, createdBy: user, path: x.path, format, manifestSha256: x.manifestSha256 });
+    return { id: x.id, path: x.path, format };
+  } catch (err) {
+    rec?.release(`export:${id}`);
+    if (!isNoSpace(err)) throw err;
+    rec?.noSpace('events: export', (err as Error).message);
+    throw new HubError(503, `events: no space left for the export of event ${eventId}; retention is freeing space, try again shortly`);
+  }
+}
+
+/**
+ * Deletes exports older than `maxAgeDays` (recording.holdDays: their hold has expired by then)
+ * and releases their holds; an export of an open incident stays. Returns how many went.
+ */
+export function sweepExports(dir: string, maxAgeDays: number, keep: (eventId: number) => boolean, recordings: RecordingService | undefined, log: Logger, now = Date.now()): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = /^(ev(\d+)-[\w-]+?)(\.zip)?$/.exec(name);
+    if (!m) continue;
+    const path = join(dir, name);
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (mtimeMs > now - maxAgeDays * DAY_MS || keep(Number(m[2]))) continue;
+    try {
+      removeExport(path);
+    } catch (err) {
+      log.error(`events: could not delete expired export ${path}: ${(err as Error).message}`);
+      continue;
+    }
+    recordings?.release(`export:${m[1]}`);
+    log.info(`events: export ${m[1]} older than ${maxAgeDays} days deleted`);
+    removed++;
+  }
+  return removed;
 }

@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
+import { isNoSpace, later } from '../core/guard.ts';
 import type { RecordingService, Segment } from '../record/service.ts';
 import type { EventsConfig } from './config.ts';
 import type { EventStore, SecurityEvent } from './store.ts';
@@ -18,6 +19,8 @@ import { lumaPlane, type Frame } from '../cameras/frame.ts';
 
 /** Best frames waiting for their event's media; beyond this the oldest fall back to the recording. */
 const MAX_WAITING_FRAMES = 200;
+/** After a full disk, an event's media are tried once more after this long. */
+const NO_SPACE_RETRY_MS = 60_000;
 
 export interface MediaDeps {
   store: EventStore;
@@ -45,6 +48,8 @@ export class MediaMaker {
   private running = false;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
+  private readonly retried = new Set<number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly d: MediaDeps) {}
 
@@ -62,6 +67,15 @@ export class MediaMaker {
     void this.pump();
   }
 
+  /** One more try of an event's media after a full disk; later ones wait for the next start. */
+  private retryLater(id: number): void {
+    if (this.retried.has(id) || this.stopped) return;
+    this.retried.add(id);
+    const t = later(NO_SPACE_RETRY_MS, `events: media retry of event ${id}`, this.d.log, () => this.enqueue(id));
+    t.unref();
+    this.retryTimers.add(t);
+  }
+
   /** Resolves when the queue is empty (tests, shutdown). */
   idle(): Promise<void> {
     if (!this.running && this.queue.length === 0) return Promise.resolve();
@@ -71,6 +85,7 @@ export class MediaMaker {
   stop(): void {
     this.stopped = true;
     this.queue.length = 0;
+    for (const t of this.retryTimers) clearTimeout(t);
   }
 
   private async pump(): Promise<void> {
@@ -109,9 +124,18 @@ export class MediaMaker {
     await rec.waitForFootage(e.cameraId, toMs, cfg.footageWaitSeconds * 1000);
     const segments = rec.segments(e.cameraId, fromMs, toMs);
     const dir = mediaDir(this.d.dir, e);
-    mkdirSync(dir, { recursive: true });
     const have = new Set(store.media(id).map((m) => m.kind));
     const problems: string[] = [];
+    let noSpace: Error | undefined;
+    const failed = (kind: string, err: unknown): void => {
+      problems.push(`${kind}: ${(err as Error).message}`);
+      if (isNoSpace(err)) noSpace = err as Error;
+    };
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      failed('folder', err);
+    }
 
     if (!have.has('snapshot')) {
       try {
@@ -123,7 +147,7 @@ export class MediaMaker {
         writeFileAtomic(path, jpeg);
         store.addMedia({ eventId: id, kind: 'snapshot', path, bytes: jpeg.length, sha256: await sha256File(path), fromMs: e.best.at, toMs: e.best.at });
       } catch (err) {
-        problems.push(`snapshot: ${(err as Error).message}`);
+        failed('snapshot', err);
       }
     }
     if (!have.has('clip')) {
@@ -131,10 +155,18 @@ export class MediaMaker {
         const clip = await cutClip(segments, fromMs, toMs, join(dir, `${id}-clip.mp4`));
         store.addMedia({ eventId: id, kind: 'clip', path: clip.path, bytes: clip.bytes, sha256: clip.sha256, fromMs: clip.fromMs, toMs: clip.toMs });
       } catch (err) {
-        problems.push(`clip: ${(err as Error).message}`);
+        failed('clip', err);
       }
     }
     const kinds = store.media(id).length;
+    if (noSpace && kinds < 2) {
+      // Not the event's fault: the disk is full. Recording frees space now; the media stay
+      // pending, so they are made once more in a minute and again at the next start.
+      log.error(`event ${id}: no space for its media (${problems.join('; ')}); retrying`);
+      this.d.recordings()?.noSpace('events: media', noSpace.message);
+      this.retryLater(id);
+      return;
+    }
     store.setMediaState(id, kinds === 2 ? 'ready' : kinds === 1 ? 'partial' : 'failed');
     if (problems.length) log.warn(`event ${id}: ${problems.join('; ')}`);
     this.d.done(store.require(id));

@@ -158,7 +158,7 @@ export class EventEngine {
     this.keepFrame(e.id, rule.camera, t.best.at);
     const cfg = this.d.config();
     // Hold the footage from the pre-roll on; the end re-holds the exact range.
-    this.d.recordings()?.hold(`event:${e.id}`, rule.camera, t.startAt - cfg.preRollSeconds * 1000, t.at + DAY_MS);
+    this.holdFootage(e.id, rule.camera, t.startAt - cfg.preRollSeconds * 1000, t.at + DAY_MS);
     if (rule.urgent && rule.alarm) this.d.alarm.raise(rule.alarm, `rule:${rule.id}`);
     this.emit('new', e);
     if (rule.urgent) this.d.log.info(`alert: ${rule.id} on ${rule.camera} (${t.condition.label}), event ${e.id}`);
@@ -194,9 +194,18 @@ export class EventEngine {
   private finish(e: SecurityEvent, cameraId: string, bestFrame?: Frame): void {
     const cfg = this.d.config();
     const { fromMs, toMs } = clipRange(e, cfg);
-    this.d.recordings()?.hold(`event:${e.id}`, cameraId, fromMs, toMs, (e.endAt ?? e.lastAt) + cfg.mediaRetentionDays * DAY_MS);
+    this.holdFootage(e.id, cameraId, fromMs, toMs, (e.endAt ?? e.lastAt) + cfg.mediaRetentionDays * DAY_MS);
     this.emit('ended', e);
     this.d.media.enqueue(e.id, bestFrame);
+  }
+
+  /**
+   * Holds an event's footage. A refusal (held share full, database full) is already raised by
+   * recording as an alarm; the event goes on, its clip is still cut while the footage exists.
+   */
+  private holdFootage(eventId: number, cameraId: string, fromMs: number, toMs: number, untilMs?: number): void {
+    const r = this.d.recordings()?.hold(`event:${eventId}`, cameraId, fromMs, toMs, untilMs);
+    if (r && !r.ok) this.d.log.error(`event ${eventId}: footage not held: ${r.reason}`);
   }
 
   private keepFrame(eventId: number, cameraId: string | undefined, at: number): void {

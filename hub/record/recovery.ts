@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { probeDuration, remuxSegment } from './media-probe.ts';
@@ -30,38 +30,61 @@ export async function repairUnfinishedSegments(deps: RecoveryDeps): Promise<{ re
   for (const cam of cameraDirs(deps.dataDir)) {
     const dir = incomingDir(deps.dataDir, cam);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.mp4'))) {
-      const src = join(dir, name);
-      const { size, mtimeMs } = statSync(src);
-      const tmp = join(dir, `${name}.repair.mp4`);
-      const ok = size > 0 && (await remuxSegment(deps.ffmpeg, src, tmp));
-      const duration = ok ? await probeDuration(deps.ffmpeg, tmp) : undefined;
-      if (ok && duration && duration > 0) {
-        // The file was last written when its ffmpeg died, so it started one duration earlier.
-        const startMs = Math.round(mtimeMs - duration * 1000);
-        const dest = segmentPath(deps.dataDir, cam, startMs, deps.timeZone);
-        mkdirSync(dirname(dest), { recursive: true });
-        renameSync(tmp, dest);
-        rmSync(src);
-        deps.index.add({ cameraId: cam, startMs, endMs: startMs + duration * 1000, bytes: statSync(dest).size, path: dest });
-        deps.log.warn(`repaired unfinished segment ${name} of ${cam}: ${duration.toFixed(1)} s kept as ${dest}`);
-        repaired++;
-      } else if (size < 4096) {
-        // Only the MP4 header: ffmpeg stopped before the first frame. Not footage.
-        rmSync(tmp, { force: true });
-        rmSync(src);
-        deps.log.info(`removed empty segment ${name} of ${cam} (stopped before its first frame)`);
-      } else {
-        rmSync(tmp, { force: true });
-        const aside = damagedDir(deps.dataDir, cam);
-        mkdirSync(aside, { recursive: true });
-        renameSync(src, join(aside, name));
-        deps.log.error(`segment ${name} of ${cam} is unreadable; moved to ${aside}, not indexed`);
-        damaged++;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.mp4') && !n.endsWith('.repair.mp4'))) {
+      try {
+        const r = await repairOne(deps, cam, dir, name);
+        if (r === 'repaired') repaired++;
+        if (r === 'damaged') damaged++;
+      } catch (err) {
+        // A full disk (or database) must not stop the hub from starting: the file stays for next time.
+        deps.log.error(`record: segment ${name} of ${cam} could not be repaired now (${(err as Error).message}); left in .incoming`);
       }
     }
   }
   return { repaired, damaged };
+}
+
+async function repairOne(deps: RecoveryDeps, cam: string, dir: string, name: string): Promise<'repaired' | 'damaged' | 'empty' | 'later'> {
+  const src = join(dir, name);
+  const { size, mtimeMs } = statSync(src);
+  const tmp = join(dir, `${name}.repair.mp4`);
+  const s = statfsSync(dir);
+  if (s.bavail * s.bsize < size * 2) {
+    // The remux needs room for a copy; failing for lack of space would wrongly set it aside as damaged.
+    deps.log.warn(`record: no room to repair ${name} of ${cam} now; left in .incoming for the next start`);
+    return 'later';
+  }
+  const ok = size > 0 && (await remuxSegment(deps.ffmpeg, src, tmp));
+  const duration = ok ? await probeDuration(deps.ffmpeg, tmp) : undefined;
+  if (ok && duration && duration > 0) {
+    // The file was last written when its ffmpeg died, so it started one duration earlier.
+    const startMs = Math.round(mtimeMs - duration * 1000);
+    const dest = segmentPath(deps.dataDir, cam, startMs, deps.timeZone);
+    mkdirSync(dirname(dest), { recursive: true });
+    renameSync(tmp, dest);
+    try {
+      deps.index.add({ cameraId: cam, startMs, endMs: startMs + duration * 1000, bytes: statSync(dest).size, path: dest });
+    } catch (err) {
+      rmSync(dest, { force: true }); // the original stays in .incoming for the next try
+      throw err;
+    }
+    rmSync(src);
+    deps.log.warn(`repaired unfinished segment ${name} of ${cam}: ${duration.toFixed(1)} s kept as ${dest}`);
+    return 'repaired';
+  } else if (size < 4096) {
+    // Only the MP4 header: ffmpeg stopped before the first frame. Not footage.
+    rmSync(tmp, { force: true });
+    rmSync(src);
+    deps.log.info(`removed empty segment ${name} of ${cam} (stopped before its first frame)`);
+    return 'empty';
+  } else {
+    rmSync(tmp, { force: true });
+    const aside = damagedDir(deps.dataDir, cam);
+    mkdirSync(aside, { recursive: true });
+    renameSync(src, join(aside, name));
+    deps.log.error(`segment ${name} of ${cam} is unreadable; moved to ${aside}, not indexed`);
+    return 'damaged';
+  }
 }
 
 /**
@@ -91,8 +114,13 @@ export async function rebuildIndexFromDisk(deps: RecoveryDeps): Promise<{ indexe
       deps.log.warn(`rebuild: cannot read ${f.path}; left on disk, not indexed`);
       skipped++;
     } else {
-      deps.index.add({ cameraId: f.cam, startMs, endMs: startMs + duration * 1000, bytes: statSync(f.path).size, path: f.path });
-      indexed++;
+      try {
+        deps.index.add({ cameraId: f.cam, startMs, endMs: startMs + duration * 1000, bytes: statSync(f.path).size, path: f.path });
+        indexed++;
+      } catch (err) {
+        deps.log.error(`rebuild: cannot index ${f.path} now (${(err as Error).message}); left on disk`);
+        skipped++;
+      }
     }
     if ((i + 1) % 200 === 0) deps.log.info(`rebuild: ${i + 1}/${files.length} files checked`);
   }

@@ -1,7 +1,7 @@
 import { statfsSync, rmSync } from 'node:fs';
 import type { Logger } from '../core/log.ts';
 import type { Counter } from '../metrics/registry.ts';
-import type { SegmentIndex } from './segment-index.ts';
+import type { Hold, SegmentIndex } from './segment-index.ts';
 import type { Segment } from './service.ts';
 import { bytesOverWatermark, planAgeDeletions, planSpaceDeletions } from './retention-plan.ts';
 
@@ -27,7 +27,17 @@ export interface RetentionDeps {
   /** Days to keep for a camera id (its own setting or the hub default). */
   retentionDays(cameraId: string): number;
   minFreePercent(): number;
+  /** The holds in force now (expiry and open incidents are decided by the caller). */
+  holds: readonly Hold[];
   now?: () => number;
+}
+
+export interface SweepResult {
+  age: number;
+  space: number;
+  freedBytes: number;
+  /** Bytes still short of the watermark when nothing unheld was left to delete (0 when none). */
+  shortBytes: number;
 }
 
 const PAGE = 500;
@@ -37,9 +47,9 @@ const PAGE = 500;
  * is below its free-space watermark, the oldest footage of any camera. Oldest first; held
  * segments are never deleted. Returns what it deleted, by reason.
  */
-export function sweepRetention(deps: RetentionDeps): { age: number; space: number; freedBytes: number } {
+export function sweepRetention(deps: RetentionDeps): SweepResult {
   const now = deps.now?.() ?? Date.now();
-  const holds = deps.index.activeHolds(now);
+  const holds = deps.holds;
   let age = 0;
   let space = 0;
   let freedBytes = 0;
@@ -50,9 +60,15 @@ export function sweepRetention(deps: RetentionDeps): { age: number; space: numbe
       deps.log.error(`retention: could not delete ${s.path}: ${(err as Error).message}`);
       return;
     }
-    deps.index.remove(s.id);
+    // The file goes first: on a full disk that frees the room SQLite needs to write the delete.
+    // A row left behind points at a missing file; the next pass removes it (rm with force).
     deps.deleted.inc({ camera: s.cameraId, reason });
     freedBytes += s.bytes;
+    try {
+      deps.index.remove(s.id);
+    } catch (err) {
+      deps.log.error(`retention: deleted ${s.path} but could not drop it from the index: ${(err as Error).message}`);
+    }
   };
 
   for (const cam of deps.index.cameras()) {
@@ -68,10 +84,12 @@ export function sweepRetention(deps: RetentionDeps): { age: number; space: numbe
 
   let need = bytesOverWatermark(deps.disk(deps.root), deps.minFreePercent());
   let cursor: { startMs: number; id: number } | undefined;
+  let shortBytes = 0;
   while (need > 0) {
     const page = deps.index.oldest(PAGE, cursor);
     if (page.length === 0) {
       deps.log.warn(`retention: volume still ${need} bytes short of its free-space watermark; what is left is held`);
+      shortBytes = need;
       break;
     }
     for (const s of planSpaceDeletions(page, need, holds)) {
@@ -86,5 +104,5 @@ export function sweepRetention(deps: RetentionDeps): { age: number; space: numbe
   if (age + space > 0) {
     deps.log.info(`retention: deleted ${age} segments past retention and ${space} for disk space (${Math.round(freedBytes / 1e6)} MB)`);
   }
-  return { age, space, freedBytes };
+  return { age, space, freedBytes, shortBytes };
 }

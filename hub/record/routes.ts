@@ -2,23 +2,17 @@ import type { HubContext } from '../context.ts';
 import { HubError } from '../core/errors.ts';
 import { actorOf } from '../api/router.ts';
 import { serveFileWithRange } from '../api/http-range.ts';
+import { nameParam, rangeQuery, resolveRange, rowIdParams } from '../api/inputs.ts';
 import type { SegmentIndex } from './segment-index.ts';
 
-function parseTime(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new HubError(400, `record: ${name} must be an ISO time or epoch ms, got "${value}"`);
-  return ms;
-}
+const listQuery = rangeQuery({ camera: nameParam });
 
 /** Recordings: query the index, download a segment (range-capable). Footage access is audited. */
 export function registerRecordingRoutes(ctx: HubContext, index: SegmentIndex): void {
-  ctx.api.get('/api/recordings', 'footage:read', (c) => {
-    const camera = c.req.query('camera');
-    if (!camera) throw new HubError(400, 'record: query parameter camera is required');
-    const to = parseTime(c.req.query('to'), 'to', Date.now());
-    const from = parseTime(c.req.query('from'), 'from', to - 3600_000);
-    if (from > to) throw new HubError(400, 'record: from must not be after to');
+  ctx.api.route({ method: 'GET', path: '/api/recordings', access: 'footage:read', query: listQuery,
+    summary: 'Segments of one camera between from and to (default: the last hour)' }, (c, { query }) => {
+    const { from, to } = resolveRange(query, 3600_000);
+    const camera = query.camera;
     const segments = index.between(camera, from, to, 5000).map((s) => ({
       id: s.id, camera: s.cameraId, start: new Date(s.startMs).toISOString(), end: new Date(s.endMs).toISOString(),
       bytes: s.bytes, url: `/api/recordings/${s.id}/file`,
@@ -28,10 +22,10 @@ export function registerRecordingRoutes(ctx: HubContext, index: SegmentIndex): v
     return c.json(segments);
   });
 
-  ctx.api.get('/api/recordings/:id/file', 'footage:read', (c) => {
-    const id = Number(c.req.param('id'));
-    const seg = Number.isInteger(id) ? index.get(id) : undefined;
-    if (!seg) throw new HubError(404, `record: no segment ${c.req.param('id')}`);
+  ctx.api.route({ method: 'GET', path: '/api/recordings/:id/file', access: 'footage:read', params: rowIdParams,
+    summary: 'One segment as MP4 (HTTP ranges for seeking)' }, (c, { params: { id } }) => {
+    const seg = index.get(id);
+    if (!seg) throw new HubError(404, `record: no segment ${id}`);
     const range = c.req.header('range');
     // One audit line per playback start, not per range request of the same player.
     if (!range || /^bytes=0-/.test(range)) {

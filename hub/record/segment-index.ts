@@ -1,5 +1,6 @@
 import type { Db, Migration } from '../store/database.ts';
 import type { Segment } from './service.ts';
+import type { StoredHold } from './space-plan.ts';
 
 export const recordMigrations: Migration[] = [
   {
@@ -17,6 +18,16 @@ export const recordMigrations: Migration[] = [
         CREATE TABLE segment_holds (
           holder TEXT NOT NULL, camera_id TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,
           until_ms INTEGER, PRIMARY KEY (holder, camera_id, from_ms));`),
+  },
+  {
+    owner: 'record',
+    version: 2,
+    description: 'when each hold was taken, so holds expire',
+    up: (db) => {
+      db.exec('ALTER TABLE segment_holds ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0');
+      // Holds taken before this version count from the upgrade, not from 1970.
+      db.prepare('UPDATE segment_holds SET created_ms = ?').run(Date.now());
+    },
   },
 ];
 
@@ -99,20 +110,41 @@ export class SegmentIndex {
     this.db.prepare('DELETE FROM segments WHERE id = ?').run(id);
   }
 
-  hold(h: Hold): void {
+  /** Takes or renews a hold; a renewed hold keeps the time it was first taken (expiry counts from it). */
+  hold(h: Hold, nowMs = Date.now()): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO segment_holds (holder, camera_id, from_ms, to_ms, until_ms) VALUES (?, ?, ?, ?, ?)')
-      .run(h.holder, h.cameraId, Math.floor(h.fromMs), Math.ceil(h.toMs), h.untilMs);
+      .prepare(`INSERT INTO segment_holds (holder, camera_id, from_ms, to_ms, until_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (holder, camera_id, from_ms) DO UPDATE SET to_ms = excluded.to_ms, until_ms = excluded.until_ms`)
+      .run(h.holder, h.cameraId, Math.floor(h.fromMs), Math.ceil(h.toMs), h.untilMs, nowMs);
+  }
+
+  hasHolder(holder: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM segment_holds WHERE holder = ?').get(holder);
   }
 
   release(holder: string): void {
     this.db.prepare('DELETE FROM segment_holds WHERE holder = ?').run(holder);
   }
 
-  /** Holds still in force at `nowMs`. */
-  activeHolds(nowMs: number): Hold[] {
-    return (this.db.prepare('SELECT * FROM segment_holds WHERE until_ms IS NULL OR until_ms > ?').all(nowMs) as Array<{
-      holder: string; camera_id: string; from_ms: number; to_ms: number; until_ms: number | null;
-    }>).map((r) => ({ holder: r.holder, cameraId: r.camera_id, fromMs: r.from_ms, toMs: r.to_ms, untilMs: r.until_ms }));
+  /** Every stored hold, in force or not (space.ts decides which are). */
+  holds(): StoredHold[] {
+    return (this.db.prepare('SELECT * FROM segment_holds').all() as Array<{
+      holder: string; camera_id: string; from_ms: number; to_ms: number; until_ms: number | null; created_ms: number;
+    }>).map((r) => ({ holder: r.holder, cameraId: r.camera_id, fromMs: r.from_ms, toMs: r.to_ms, untilMs: r.until_ms, createdMs: r.created_ms }));
+  }
+
+  /** Removes one stored hold (expired). */
+  dropHold(h: Pick<Hold, 'holder' | 'cameraId' | 'fromMs'>): void {
+    this.db.prepare('DELETE FROM segment_holds WHERE holder = ? AND camera_id = ? AND from_ms = ?').run(h.holder, h.cameraId, h.fromMs);
+  }
+
+  /** Ids and sizes of the segments of `cameraId` overlapping [fromMs, toMs]. */
+  sizesBetween(cameraId: string, fromMs: number, toMs: number): Array<{ id: number; bytes: number }> {
+    return this.db.prepare('SELECT id, bytes FROM segments WHERE camera_id = ? AND end_ms >= ? AND start_ms <= ?').all(cameraId, fromMs, toMs) as Array<{ id: number; bytes: number }>;
+  }
+
+  /** Bytes of all indexed footage. */
+  totalBytes(): number {
+    return (this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM segments').get() as { n: number }).n;
   }
 }

@@ -10,16 +10,27 @@ export interface Segment {
   path: string;
 }
 
+/** A hold taken, or refused with the reason (held share full, database full). */
+export type HoldResult = { ok: true } | { ok: false; reason: string };
+
 export interface RecordingService {
   /** Segments of `cameraId` overlapping [fromMs, toMs], oldest first. */
   segments(cameraId: string, fromMs: number, toMs: number): Segment[];
   segment(id: number): Segment | undefined;
   /**
-   * Keeps retention off the camera's footage in [fromMs, toMs] until released (or until
-   * `untilMs`). `holder` names who holds it, e.g. `event:123` or `export:abc`.
+   * Keeps retention off the camera's footage in [fromMs, toMs] until released, until `untilMs`,
+   * or until recording.holdDays after it was first taken (whichever comes first; an open case
+   * named by `keepHoldsWhile` keeps its hold past the days). `holder` names who holds it, e.g.
+   * `event:123` or `export:abc`. A new holder is refused when held footage would pass
+   * recording.maxHeldPercent of the volume, or when the hold cannot be written: the caller
+   * must handle `{ ok: false }` (the refusal is already logged and raised on /api/health).
    */
-  hold(holder: string, cameraId: string, fromMs: number, toMs: number, untilMs?: number): void;
+  hold(holder: string, cameraId: string, fromMs: number, toMs: number, untilMs?: number): HoldResult;
   release(holder: string): void;
+  /** Registers who says a holder's case is still open (its hold then outlives recording.holdDays). */
+  keepHoldsWhile(fn: (holder: string) => boolean): () => void;
+  /** Tells recording that a write failed for lack of space: a retention pass runs at once. */
+  noSpace(owner: string, message: string): void;
   /** Resolves when the segment covering `atMs` has been written and indexed (or after `timeoutMs`). */
   waitForFootage(cameraId: string, atMs: number, timeoutMs: number): Promise<boolean>;
 }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures } from '../fixtures/fetch-fixtures.ts';
-import type { RecordingService, Segment } from '../../hub/record/service.ts';
+import type { HoldResult, RecordingService, Segment } from '../../hub/record/service.ts';
 
 /** Cuts the first `seconds` of vtest into `segmentSeconds` fMP4 files under `dir`, recorded from `startMs`. */
 export function recordVtest(dir: string, startMs: number, seconds = 30, segmentSeconds = 10): Segment[] {
@@ -37,12 +37,17 @@ export class FakeRecordings implements RecordingService {
   segment(id: number): Segment | undefined {
     return this.segs.find((s) => s.id === id);
   }
-  hold(holder: string, cameraId: string, fromMs: number, toMs: number, untilMs?: number): void {
+  hold(holder: string, cameraId: string, fromMs: number, toMs: number, untilMs?: number): HoldResult {
     this.holds.set(holder, { cameraId, fromMs, toMs, untilMs });
+    return { ok: true };
   }
   release(holder: string): void {
     this.holds.delete(holder);
   }
+  keepHoldsWhile(): () => void {
+    return () => {};
+  }
+  noSpace(): void {}
   async waitForFootage(cameraId: string, atMs: number): Promise<boolean> {
     return this.segs.some((s) => s.cameraId === cameraId && s.endMs >= atMs);
   }

@@ -59,8 +59,8 @@ export async function cutClip(segments: readonly Segment[], fromMs: number, toMs
   const last = sorted[sorted.length - 1]!;
   const listPath = tempBeside(`${outPath}.txt`);
   const tmp = tempBeside(outPath);
-  writeFileSync(listPath, concatList(sorted, fromMs, toMs));
   try {
+    writeFileSync(listPath, concatList(sorted, fromMs, toMs));
     await runFfmpeg(clipArgs(listPath, tmp), 120_000);
     commitFile(tmp, outPath);
   } catch (err) {

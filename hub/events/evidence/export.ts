@@ -67,18 +67,21 @@ export function writeExport(dir: string, input: ExportInput, key: SigningKey, fo
   mkdirSync(dir, { recursive: true });
   const { manifest, signature } = signManifest({ ...input, exportId: id }, key);
   const entries: ZipEntry[] = [...input.files, { name: MANIFEST, data: manifest }, { name: SIGNATURE, data: signature }];
-  let path: string;
-  if (format === 'zip') {
-    path = join(dir, `${id}.zip`);
-    const tmp = tempBeside(path);
-    writeFileSync(tmp, writeZip(entries));
-    commitFile(tmp, path);
-  } else {
-    path = join(dir, id);
-    const tmp = tempBeside(path);
-    mkdirSync(tmp);
-    for (const e of entries) writeFileSync(join(tmp, e.name), e.data);
-    renameSync(tmp, path);
+  const path = join(dir, format === 'zip' ? `${id}.zip` : id);
+  const tmp = tempBeside(path);
+  try {
+    if (format === 'zip') {
+      writeFileSync(tmp, writeZip(entries));
+      commitFile(tmp, path);
+    } else {
+      mkdirSync(tmp);
+      for (const e of entries) writeFileSync(join(tmp, e.name), e.data);
+      renameSync(tmp, path);
+    }
+  } catch (err) {
+    // A full disk must not leave half an export behind to fill it further.
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
   }
   return { id, path, manifestSha256: sha256(manifest) };
 }
