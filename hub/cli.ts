@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createLogger } from './core/log.ts';
-import { ConfigError } from './config/schema.ts';
+import { CONFIG_VERSION, ConfigError } from './config/schema.ts';
 import { checkConfigFile } from './config/config-store.ts';
 import { openDatabase } from './store/database.ts';
 import { UserStore, authMigrations } from './auth/users.ts';
@@ -60,8 +60,11 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'config' && sub === 'check') {
       const { values } = parseArgs({ args: argv.slice(2), options: { data: { type: 'string' }, file: { type: 'string' } } });
       const file = values.file ?? join(dataDir(values.data), 'config.json');
-      const cfg = checkConfigFile(file);
-      process.stdout.write(`config: ${file} is valid (${cfg.cameras.length} cameras)\n`);
+      const { config, from, notes } = checkConfigFile(file);
+      const migrated = from < CONFIG_VERSION ? `, once migrated from version ${from} to ${CONFIG_VERSION} when the hub loads it` : '';
+      process.stdout.write(`config: ${file} is valid (${config.cameras.length} cameras${migrated})\n`);
+      // What a migration will change, and rules that are valid but cannot run, each on its own line.
+      for (const note of notes) process.stdout.write(`  ${note}\n`);
       return 0;
     }
     if (command === 'user' && sub === 'add') {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigStore, checkConfigFile } from './config-store.ts';
-import { ConfigError } from './schema.ts';
+import { ConfigError, CONFIG_VERSION, type HubConfig } from './schema.ts';
 import { createLogger } from '../core/log.ts';
 
 const log = createLogger('test', () => {});
@@ -40,7 +40,7 @@ describe('ConfigStore', () => {
     await store.update((d) => {
       d.recording = { retentionDays: 14 };
     });
-    expect(checkConfigFile(path).recording.retentionDays).toBe(14);
+    expect(checkConfigFile(path).config.recording.retentionDays).toBe(14);
     expect(JSON.parse(readFileSync(`${path}.bak`, 'utf8'))).toEqual(good);
   });
 
@@ -50,5 +50,80 @@ describe('ConfigStore', () => {
     writeFileSync(path, '{"cameras": [');
     expect(() => ConfigStore.load(path, log)).toThrow(ConfigError);
     expect(() => ConfigStore.load(path, log)).toThrow(new RegExp(`${path}.*\\n.*not valid JSON`));
+  });
+
+  it('migrates a version 1 file on load: backs it up first, writes the result, logs what it changed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'config.json');
+    // What a version 1 hub's API left behind: camera "kho" deleted while rule "kho-dem" watched it.
+    const v1 = JSON.stringify({ version: 1, ...good, events: { rules: [{ id: 'kho-dem', type: 'offline', camera: 'kho' }] } });
+    writeFileSync(path, v1);
+    const lines: string[] = [];
+    const store = ConfigStore.load(path, createLogger('test', (l) => lines.push(JSON.stringify(l))));
+    expect(store.get().events.rules[0]).toMatchObject({ id: 'kho-dem', enabled: false });
+    expect(readFileSync(`${path}.v1.bak`, 'utf8')).toBe(v1);
+    const written = checkConfigFile(path);
+    expect([written.from, written.config.version, written.config.events.rules[0]!.enabled]).toEqual([CONFIG_VERSION, CONFIG_VERSION, false]);
+    expect(lines.join('\n')).toMatch(/migrated from version 1 to 2; the old file is kept at .*config\.json\.v1\.bak/);
+    expect(lines.join('\n')).toMatch(/rules\[0\] \(\\"kho-dem\\"\) disabled: it watches camera \\"kho\\"/);
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'config.json.v1.bak']);
+  });
+
+  it('never overwrites an earlier backup of the same version', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'config.json');
+    writeFileSync(`${path}.v1.bak`, 'an earlier backup');
+    writeFileSync(path, JSON.stringify({ version: 1, ...good }));
+    ConfigStore.load(path, log);
+    expect(readFileSync(`${path}.v1.bak`, 'utf8')).toBe('an earlier backup');
+    expect(JSON.parse(readFileSync(`${path}.v1.bak.2`, 'utf8'))).toMatchObject({ version: 1 });
+  });
+
+  it('refuses a file from a newer hub and leaves it as it is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'config.json');
+    const newer = JSON.stringify({ version: CONFIG_VERSION + 1, ...good });
+    writeFileSync(path, newer);
+    expect(() => ConfigStore.load(path, log)).toThrow(/written by a newer hub/);
+    expect(readFileSync(path, 'utf8')).toBe(newer);
+    expect(readdirSync(dir)).toEqual(['config.json']);
+  });
+
+  it('writes nothing when a migrated file is still invalid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'config.json');
+    const bad = JSON.stringify({ version: 1, recording: { retentionDays: -1 } });
+    writeFileSync(path, bad);
+    expect(() => ConfigStore.load(path, log)).toThrow(/recording\.retentionDays/);
+    expect(readFileSync(path, 'utf8')).toBe(bad);
+    expect(existsSync(`${path}.v1.bak`)).toBe(false);
+  });
+
+  it('has a slow listener apply changes one at a time, in the order they were made, each on top of the last', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'config.json');
+    writeFileSync(path, JSON.stringify({ ...good, hub: { name: 'Hub' } }));
+    const store = ConfigStore.load(path, log);
+    const seen: string[] = [];
+    let applying = 0;
+    let overlapped = false;
+    store.onChange(async (next, prev) => {
+      overlapped ||= applying > 0;
+      applying++;
+      // A module applying a change takes time (stopping a runner, a device runtime); the next
+      // change must wait for it.
+      await new Promise((r) => setTimeout(r, 30));
+      seen.push(`${prev.hub.name} -> ${next.hub.name}`);
+      applying--;
+    });
+    const names = ['a', 'b', 'c'];
+    // Each change appends to the name it sees: a change that ran on a stale copy would lose a letter.
+    const results = await Promise.all(names.map((name) => store.update((d) => {
+      d.hub = { ...d.hub, name: `${d.hub?.name} ${name}` };
+    })));
+    expect(overlapped).toBe(false);
+    expect(seen).toEqual(['Hub -> Hub a', 'Hub a -> Hub a b', 'Hub a b -> Hub a b c']);
+    expect(checkConfigFile(path).config.hub.name).toBe('Hub a b c');
+    expect(results.map((r: HubConfig) => r.hub.name)).toEqual(['Hub a', 'Hub a b', 'Hub a b c']);
   });
 });

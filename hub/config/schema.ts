@@ -5,8 +5,13 @@ import { detectSchema } from '../detect/config.ts';
 import { pipelineSchema } from '../pipeline/config.ts';
 import { eventsSchema } from '../events/config.ts';
 import { devicesSchema } from '../devices/config.ts';
+import { CONFIG_VERSION } from './migrations.ts';
+import { ConfigError, formatPath } from './config-error.ts';
+import { checkReferences } from './references.ts';
+import { zodReport } from './ref-check.ts';
 
-export const CONFIG_VERSION = 1;
+export { CONFIG_VERSION } from './migrations.ts';
+export { ConfigError, formatPath, type ConfigIssue } from './config-error.ts';
 
 /**
  * The one schema of the hub's configuration: it gives the TypeScript type, the defaults, the
@@ -15,7 +20,10 @@ export const CONFIG_VERSION = 1;
  */
 export const hubConfigSchema = z
   .strictObject({
-    version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
+    version: z
+      .literal(CONFIG_VERSION)
+      .default(CONFIG_VERSION)
+      .meta({ title: 'Version', description: 'Shape of this document; older files are migrated on load (hub/config/migrations.ts)' }),
     hub: z
       .strictObject({
         name: z.string().min(1).max(120).default('Hub xã').meta({ title: 'Hub name' }),
@@ -37,43 +45,12 @@ export const hubConfigSchema = z
     events: eventsSchema.prefault({}),
     devices: devicesSchema.prefault({}),
   })
-  .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.cameras.forEach((cam, i) => {
-      const first = seen.get(cam.id);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['cameras', i, 'id'], message: `duplicate camera id "${cam.id}" (also cameras[${first}])` });
-      } else seen.set(cam.id, i);
-    });
-  });
+  // References between sections (rules → cameras, alarm outputs → devices, pipeline settings →
+  // cameras) are part of validity: a change that would break one is refused like a bad value.
+  .superRefine((cfg, ctx) => checkReferences(cfg, zodReport(ctx)));
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 export type HubConfigInput = z.input<typeof hubConfigSchema>;
-
-/** Formats a zod path as `cameras[2].source.url`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out || '(root)';
-}
-
-export interface ConfigIssue {
-  path: string;
-  message: string;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly where: string,
-    readonly issues: ConfigIssue[],
-  ) {
-    super(`config: ${where} is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 /** Validates an unknown document; returns the typed config or throws ConfigError naming each bad field. */
 export function parseConfig(doc: unknown, where = 'configuration'): HubConfig {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROFILE_IDS, PROFILES } from './profile.ts';
+import { uniqueIds, zodReport, type Report } from '../config/ref-check.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _');
 const hm = z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
@@ -114,9 +115,7 @@ const lightingSchema = z.strictObject({
   off: timeSpec,
 });
 
-/** Configuration of the devices subsystem: buses, devices, pumps and their safety, automation. */
-export const devicesSchema = z
-  .strictObject({
+const devicesObject = z.strictObject({
     simulator: z
       .strictObject({
         enabled: z.boolean().default(false).meta({ title: 'Run the built-in pump-station simulator (demo)' }),
@@ -139,84 +138,115 @@ export const devicesSchema = z
       })
       .prefault({}),
     tickMs: z.int().min(50).max(10_000).default(500).meta({ title: 'Safety and automation tick (ms)' }),
-  })
-  .superRefine((cfg, ctx) => {
-    const unique = (list: Array<{ id: string }>, key: string): void => {
-      const seen = new Set<string>();
-      list.forEach((x, i) => {
-        if (seen.has(x.id)) ctx.addIssue({ code: 'custom', path: [key, i, 'id'], message: `duplicate id "${x.id}"` });
-        seen.add(x.id);
-      });
-    };
-    unique(cfg.buses, 'buses');
-    unique(cfg.devices, 'devices');
-    unique(cfg.pumps, 'pumps');
-    const buses = new Set(cfg.buses.map((b) => b.id));
-    const devices = new Map(cfg.devices.map((d) => [d.id, d]));
-    const hasPoint = (dev: string, point: string): boolean => {
-      const d = devices.get(dev);
-      if (!d) return false;
-      const p = PROFILES[d.profile];
-      return point in p.points || point in p.derived;
-    };
-    const checkRef = (r: { device: string; point: string }, path: PropertyKey[]): void => {
-      if (!devices.has(r.device)) ctx.addIssue({ code: 'custom', path: [...path, 'device'], message: `no device "${r.device}"` });
-      else if (!hasPoint(r.device, r.point)) ctx.addIssue({ code: 'custom', path: [...path, 'point'], message: `device "${r.device}" has no point "${r.point}"` });
-    };
-    cfg.devices.forEach((d, i) => {
-      if (!buses.has(d.bus)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `no bus "${d.bus}"` });
-    });
-    const contactors = new Map<string, string>();
-    cfg.pumps.forEach((p, i) => {
-      if ((p.drive === undefined) === (p.contactor === undefined)) ctx.addIssue({ code: 'custom', path: ['pumps', i], message: 'give exactly one of drive or contactor' });
-      if (p.drive !== undefined) {
-        const drive = devices.get(p.drive);
-        if (!drive) ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `no device "${p.drive}"` });
-        else if (PROFILES[drive.profile].kind !== 'vfd') ctx.addIssue({ code: 'custom', path: ['pumps', i, 'drive'], message: `device "${p.drive}" is not a drive` });
-      }
-      const c = p.contactor;
-      if (c) {
-        const path = ['pumps', i, 'contactor'];
-        const dev = devices.get(c.device);
-        const out = dev && PROFILES[dev.profile].points[c.output];
-        if (!dev) ctx.addIssue({ code: 'custom', path: [...path, 'device'], message: `no device "${c.device}"` });
-        else if (!out || out.table !== 'coil' || out.access === 'r') ctx.addIssue({ code: 'custom', path: [...path, 'output'], message: `device "${c.device}" has no relay output (coil) "${c.output}"` });
-        for (const k of ['feedback', 'overload'] as const) if (c[k] !== undefined) checkRef({ device: c.device, point: c[k] }, [...path, k]);
-        const key = `${c.device}.${c.output}`;
-        if (contactors.has(key)) ctx.addIssue({ code: 'custom', path: [...path, 'output'], message: `${key} already switches pump "${contactors.get(key)}"` });
-        else contactors.set(key, p.id);
-      }
-      checkRef(p.intakeLevel, ['pumps', i, 'intakeLevel']);
-      checkRef(p.salinity, ['pumps', i, 'salinity']);
-      if (p.canalLevel) checkRef(p.canalLevel, ['pumps', i, 'canalLevel']);
-      if (p.hoa) {
-        checkRef({ device: p.hoa.device, point: p.hoa.hand }, ['pumps', i, 'hoa']);
-        checkRef({ device: p.hoa.device, point: p.hoa.auto }, ['pumps', i, 'hoa']);
-      }
-    });
-    cfg.alarms.forEach((a, i) => checkRef({ device: a.device, point: a.point }, ['alarms', i]));
-    const pumps = new Set(cfg.pumps.map((p) => p.id));
-    // A contactor output is never a valve or a light: only its pump switches it.
-    const notContactor = (r: { device: string; point: string }, path: PropertyKey[]): void => {
-      const owner = contactors.get(`${r.device}.${r.point}`);
-      if (owner) ctx.addIssue({ code: 'custom', path, message: `${r.device}.${r.point} switches pump "${owner}"; it cannot be used as an output here` });
-    };
-    cfg.programmes.forEach((p, i) => {
-      if (p.pump && !pumps.has(p.pump)) ctx.addIssue({ code: 'custom', path: ['programmes', i, 'pump'], message: `no pump "${p.pump}"` });
-      p.zones.forEach((z, j) => {
-        checkRef(z.valve, ['programmes', i, 'zones', j, 'valve']);
-        notContactor(z.valve, ['programmes', i, 'zones', j, 'valve']);
-      });
-    });
-    cfg.lighting.forEach((l, i) => {
-      checkRef(l.output, ['lighting', i, 'output']);
-      notContactor(l.output, ['lighting', i, 'output']);
-    });
-  })
-  .meta({ title: 'devices' });
+  });
 
-export type DevicesConfig = z.infer<typeof devicesSchema>;
+/** Configuration of the devices subsystem: buses, devices, pumps and their safety, automation. */
+export const devicesSchema = devicesObject.superRefine((cfg, ctx) => devicesReferences(cfg, zodReport(ctx))).meta({ title: 'devices' });
+
+export type DevicesConfig = z.infer<typeof devicesObject>;
 export type BusConfig = DevicesConfig['buses'][number];
 export type DeviceConfig = DevicesConfig['devices'][number];
 export type PumpConfig = DevicesConfig['pumps'][number];
 export type ContactorConfig = NonNullable<PumpConfig['contactor']>;
+
+/** The relay outputs (`device.output`) that switch a pump's contactor, with the pump's id. */
+function contactorOutputs(cfg: DevicesConfig): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of cfg.pumps) if (p.contactor && !out.has(`${p.contactor.device}.${p.contactor.output}`)) out.set(`${p.contactor.device}.${p.contactor.output}`, p.id);
+  return out;
+}
+
+/**
+ * Why `device`/`output` cannot be switched from outside the devices subsystem (an event's siren),
+ * with the field at fault, or undefined when it can: the device must exist, the output must be a
+ * writable coil of its profile (profiles are bundled JSON, imported once, so this is no I/O), and
+ * it must not switch a pump's contactor (only the pump, with its safety rules, may).
+ */
+export function outputProblem(cfg: DevicesConfig, device: string, output: string): { field: 'device' | 'output'; message: string } | undefined {
+  const dev = cfg.devices.find((d) => d.id === device);
+  if (!dev) return { field: 'device', message: `no device "${device}" in devices.devices` };
+  const point = PROFILES[dev.profile].points[output];
+  if (!point || point.table !== 'coil' || point.access === 'r') return { field: 'output', message: `device "${device}" has no relay output (coil) "${output}"` };
+  const pump = contactorOutputs(cfg).get(`${device}.${output}`);
+  if (pump) return { field: 'output', message: `${device}.${output} switches pump "${pump}"; it cannot be used as an output here` };
+  return undefined;
+}
+
+/**
+ * The devices section's own references (devices → buses, pumps → devices and their points,
+ * programmes → pumps and valves, lighting → outputs), reported through the config's one
+ * mechanism (hub/config/ref-check.ts). Pure: no I/O.
+ */
+export function devicesReferences(cfg: DevicesConfig, report: Report): void {
+  uniqueIds(cfg.buses, 'buses', 'bus', report);
+  uniqueIds(cfg.devices, 'devices', 'device', report);
+  uniqueIds(cfg.pumps, 'pumps', 'pump', report);
+  uniqueIds(cfg.alarms, 'alarms', 'alarm', report);
+  uniqueIds(cfg.programmes, 'programmes', 'programme', report);
+  uniqueIds(cfg.lighting, 'lighting', 'lighting', report);
+  const buses = new Set(cfg.buses.map((b) => b.id));
+  const devices = new Map(cfg.devices.map((d) => [d.id, d]));
+  const hasPoint = (dev: string, point: string): boolean => {
+    const d = devices.get(dev);
+    if (!d) return false;
+    const p = PROFILES[d.profile];
+    return point in p.points || point in p.derived;
+  };
+  const checkRef = (r: { device: string; point: string }, path: PropertyKey[]): void => {
+    if (!devices.has(r.device)) report([...path, 'device'], `no device "${r.device}"`);
+    else if (!hasPoint(r.device, r.point)) report([...path, 'point'], `device "${r.device}" has no point "${r.point}"`);
+  };
+  cfg.devices.forEach((d, i) => {
+    if (!buses.has(d.bus)) report(['devices', i, 'bus'], `no bus "${d.bus}"`);
+    const p = PROFILES[d.profile];
+    for (const name of Object.keys(d.points ?? {})) {
+      if (!(name in p.points) && !(name in p.derived)) report(['devices', i, 'points', name], `profile ${d.profile} has no point "${name}" to override`);
+    }
+  });
+  const contactors = new Map<string, string>();
+  cfg.pumps.forEach((p, i) => {
+    if ((p.drive === undefined) === (p.contactor === undefined)) report(['pumps', i], 'give exactly one of drive or contactor');
+    if (p.drive !== undefined) {
+      const drive = devices.get(p.drive);
+      if (!drive) report(['pumps', i, 'drive'], `no device "${p.drive}"`);
+      else if (PROFILES[drive.profile].kind !== 'vfd') report(['pumps', i, 'drive'], `device "${p.drive}" is not a drive`);
+    }
+    const c = p.contactor;
+    if (c) {
+      const path = ['pumps', i, 'contactor'];
+      const dev = devices.get(c.device);
+      const out = dev && PROFILES[dev.profile].points[c.output];
+      if (!dev) report([...path, 'device'], `no device "${c.device}"`);
+      else if (!out || out.table !== 'coil' || out.access === 'r') report([...path, 'output'], `device "${c.device}" has no relay output (coil) "${c.output}"`);
+      for (const k of ['feedback', 'overload'] as const) if (c[k] !== undefined) checkRef({ device: c.device, point: c[k] }, [...path, k]);
+      const key = `${c.device}.${c.output}`;
+      if (contactors.has(key)) report([...path, 'output'], `${key} already switches pump "${contactors.get(key)}"`);
+      else contactors.set(key, p.id);
+    }
+    checkRef(p.intakeLevel, ['pumps', i, 'intakeLevel']);
+    checkRef(p.salinity, ['pumps', i, 'salinity']);
+    if (p.canalLevel) checkRef(p.canalLevel, ['pumps', i, 'canalLevel']);
+    if (p.hoa) {
+      checkRef({ device: p.hoa.device, point: p.hoa.hand }, ['pumps', i, 'hoa']);
+      checkRef({ device: p.hoa.device, point: p.hoa.auto }, ['pumps', i, 'hoa']);
+    }
+  });
+  cfg.alarms.forEach((a, i) => checkRef({ device: a.device, point: a.point }, ['alarms', i]));
+  const pumps = new Set(cfg.pumps.map((p) => p.id));
+  // A contactor output is never a valve or a light: only its pump switches it.
+  const notContactor = (r: { device: string; point: string }, path: PropertyKey[]): void => {
+    const owner = contactors.get(`${r.device}.${r.point}`);
+    if (owner) report(path, `${r.device}.${r.point} switches pump "${owner}"; it cannot be used as an output here`);
+  };
+  cfg.programmes.forEach((p, i) => {
+    if (p.pump && !pumps.has(p.pump)) report(['programmes', i, 'pump'], `no pump "${p.pump}"`);
+    p.zones.forEach((z, j) => {
+      checkRef(z.valve, ['programmes', i, 'zones', j, 'valve']);
+      notContactor(z.valve, ['programmes', i, 'zones', j, 'valve']);
+    });
+  });
+  cfg.lighting.forEach((l, i) => {
+    checkRef(l.output, ['lighting', i, 'output']);
+    notContactor(l.output, ['lighting', i, 'output']);
+  });
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cameraIdSchema } from '../cameras/config.ts';
+import { uniqueIds, zodReport, type Report } from '../config/ref-check.ts';
 
 /**
  * Configuration of the security events subsystem: rules per camera, evidence and noise control.
@@ -130,14 +131,7 @@ export const eventsSchema = z
     footageWaitSeconds: z.number().min(1).max(600).default(60).meta({ title: 'Wait for footage (s)', description: 'How long to wait for the recording of an event before cutting its clip' }),
     streamQueue: z.number().int().min(1).max(10000).default(200).meta({ title: 'Live stream queue per client', description: 'A slower client loses the oldest messages' }),
   })
-  .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.rules.forEach((r, i) => {
-      const first = seen.get(r.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}" (also rules[${first}])` });
-      else seen.set(r.id, i);
-    });
-  })
+  .superRefine((cfg, ctx) => uniqueIds(cfg.rules, 'rules', 'rule', zodReport(ctx)))
   .meta({ title: 'Security events' });
 
 export type EventsConfig = z.infer<typeof eventsSchema>;
@@ -145,3 +139,36 @@ export type Rule = z.infer<typeof ruleSchema>;
 export type RuleType = Rule['type'];
 export type ScheduleWindow = z.infer<typeof windowSchema>;
 export type Point = [number, number];
+
+/** What rules may name in other sections, looked up without I/O (wired in hub/config/references.ts). */
+export interface RuleTargets {
+  hasCamera(id: string): boolean;
+  /** Why device.output cannot be an alarm output (the field at fault), or undefined when it can. */
+  outputProblem(device: string, output: string): { field: 'device' | 'output'; message: string } | undefined;
+}
+
+/**
+ * The events section's references to others: each enabled rule's camera, and its alarm output.
+ * A disabled rule runs nothing, so what it names need not exist: it may wait for its camera (the
+ * version 2 migration parks rules whose camera an older hub deleted that way), and enabling it
+ * again is refused until its camera is there. `parkedRules` lists them for health and `config check`.
+ */
+export function eventsReferences(cfg: EventsConfig, targets: RuleTargets, report: Report): void {
+  cfg.rules.forEach((r, i) => {
+    if (!r.enabled) return;
+    if (!targets.hasCamera(r.camera)) {
+      report(['rules', i, 'camera'], `no camera "${r.camera}": rule "${r.id}" watches it (point the rule at another camera, disable it or remove it first)`);
+    }
+    if (r.alarm) {
+      const problem = targets.outputProblem(r.alarm.device, r.alarm.output);
+      if (problem) report(['rules', i, 'alarm', problem.field], `${problem.message} (alarm output of rule "${r.id}")`);
+    }
+  });
+}
+
+/** Disabled rules whose camera is not configured, with the reason they cannot run. */
+export function parkedRules(rules: readonly Rule[], hasCamera: (id: string) => boolean): Array<{ rule: Rule; reason: string }> {
+  return rules
+    .filter((r) => !r.enabled && !hasCamera(r.camera))
+    .map((rule) => ({ rule, reason: `rule "${rule.id}" is disabled: it watches camera "${rule.camera}", which is not configured` }));
+}

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import type { HubContext, HubModule } from '../context.ts';
-import type { EventsConfig, Rule } from './config.ts';
+import { parkedRules, type EventsConfig } from './config.ts';
+import type { Logger } from '../core/log.ts';
 import { migrations, EventStore, type SecurityEvent } from './store.ts';
 import { EventStream } from './stream.ts';
 import { MediaMaker, sweepMediaRetention } from './media.ts';
@@ -42,9 +43,18 @@ declare module '../core/hub-events.ts' {
 const RETENTION_SWEEP_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** Rules whose camera is configured; the others are named in `unknown`. */
-export function rulesForCameras(rules: readonly Rule[], cameraIds: ReadonlySet<string>): { ok: Rule[]; unknown: Rule[] } {
-  return { ok: rules.filter((r) => cameraIds.has(r.camera)), unknown: rules.filter((r) => !cameraIds.has(r.camera)) };
+/**
+ * Says in health which rules cannot run and why. The schema refuses an enabled rule whose camera
+ * is not configured (so the hub never stops at start-up for one); a disabled rule may wait for its
+ * camera, and the version 2 migration disables rules an older hub left watching a deleted camera.
+ */
+function reportParkedRules(ctx: HubContext, log: Logger): void {
+  const cameras = new Set(ctx.config.get().cameras.map((c) => c.id));
+  const parked = parkedRules(ctx.config.get().events.rules, (id) => cameras.has(id));
+  const message = parked.map((p) => p.reason).join('; ');
+  if (parked.length && ctx.health.get('events/rules')?.message !== `events: ${message}`) log.warn(message);
+  if (parked.length) ctx.health.set('events/rules', 'degraded', `events: ${message}`);
+  else ctx.health.ok('events/rules');
 }
 
 export const eventsModule: HubModule = {
@@ -55,11 +65,7 @@ export const eventsModule: HubModule = {
     const cfg = (): EventsConfig => ctx.config.get().events;
     const timeZone = (): string => ctx.config.get().hub.timezone;
     checkTimeZone(timeZone());
-    const cameraIds = (): Set<string> => new Set(ctx.config.get().cameras.map((c) => c.id));
-    const initial = rulesForCameras(cfg().rules, cameraIds());
-    if (initial.unknown.length) {
-      throw new Error(`events: ${initial.unknown.map((r) => `rule ${r.id} watches camera "${r.camera}", which is not configured`).join('; ')}`);
-    }
+    reportParkedRules(ctx, log);
 
     const store = new EventStore(ctx.db);
     const started = ctx.metrics.counter('events_started_total', 'Security events started, by rule type and tier');
@@ -111,12 +117,12 @@ export const eventsModule: HubModule = {
       ctx.bus.on('camera.state', 'events', (s) => cfg().enabled && engine.onCameraState(s)),
     ];
     const unwatch = ctx.config.onChange((next, prev) => {
+      reportParkedRules(ctx, log);
       if (JSON.stringify(next.events.rules) === JSON.stringify(prev.events.rules)) return;
-      const { ok, unknown } = rulesForCameras(next.events.rules, cameraIds());
-      for (const r of unknown) log.error(`rule ${r.id} watches camera "${r.camera}", which is not configured; it is not running`);
-      engine.build(ok);
+      // Every enabled rule's camera exists (the schema refused the change otherwise).
+      engine.build(next.events.rules);
       watched.clear();
-      for (const r of ok) if (r.type !== 'tamper' && r.type !== 'offline') watched.add(r.camera);
+      for (const r of next.events.rules) if (r.type !== 'tamper' && r.type !== 'offline') watched.add(r.camera);
     });
 
     const tick = setInterval(() => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cameraIdSchema } from '../cameras/config.ts';
+import type { Report } from '../config/ref-check.ts';
 
 const point = z.tuple([z.number().min(0), z.number().min(0)]);
 const polygon = z.array(point).min(3, 'a polygon needs at least 3 points').meta({ title: 'Polygon', description: '[x, y] points in detect-frame pixels' });
@@ -91,4 +92,11 @@ export type CameraPipelineConfig = z.infer<typeof cameraPipelineSchema>;
 /** The settings of one camera, defaults filled in for cameras not listed. */
 export function cameraSettings(cfg: PipelineConfig, cameraId: string): CameraPipelineConfig {
   return cfg.cameras[cameraId] ?? cameraPipelineSchema.parse({});
+}
+
+/** The pipeline section's references: per-camera settings name configured cameras. Pure, no I/O. */
+export function pipelineReferences(cfg: PipelineConfig, hasCamera: (id: string) => boolean, report: Report): void {
+  for (const id of Object.keys(cfg.cameras)) {
+    if (!hasCamera(id)) report(['cameras', id], `no camera "${id}": these are settings of a camera that is not configured (remove them with the camera)`);
+  }
 }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VERSION, MIGRATIONS, migrate } from './migrations.ts';
+import { ConfigError, parseConfig } from './schema.ts';
+
+const cam = (id: string) => ({ id, name: id, source: { type: 'rtsp', url: 'rtsp://10.0.0.2/ch1' } });
+const relays = {
+  buses: [{ id: 'line', type: 'tcp', host: '127.0.0.1' }],
+  devices: [{ id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch' }],
+};
+
+/** What a version 1 hub could write: its API deleted camera "kho" while rule "kho-dem" watched it. */
+const v1FieldState = {
+  version: 1,
+  cameras: [cam('gate')],
+  devices: relays,
+  pipeline: { cameras: { gate: { priority: 8 }, kho: { priority: 3 } } },
+  events: {
+    rules: [
+      { id: 'cong', type: 'offline', camera: 'gate', alarm: { device: 'io', output: 'relay1' } },
+      { id: 'kho-dem', type: 'intrusion', camera: 'kho', zone: [[0, 0], [1, 0], [1, 1]] },
+      { id: 'coi', type: 'tamper', camera: 'gate', alarm: { device: 'coi-da-go', output: 'relay1' } },
+    ],
+  },
+};
+
+describe('configuration migrations', () => {
+  it('are numbered one after another up to the current version', () => {
+    expect(MIGRATIONS.map((m) => m.to)).toEqual(Array.from({ length: CONFIG_VERSION - 1 }, (_, i) => i + 2));
+  });
+
+  it('v2 parks what a version 1 hub left dangling: disables the rule, drops the dead alarm and the orphan pipeline settings', () => {
+    const { doc, from, notes } = migrate(structuredClone(v1FieldState));
+    expect(from).toBe(1);
+    const cfg = parseConfig(doc);
+    expect(cfg.version).toBe(2);
+    expect(cfg.events.rules.map((r) => [r.id, r.enabled])).toEqual([['cong', true], ['kho-dem', false], ['coi', true]]);
+    expect(cfg.events.rules[0]!.alarm).toMatchObject({ device: 'io', output: 'relay1' });
+    expect(cfg.events.rules[2]!.alarm).toBeUndefined();
+    expect(Object.keys(cfg.pipeline.cameras)).toEqual(['gate']);
+    expect(notes).toEqual([
+      'v2: events.rules[1] ("kho-dem") disabled: it watches camera "kho", which is not configured (deleted by an older hub); point it at a camera and enable it again',
+      'v2: events.rules[2] ("coi") alarm output {"device":"coi-da-go","output":"relay1"} removed: no such relay output among the devices (it could never be switched)',
+      'v2: pipeline.cameras.kho removed: settings of camera "kho", which is not configured',
+    ]);
+  });
+
+  it('leaves the input document untouched', () => {
+    const input = structuredClone(v1FieldState);
+    migrate(input);
+    expect(input).toEqual(v1FieldState);
+  });
+
+  it('takes a document without a version as the current one and changes nothing in it', () => {
+    const doc = { cameras: [cam('gate')], events: { rules: [{ id: 'x', type: 'offline', camera: 'kho' }] } };
+    expect(migrate(doc)).toEqual({ doc, from: CONFIG_VERSION, notes: [] });
+  });
+
+  it('refuses a document written by a newer hub, saying what to do', () => {
+    const newer = CONFIG_VERSION + 1;
+    expect(() => migrate({ version: newer }, 'config.json')).toThrow(ConfigError);
+    expect(() => migrate({ version: newer }, 'config.json')).toThrow(new RegExp(`version: version ${newer} was written by a newer hub; this hub understands versions up to ${CONFIG_VERSION}`));
+  });
+
+  it('leaves a version that is not a whole number to the schema, which names the field', () => {
+    expect(() => parseConfig(migrate({ version: 'one' }).doc)).toThrow(/version: /);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Versioned migrations of the configuration document. Each migration takes the raw document of
+ * the version before it (plain JSON, before the schema fills defaults) and returns the next one,
+ * saying what it changed. They are applied in order on load; the store backs the old file up
+ * first and writes the result atomically. A document from a newer hub is refused.
+ *
+ * A migration is frozen once shipped: it reads only the raw document and the data it imports,
+ * never the current schema, so later shape changes cannot alter what it does. Pure: no I/O.
+ */
+import { PROFILES } from '../devices/profile.ts';
+import { ConfigError } from './config-error.ts';
+
+type Doc = Record<string, unknown>;
+
+export interface Migration {
+  /** The version this migration produces (the one before is `to - 1`). */
+  to: number;
+  /** One line for the log and `config check`. */
+  title: string;
+  /** Returns the migrated document; `note` records each change a person should know about. */
+  up(doc: Doc, note: (message: string) => void): Doc;
+}
+
+const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+const objects = (v: unknown): Doc[] => (Array.isArray(v) ? v.filter(isObject) : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Version 2: the schema checks references between sections (issue 10, finding 2). Hubs of
+ * version 1 let a camera be deleted while rules watched it, which then stopped the next start;
+ * their files may hold such references, and the hub must still start on them. So:
+ * - a rule whose camera is gone is disabled, not deleted (it can be pointed at another camera);
+ * - an alarm output naming a device or output that does not exist is removed from its rule: version
+ *   1 could never switch it, and the rule keeps detecting as before (the backup keeps the alarm);
+ * - pipeline settings of a camera that is gone are removed (version 1 never used them).
+ */
+const referencesChecked: Migration = {
+  to: 2,
+  title: 'references between sections are checked; dangling ones are parked',
+  up(doc, note) {
+    const cameras = new Set(objects(doc.cameras).map((c) => str(c.id)));
+    const devicesSection = isObject(doc.devices) ? doc.devices : {};
+    const devices = new Map(objects(devicesSection.devices).map((d) => [str(d.id), str(d.profile)]));
+    const contactors = new Set(objects(devicesSection.pumps).map((p) => (isObject(p.contactor) ? `${str(p.contactor.device)}.${str(p.contactor.output)}` : '')));
+    const switchable = (device: string | undefined, output: string | undefined): boolean => {
+      if (!devices.has(device) || output === undefined) return false;
+      const profile = PROFILES[devices.get(device) as keyof typeof PROFILES] as (typeof PROFILES)[keyof typeof PROFILES] | undefined;
+      const point = profile?.points[output];
+      return !!point && point.table === 'coil' && point.access !== 'r' && !contactors.has(`${device}.${output}`);
+    };
+    const events = isObject(doc.events) ? doc.events : undefined;
+    objects(events?.rules).forEach((rule, i) => {
+      const camera = str(rule.camera);
+      if (camera !== undefined && !cameras.has(camera) && rule.enabled !== false) {
+        rule.enabled = false;
+        note(`events.rules[${i}] ("${str(rule.id)}") disabled: it watches camera "${camera}", which is not configured (deleted by an older hub); point it at a camera and enable it again`);
+      }
+      const alarm = rule.alarm;
+      if (isObject(alarm) && !switchable(str(alarm.device), str(alarm.output))) {
+        delete rule.alarm;
+        note(`events.rules[${i}] ("${str(rule.id)}") alarm output ${JSON.stringify(alarm)} removed: no such relay output among the devices (it could never be switched)`);
+      }
+    });
+    const pipeline = isObject(doc.pipeline) ? doc.pipeline : undefined;
+    if (pipeline && isObject(pipeline.cameras)) {
+      for (const id of Object.keys(pipeline.cameras)) {
+        if (cameras.has(id)) continue;
+        delete pipeline.cameras[id];
+        note(`pipeline.cameras.${id} removed: settings of camera "${id}", which is not configured`);
+      }
+    }
+    return doc;
+  },
+};
+
+/** Every migration in order; the last one's `to` is the current version. */
+export const MIGRATIONS: readonly Migration[] = [referencesChecked];
+
+/** The version this hub writes and understands. */
+export const CONFIG_VERSION = 1 + MIGRATIONS.length;
+
+export interface Migrated {
+  doc: unknown;
+  /** The version the document had (a document without one is taken as the current version). */
+  from: number;
+  /** What the migrations changed, one line each, for the log and `config check`. */
+  notes: string[];
+}
+
+/**
+ * Brings a raw document to the current version. Every file a hub has written carries its version
+ * (the schema fills it in), so a document without one was written by hand or by provisioning,
+ * against the current documentation, and is held to the current schema as it is.
+ */
+export function migrate(raw: unknown, where = 'configuration'): Migrated {
+  if (!isObject(raw)) return { doc: raw, from: CONFIG_VERSION, notes: [] };
+  const version = raw.version ?? CONFIG_VERSION;
+  // Not a whole number from 1 up: the schema names the field.
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return { doc: raw, from: CONFIG_VERSION, notes: [] };
+  if (version > CONFIG_VERSION) {
+    throw new ConfigError(where, [{
+      path: 'version',
+      message: `version ${version} was written by a newer hub; this hub understands versions up to ${CONFIG_VERSION}. Update the hub, or restore the backup the newer hub made (config.json.v${CONFIG_VERSION}.bak)`,
+    }]);
+  }
+  const notes: string[] = [];
+  let doc = structuredClone(raw);
+  for (const m of MIGRATIONS) {
+    if (m.to <= version) continue;
+    doc = m.up(doc, (message) => notes.push(`v${m.to}: ${message}`));
+    doc.version = m.to;
+  }
+  return { doc, from: version, notes };
+}
