@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.ts';
@@ -58,6 +58,42 @@ describe('hub command line', () => {
     const bad = await runCli(['config', 'check', '--data', dir]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/recording\.retentionDays: must be positive/);
+  }, 30_000);
+
+  it('`config check` refuses a rule watching a camera that is not configured, naming the field', async () => {
+    const dir = makeDataDir({
+      cameras: [{ id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: 'rtsp://10.0.0.9/ch1' } }],
+      events: { rules: [{ id: 'cong', type: 'offline', camera: 'gate' }, { id: 'kho-dem', type: 'offline', camera: 'kho' }] },
+    });
+    const bad = await runCli(['config', 'check', '--data', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/events\.rules\[1\]\.camera: no camera "kho": rule "kho-dem" watches it/);
+  }, 30_000);
+
+  it('`config check` explains what loading an older file will change, and writes nothing', async () => {
+    // What a version 1 hub's API left: camera "kho" deleted while rule "kho-dem" watched it.
+    const v1 = JSON.stringify({
+      version: 1,
+      cameras: [{ id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: 'rtsp://10.0.0.9/ch1' } }],
+      events: { rules: [{ id: 'kho-dem', type: 'offline', camera: 'kho' }] },
+    });
+    const dir = makeDataDir();
+    writeFileSync(join(dir, 'config.json'), v1);
+    const res = await runCli(['config', 'check', '--data', dir]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/valid \(1 cameras, once migrated from version 1 to 2 when the hub loads it\)/);
+    expect(res.stdout).toMatch(/v2: events\.rules\[0\] \("kho-dem"\) disabled: it watches camera "kho", which is not configured/);
+    expect(res.stdout).toMatch(/events\.rules\[0\]: rule "kho-dem" is disabled: it watches camera "kho", which is not configured/);
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(v1);
+    expect(readdirSync(dir)).toEqual(['config.json']);
+  }, 30_000);
+
+  it('`config check` refuses a file written by a newer hub', async () => {
+    const dir = makeDataDir();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ version: 99 }));
+    const res = await runCli(['config', 'check', '--data', dir]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/version: version 99 was written by a newer hub; this hub understands versions up to 2/);
   }, 30_000);
 
   it('`user add` creates the first admin from a password on stdin, and refuses a weak one', async () => {
