@@ -130,7 +130,7 @@ export class AuditLog {
     return true;
   }
 
-  /** Why the log cannot be written, while it cannot (the last write or probe failed). */
+  /** Why the log cannot be written ("the disk is full", the error), while the last write or probe failed. */
   unavailable(): string | undefined {
     return this.failing;
   }
@@ -139,7 +139,7 @@ export class AuditLog {
     const e = new AuditUnavailable(err);
     this.failures?.inc();
     if (this.failing === undefined) this.opts.health?.set('audit', 'degraded', `${e.message}; pump starts are refused until it can`);
-    this.failing = e.message;
+    this.failing = isNoSpace(err) ? 'the disk is full' : err.message;
     return e;
   }
 

@@ -28,6 +28,8 @@ export class Automation {
   private readonly lightState = new Map<string, boolean>();
   private stopped = false;
   private lastAliveWrite = 0;
+  /** Programmes and light switching under way: stop() callers await them through idle(). */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly programmes: Programme[], private readonly lighting: LightingSchedule[], private readonly deps: AutomationDeps, private readonly log: Logger, now = Date.now()) {
     this.lastTick = now;
@@ -61,9 +63,12 @@ export class Automation {
       const want = lightingOn(l, now, this.deps.tz, this.deps.lat, this.deps.lon);
       if (this.lightState.get(l.id) === want) continue;
       this.lightState.set(l.id, want);
-      void this.deps.setOutput(l.output.device, l.output.point, want, `rule:lighting:${l.id}`).then((r) => {
+      this.track(`lighting ${l.id}`, this.deps.setOutput(l.output.device, l.output.point, want, `rule:lighting:${l.id}`).then((r) => {
         if (!r.ok) this.lightState.delete(l.id); // try again next tick
-      });
+      }, (err: unknown) => {
+        this.lightState.delete(l.id);
+        throw err;
+      }));
     }
     this.lastTick = now;
     if (now - this.lastAliveWrite >= 5_000) {
@@ -72,8 +77,28 @@ export class Automation {
     }
   }
 
-  /** Runs one programme now (also used by the API's "run now"). */
-  async runProgramme(p: Programme): Promise<{ ok: boolean; reason?: unknown }> {
+  /** Runs one programme now (also used by the API's "run now"); never rejects. */
+  runProgramme(p: Programme): Promise<{ ok: boolean; reason?: unknown }> {
+    const run = this.execute(p).catch((err: Error) => {
+      this.active.delete(p.id);
+      return { ok: false, reason: err.message };
+    });
+    this.track(`programme ${p.id}`, run);
+    return run;
+  }
+
+  /** Resolves once no programme or light switching is under way (call after stop()). */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  private track(what: string, work: Promise<unknown>): void {
+    const done = work.catch((err: Error) => this.log.error(`devices: ${what} failed: ${err.message}`));
+    this.inflight.add(done);
+    void done.finally(() => this.inflight.delete(done));
+  }
+
+  private async execute(p: Programme): Promise<{ ok: boolean; reason?: unknown }> {
     const actor = `rule:programme:${p.id}`;
     const token = { cancel: false };
     this.active.set(p.id, token);

@@ -1,8 +1,10 @@
 /**
  * What the devices subsystem keeps in SQLite: telemetry samples (raw, a few days) rolled up into
- * per-minute min/max/avg as they are written (kept for months), pump runs (start, stop, why) for
- * the starts-per-hour limit, run-hours and starts per day, the alarm journal, and the hub's
- * last-alive time (to tell which programme starts were missed while it was down).
+ * per-minute min/max/avg as they are written (kept for months), pump runs (start, stop, why: the
+ * record behind run-hours and starts per day, and what the in-memory start limits are loaded from
+ * at start, see pump-runs.ts), the alarm journal, and the hub's last-alive time (to tell which
+ * programme starts were missed while it was down). Writers go through journal.ts, which turns a
+ * failing write (full disk) into a reported condition instead of an exception.
  */
 import type { Db, Migration } from '../store/database.ts';
 import { localTime, fromLocal } from './lib/schedule.ts';
@@ -25,6 +27,12 @@ export const devicesMigrations: Migration[] = [
           change TEXT NOT NULL, kind TEXT NOT NULL, device TEXT NOT NULL, message TEXT NOT NULL, actor TEXT);
         CREATE TABLE devices_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`),
   },
+  {
+    owner: 'devices',
+    version: 2,
+    description: 'scratch table for the journal writability probe (journal.ts)',
+    up: (db) => db.exec('CREATE TABLE devices_probe (b BLOB);'),
+  },
 ];
 
 export interface Sample {
@@ -40,7 +48,14 @@ export class History {
   private readonly lastSample = new Map<string, number>();
   private readonly st;
 
+  private readonly startTx;
+
   constructor(private readonly db: Db, private readonly sampleMs: number) {
+    this.startTx = db.transaction((pump: string, ms: number) => {
+      const open = this.openRunRow(pump);
+      if (open) this.st.closeRun.run(ms, 'unknown', open.id);
+      this.st.insertRun.run(pump, ms);
+    });
     this.st = {
       sample: db.prepare('INSERT INTO device_samples (device, point, ts, value) VALUES (?, ?, ?, ?)'),
       minute: db.prepare(`INSERT INTO device_minutes (device, point, minute, min, max, sum, n) VALUES (?, ?, ?, ?, ?, ?, 1)
@@ -61,6 +76,7 @@ export class History {
   sample(device: string, point: string, value: number, now = Date.now()): void {
     const key = `${device}\u0000${point}`;
     if (now - (this.lastSample.get(key) ?? 0) < this.sampleMs) return;
+    // Marked first: a sample the disk refused is skipped, not retried on every value change.
     this.lastSample.set(key, now);
     this.st.sample.run(device, point, now, value);
     this.st.minute.run(device, point, Math.floor(now / 60_000) * 60_000, value, value, value);
@@ -82,10 +98,9 @@ export class History {
     this.db.prepare('DELETE FROM device_minutes WHERE minute < ?').run(now - minuteDays * 86_400_000);
   }
 
+  /** Journals a start; a run left open is closed as 'unknown' in the same transaction. */
   recordStart(pump: string, ms: number): void {
-    const open = this.openRunRow(pump);
-    if (open) this.st.closeRun.run(ms, 'unknown', open.id);
-    this.st.insertRun.run(pump, ms);
+    this.startTx(pump, ms);
   }
 
   recordStop(pump: string, ms: number, reason: string): void {

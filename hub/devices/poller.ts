@@ -5,6 +5,7 @@
  * (commands, read-back) go through the same bus queue as the polls.
  */
 import type { Logger } from '../core/log.ts';
+import { later } from '../core/guard.ts';
 import { BusQueue, type DeviceLink } from './bus/bus-queue.ts';
 import { decodePoint, encodePoint, planReads, type ReadBlock } from './lib/registers.ts';
 import { derive, polledPoints, withOverrides, PROFILES, type Profile } from './profile.ts';
@@ -117,6 +118,8 @@ export async function writePoint(d: Device, point: string, value: number | boole
 /** Polls devices on their schedules until stopped. */
 export class Poller {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Cycles under way: idle() awaits them, so no value lands after the runtime stopped. */
+  private readonly cycles = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly devices: Device[], private readonly values: ValueStore, private readonly log: Logger, private readonly onPolled?: (d: Device) => void) {}
@@ -134,9 +137,18 @@ export class Poller {
     this.timers.clear();
   }
 
+  /** Resolves when no poll cycle is under way (call after stop()). */
+  async idle(): Promise<void> {
+    while (this.cycles.size) await Promise.allSettled([...this.cycles]);
+  }
+
   private schedule(d: Device, at: number): void {
     if (this.stopped) return;
-    const t = setTimeout(() => void this.cycle(d, at), Math.max(0, at - Date.now()));
+    const t = later(Math.max(0, at - Date.now()), `devices: poll ${d.cfg.id}`, this.log, () => {
+      const run = this.cycle(d, at);
+      this.cycles.add(run);
+      return run.finally(() => this.cycles.delete(run));
+    });
     this.timers.set(d.cfg.id, t);
   }
 
@@ -146,19 +158,25 @@ export class Poller {
     jitter.push(started - due);
     if (jitter.length > 200) jitter.shift();
     try {
-      const v = await pollOnce(d);
+      let v: Record<string, number | boolean>;
+      try {
+        v = await pollOnce(d);
+      } catch (err) {
+        // Only the line's own failures make a device comm-fail, never a listener's error.
+        d.stats.failures++;
+        this.values.fail(d.cfg.id, (err as Error).message);
+        return;
+      }
       d.stats.polls++;
       d.stats.lastPollAt = Date.now();
       this.values.update(d.cfg.id, v);
-    } catch (err) {
-      d.stats.failures++;
-      this.values.fail(d.cfg.id, (err as Error).message);
+      if (!this.stopped) this.onPolled?.(d);
+    } finally {
+      // Whatever happened above, the device stays on its schedule.
+      let next = due + d.cfg.intervalMs;
+      const now = Date.now();
+      if (next < now) next = now; // late: do not burst to catch up
+      this.schedule(d, next);
     }
-    if (this.stopped) return;
-    this.onPolled?.(d);
-    let next = due + d.cfg.intervalMs;
-    const now = Date.now();
-    if (next < now) next = now; // late: do not burst to catch up
-    this.schedule(d, next);
   }
 }

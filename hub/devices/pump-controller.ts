@@ -14,12 +14,18 @@ import type { Device } from './poller.ts';
 import type { PumpActuator, PumpRole } from './pump-actuator.ts';
 import type { PumpConfig } from './config.ts';
 import type { ValueStore } from './values.ts';
-import type { History } from './history.ts';
+import type { PumpRuns } from './pump-runs.ts';
 
+/** What the pump tells the runtime. None of these may throw (the runtime catches its own I/O). */
 export interface PumpEvents {
   audit(actor: string, action: string, result: 'ok' | 'refused' | 'failed', detail: Record<string, unknown>): void;
   trip(pump: PumpController, reason: Reason): void;
   unexpectedStop(pump: PumpController, fault: boolean): void;
+  /**
+   * Why a start could not be recorded now (run journal or audit log not writable), or null.
+   * With `probe` it tries a real write first (before a start); without, it says what is known.
+   */
+  recordBlocker(probe: boolean): Reason | null;
 }
 
 const outcome = (r: CommandResult): 'ok' | 'refused' | 'failed' => (r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed');
@@ -47,13 +53,16 @@ export class PumpController {
   /** When our last start/stop finished: polled states older than this are not news. */
   private commandedAt = 0;
   private heartbeatQueued = false;
+  /** When this controller was built: the run start assumed for a pump found running. */
+  private readonly builtAt = Date.now();
 
   constructor(
     readonly cfg: PumpConfig,
     /** The drive or contactor that switches the pump (pump-actuator.ts). */
     readonly act: PumpActuator,
     private readonly values: ValueStore,
-    private readonly history: History,
+    /** Starts, open run and last stop, in memory (pump-runs.ts); the start limits read these. */
+    private readonly runs: PumpRuns,
     private readonly events: PumpEvents,
     private readonly log: Logger,
   ) {
@@ -89,14 +98,14 @@ export class PumpController {
       const auto = this.values.get(this.cfg.hoa.device, this.cfg.hoa.auto);
       mode = hand.quality === 'good' && hand.value === true ? 'hand' : auto.quality === 'good' && auto.value === true ? 'auto' : 'off';
     }
-    const run = this.history.openRun(this.id);
-    const last = this.history.lastStop(this.id);
+    const run = this.runs.openRun();
+    const last = this.runs.lastStop();
     const currentPoint = this.role('current');
     return {
       running: running?.value === true,
-      runningSince: running?.value === true ? run?.startMs ?? this.history.hubStartedAt : undefined,
+      runningSince: running?.value === true ? run?.startMs ?? this.builtAt : undefined,
       stoppedSince: running?.value === true ? undefined : last,
-      starts: this.history.startsSince(this.id, now - 3_600_000),
+      starts: this.runs.startsSince(now - 3_600_000),
       fault: fault?.value === true,
       faultCode: (() => {
         const p = this.role('faultCode');
@@ -113,9 +122,17 @@ export class PumpController {
     };
   }
 
-  /** Why a start would be refused now (null: it would be allowed). */
+  /** Why a start would be refused now (null: it would be allowed), without probing the journal. */
   blocker(now = Date.now()): Reason | null {
-    return startBlocker(this.state(now), this.limits, now, this.act.label);
+    return startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.recordBlocker(false);
+  }
+
+  /** Resolves once no command, stop or heartbeat is queued or under way. */
+  async idle(): Promise<void> {
+    for (let b = this.busy; ; b = this.busy) {
+      await b;
+      if (b === this.busy) return;
+    }
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -128,7 +145,8 @@ export class PumpController {
   start(actor: string): Promise<CommandResult> {
     return this.serial(async () => {
       const now = Date.now();
-      const block = this.blocker(now);
+      // A start that could not be journalled or audited is refused before the drive is commanded.
+      const block = startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.recordBlocker(true);
       if (block) {
         this.events.audit(actor, 'pump.run', 'refused', { reason: block });
         return refused(block);
@@ -137,7 +155,7 @@ export class PumpController {
       try {
         const r = await this.act.run(this.cfg.verifyMs);
         if (r.ok) {
-          this.history.recordStart(this.id, now);
+          this.runs.start(now);
           this.lastRunning = true;
         }
         this.events.audit(actor, 'pump.run', outcome(r), { reason: r.reason, verifiedMs: r.verifiedMs });
@@ -164,7 +182,7 @@ export class PumpController {
       try {
         const r = await this.act.stop(this.cfg.verifyMs);
         if (r.ok) {
-          this.history.recordStop(this.id, Date.now(), why?.code ?? actor);
+          this.runs.stop(Date.now(), why?.code ?? actor);
           this.lastRunning = false;
         }
         this.events.audit(actor, 'pump.stop', outcome(r), { reason: r.reason ?? why, verifiedMs: r.verifiedMs });
@@ -221,21 +239,21 @@ export class PumpController {
     const fresh = !!runPoint && (this.values.get(this.drive.cfg.id, runPoint).goodAt ?? 0) > this.commandedAt;
     if (this.lastRunning !== undefined && s.running !== this.lastRunning && !this.commanding && fresh) {
       if (s.running) {
-        this.history.recordStart(this.id, now);
+        this.runs.start(now);
         if (contactorAuto) this.uncommanded = true;
       } else {
-        this.history.recordStop(this.id, now, s.fault ? 'drive-fault' : 'unexpected');
+        this.runs.stop(now, s.fault ? 'drive-fault' : 'unexpected');
         this.events.unexpectedStop(this, s.fault);
       }
     }
     if (this.lastRunning === undefined && !this.commanding && fresh) {
       // First look after the hub started: bring the run journal in line with the drive, never the
       // other way round. (Not while our own first command is under way: start() journals that.)
-      if (s.running && !this.history.openRun(this.id)) {
-        this.history.recordStart(this.id, now);
+      if (s.running && !this.runs.openRun()) {
+        this.runs.start(now);
         if (contactorAuto) this.uncommanded = true;
       }
-      if (!s.running && this.history.openRun(this.id)) this.history.recordStop(this.id, now, 'found-stopped');
+      if (!s.running && this.runs.openRun()) this.runs.stop(now, 'found-stopped');
     }
     if (!this.commanding && fresh) this.lastRunning = s.running;
     if (!s.running) this.uncommanded = false;
@@ -243,8 +261,11 @@ export class PumpController {
     if (trip && !this.tripping) {
       this.tripping = true;
       this.log.warn(`devices: pump ${this.id} tripped: ${trip.en}`);
+      // The stop is queued before the alarm is raised: nothing the alarm does can hold it back.
+      void this.stop(`rule:safety:${this.id}`, trip)
+        .catch((err: Error) => this.log.error(`devices: pump ${this.id} trip stop failed: ${err.message}`))
+        .finally(() => (this.tripping = false));
       this.events.trip(this, trip);
-      void this.stop(`rule:safety:${this.id}`, trip).finally(() => (this.tripping = false));
     }
     const hb = this.act.heartbeat;
     if (hb && now - this.lastHeartbeat >= this.cfg.heartbeatMs && !this.heartbeatQueued) {
@@ -259,7 +280,7 @@ export class PumpController {
         if (v.quality !== 'good' || v.value === null || (v.goodAt ?? 0) <= this.commandedAt) return;
         // Not audited: it rewrites the value the drive already holds, every second.
         await this.act.write(hb, v.value).catch(() => undefined);
-      });
+      }).catch((err: Error) => this.log.error(`devices: pump ${this.id} heartbeat failed: ${err.message}`));
     }
   }
 }

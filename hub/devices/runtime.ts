@@ -5,17 +5,23 @@
  */
 import type { Logger } from '../core/log.ts';
 import type { Db } from '../store/database.ts';
+import { every } from '../core/guard.ts';
+import type { HealthBoard } from '../core/health.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
+import type { AuditEntry } from '../audit/audit-log.ts';
 import { BusQueue } from './bus/bus-queue.ts';
 import { ModbusSerialTransport, type LineSpec } from './bus/modbus-serial-transport.ts';
 import { AlarmBook, type Alarm, type AlarmChange, type LimitRule } from './lib/alarms.ts';
 import { t35Ms } from './lib/rtu-timing.ts';
-import { reasons } from './lib/reasons.ts';
+import { reasons, type Reason } from './lib/reasons.ts';
 import { runCommand, setOutput, refused, DeviceCommandError, type CommandResult } from './commander.ts';
 import { makeDevice, Poller, type Device } from './poller.ts';
 import { PumpController } from './pump-controller.ts';
 import { contactorActuator, driveActuator } from './pump-actuator.ts';
 import { Automation } from './automation.ts';
 import { History } from './history.ts';
+import { Journal } from './journal.ts';
+import { PumpRuns } from './pump-runs.ts';
 import { ValueStore, type PointValue } from './values.ts';
 import type { DevicesConfig } from './config.ts';
 import type { DeviceInfo, DeviceService } from './service.ts';
@@ -27,8 +33,14 @@ export type StreamEvent = { type: 'value'; data: PointValue } | { type: 'alarm';
 export interface RuntimeDeps {
   db: Db;
   log: Logger;
-  audit(entry: { actor: string; action: string; target: string; result: 'ok' | 'refused' | 'failed'; detail?: Record<string, unknown> }): void;
+  /** Appends to the audit log; may throw (AuditUnavailable): the runtime catches and reports it. */
+  audit(entry: AuditEntry): void;
+  /** Probes the audit log: why it cannot be written now, or undefined when it can. */
+  auditCheck?(): string | undefined;
   emit(event: StreamEvent): void;
+  /** Where the journal's condition (`devices/journal`) is reported. */
+  health?: HealthBoard;
+  metrics?: MetricsRegistry;
   tz: string;
   lat: number;
   lon: number;
@@ -45,16 +57,22 @@ export class DevicesRuntime implements DeviceService {
   readonly store = new ValueStore();
   readonly alarmBook = new AlarmBook();
   readonly history: History;
+  /** Every devices write to SQLite goes through it; it never throws (journal.ts). */
+  readonly journal: Journal;
   readonly automation: Automation;
   private readonly poller: Poller;
   private readonly rules: LimitRule[];
   private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
+  /** The tick under way, if any: stop() awaits it. */
+  private ticking: Promise<void> | undefined;
   private lastPrune = 0;
+  private lastProbe = 0;
+  private stopped: Promise<void> | undefined;
 
   constructor(readonly cfg: DevicesConfig, private readonly deps: RuntimeDeps) {
     const log = deps.log;
     this.history = new History(deps.db, cfg.history.sampleS * 1000);
+    this.journal = new Journal(deps.db, log, { health: deps.health, metrics: deps.metrics });
     for (const b of cfg.buses) {
       const spec: LineSpec = b.type === 'rtu'
         ? { type: 'rtu', path: b.path, baudRate: b.baudRate, parity: b.parity, stopBits: b.stopBits }
@@ -70,8 +88,9 @@ export class DevicesRuntime implements DeviceService {
     for (const p of cfg.pumps) {
       // The config schema guarantees exactly one of drive/contactor, naming configured devices.
       const act = p.contactor ? contactorActuator(this.devs.get(p.contactor.device)!, p.contactor, p) : driveActuator(this.devs.get(p.drive!)!);
-      this.pumps.set(p.id, new PumpController(p, act, this.store, this.history, {
-        audit: (actor, action, result, detail) => deps.audit({ actor, action, target: `pump:${p.id}`, result, detail }),
+      this.pumps.set(p.id, new PumpController(p, act, this.store, new PumpRuns(p.id, this.history, this.journal, log), {
+        audit: (actor, action, result, detail) => this.audit({ actor, action, target: `pump:${p.id}`, result, detail }),
+        recordBlocker: (probe) => this.recordBlocker(probe),
         trip: (pump, reason) => this.applyAlarms(this.alarmBook.raise(Date.now(), {
           id: `${pump.id}:trip:${reason.code}`, kind: 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
         })),
@@ -83,50 +102,108 @@ export class DevicesRuntime implements DeviceService {
     }
     this.rules = cfg.alarms.map((a) => ({ id: a.id, deviceId: a.device, point: a.point, high: a.high, low: a.low, hysteresis: a.hysteresis, delayMs: a.delayS * 1000, severity: a.severity, label: a.label }));
     this.restoreAlarms();
+    this.store.onListenerError = (err) => log.error(`devices: value listener failed: ${err.message}`, { stack: err.stack });
     this.store.onChange((v) => {
       deps.emit({ type: 'value', data: v });
-      if (v.quality === 'good' && typeof v.value === 'number') this.history.sample(v.deviceId, v.point, v.value);
+      const value = v.value;
+      if (v.quality === 'good' && typeof value === 'number') this.journal.write('sample', () => this.history.sample(v.deviceId, v.point, value));
     });
     this.automation = new Automation(cfg.programmes, cfg.lighting, {
       tz: deps.tz, lat: deps.lat, lon: deps.lon, minuteMs: deps.minuteMs,
       setOutput: (device, point, value, actor) => this.output(device, point, value, actor),
       pump: (id) => this.pumps.get(id),
-      audit: (actor, action, target, result, detail) => deps.audit({ actor, action, target, result, detail }),
+      audit: (actor, action, target, result, detail) => this.audit({ actor, action, target, result, detail }),
       lastAlive: () => {
         const v = this.history.getState('lastAlive');
         return v ? Number(v) : undefined;
       },
-      setLastAlive: (ms) => this.history.setState('lastAlive', String(ms)),
+      setLastAlive: (ms) => void this.journal.write('last-alive time', () => this.history.setState('lastAlive', String(ms))),
     }, log);
   }
 
-  start(): void {
-    for (const b of this.buses.values()) b.start();
-    this.poller.start();
-    this.timer = setInterval(() => void this.tick(), this.cfg.tickMs);
+  /** True once stop() was called: commands are refused, nothing new starts. */
+  get stopping(): boolean {
+    return this.stopped !== undefined;
   }
 
-  async stop(): Promise<void> {
+  start(): void {
+    // Say at once whether the journal can be written, so health lists it from the start.
+    this.journal.writable();
+    for (const b of this.buses.values()) b.start();
+    this.poller.start();
+    this.timer = every(this.cfg.tickMs, 'devices: tick', this.deps.log, () => {
+      if (this.ticking || this.stopping) return;
+      this.ticking = this.tick().finally(() => (this.ticking = undefined));
+      return this.ticking;
+    });
+  }
+
+  /**
+   * Stops everything this runtime started and resolves only when none of it can write again:
+   * programmes are cancelled (their abort path stops the pump and closes valves through the
+   * buses, so those run first), the tick under way, pump commands and trips finish, polls end,
+   * then the buses close. The caller may close the database once this resolves.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
     clearInterval(this.timer);
     this.automation.stop();
+    await this.automation.idle();
+    await this.ticking;
+    await Promise.all([...this.pumps.values()].map((p) => p.idle()));
     this.poller.stop();
+    await this.poller.idle();
     await Promise.all([...this.buses.values()].map((b) => b.stop()));
+    // A trip queued by the last tick or a command's read-back failing fast on a closed bus.
+    await Promise.all([...this.pumps.values()].map((p) => p.idle()));
+  }
+
+  /** Audits; an audit log that cannot be written is reported by it (health, metric) and logged here. */
+  private audit(entry: AuditEntry): void {
+    try {
+      this.deps.audit(entry);
+    } catch (err) {
+      this.deps.log.error(`devices: audit entry ${entry.action} ${entry.target} (${entry.result}) not written: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * A person's command that could not be audited is refused before it is carried out (pump stops
+   * excepted); rules and the hub itself are not held back by the audit log, only pump starts are.
+   */
+  private userAuditBlocker(actor: string): Reason | null {
+    if (!actor.startsWith('user:') || !this.deps.auditCheck) return null;
+    const why = this.deps.auditCheck();
+    return why === undefined ? null : reasons.auditUnavailable(why);
+  }
+
+  /** Why a pump start could not be recorded now (journal first, then the audit log), or null. */
+  private recordBlocker(probe: boolean): Reason | null {
+    if (probe ? !this.journal.writable() : this.journal.unavailable() !== undefined) return reasons.journalUnavailable(this.journal.unavailable() ?? 'write failed');
+    if (probe && this.deps.auditCheck) {
+      const why = this.deps.auditCheck();
+      if (why !== undefined) return reasons.auditUnavailable(why);
+    }
+    return null;
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
     const now = Date.now();
-    try {
-      for (const p of this.pumps.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
-      this.evaluateAlarms(now);
-      this.automation.tick(now);
-      if (now - this.lastPrune > 3_600_000) {
-        this.lastPrune = now;
-        this.history.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays);
-      }
-    } finally {
-      this.ticking = false;
+    for (const p of this.pumps.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
+    this.evaluateAlarms(now);
+    this.automation.tick(now);
+    // A failing journal is probed once a second, so it recovers by itself when space returns.
+    if (this.journal.unavailable() !== undefined && now - this.lastProbe >= 1000) {
+      this.lastProbe = now;
+      this.journal.writable();
+    }
+    if (now - this.lastPrune > 3_600_000) {
+      this.lastPrune = now;
+      this.journal.write('prune', () => this.history.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays));
     }
   }
 
@@ -157,12 +234,14 @@ export class DevicesRuntime implements DeviceService {
 
   private applyAlarms(changes: AlarmChange[], actor?: string): void {
     for (const c of changes) {
-      this.history.logAlarm(Date.now(), c.alarm.id, c.type, c.alarm.kind, c.alarm.deviceId, c.alarm.message.en, actor);
+      // Raised on the stream and the bus whether or not the journal takes it (a full disk is
+      // exactly when operators must still see alarms).
+      this.journal.write('alarm log', () => this.history.logAlarm(Date.now(), c.alarm.id, c.type, c.alarm.kind, c.alarm.deviceId, c.alarm.message.en, actor));
       this.deps.emit({ type: 'alarm', data: { change: c.type, alarm: { ...c.alarm } } });
     }
     // The book is saved on every change, so a config rebuild or a hub restart keeps what operators
     // have not dealt with yet (and what they acknowledged).
-    if (changes.length) this.history.setState(ALARMS_KEY, JSON.stringify(this.alarmBook.list()));
+    if (changes.length) this.journal.write('saved alarms', () => this.history.setState(ALARMS_KEY, JSON.stringify(this.alarmBook.list())));
   }
 
   /**
@@ -211,20 +290,26 @@ export class DevicesRuntime implements DeviceService {
 
   async command(deviceId: string, command: string, args: Record<string, number>, actor: string): Promise<CommandResult> {
     const pump = this.pumpFor(deviceId);
+    // A stop always goes through; anything else waits for the next runtime.
+    if (this.stopping && !(pump && command === 'stop')) return refused(reasons.stopping());
     if (pump) {
       if (command === 'run' || command === 'start') return pump.start(actor);
       if (command === 'stop') return pump.stop(actor);
+      const unaudited = this.userAuditBlocker(actor);
+      if (unaudited) return refused(unaudited);
       return pump.other(command, args, actor);
     }
+    const unaudited = this.userAuditBlocker(actor);
+    if (unaudited) return refused(unaudited);
     const d = this.devs.get(deviceId);
     if (!d) return refused({ code: 'unknown-device', en: `refused: no device ${deviceId}`, vi: `từ chối: không có thiết bị ${deviceId}` });
     if (d.profile.kind === 'vfd' && command === 'run') {
       const r = refused({ code: 'no-safety-profile', en: `refused: ${d.cfg.name} has no pump safety profile`, vi: `từ chối: ${d.cfg.name} chưa có cấu hình an toàn bơm` });
-      this.deps.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: 'refused', detail: { reason: r.reason } });
+      this.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: 'refused', detail: { reason: r.reason } });
       return r;
     }
     const r = d.profile.commands[command] ? await runCommand(d, command, args, 5_000) : refused(reasons.unknownCommand(command));
-    this.deps.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { args, reason: r.reason, verifiedMs: r.verifiedMs } });
+    this.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { args, reason: r.reason, verifiedMs: r.verifiedMs } });
     return r;
   }
 
@@ -237,13 +322,16 @@ export class DevicesRuntime implements DeviceService {
 
   /** Sets an output and verifies it; refusals and failures resolve with the reason (API, automation). */
   async output(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
+    if (this.stopping) return refused(reasons.stopping());
+    const unaudited = this.userAuditBlocker(actor);
+    if (unaudited) return refused(unaudited);
     const d = this.devs.get(deviceId);
     const r = !d
       ? refused({ code: 'unknown-device', en: `refused: no device ${deviceId}`, vi: `từ chối: không có thiết bị ${deviceId}` })
       : d.profile.kind === 'vfd'
         ? refused({ code: 'use-pump-command', en: 'refused: drives are commanded through their pump', vi: 'từ chối: biến tần chỉ được điều khiển qua lệnh bơm' })
         : await setOutput(d, point, value, 3_000);
-    this.deps.audit({ actor, action: 'device.output', target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { point, value, reason: r.reason, verifiedMs: r.verifiedMs } });
+    this.audit({ actor, action: 'device.output', target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { point, value, reason: r.reason, verifiedMs: r.verifiedMs } });
     return r;
   }
 
@@ -254,7 +342,7 @@ export class DevicesRuntime implements DeviceService {
   acknowledge(alarmId: string, actor: string): boolean {
     const changes = this.alarmBook.acknowledge(Date.now(), alarmId, actor);
     this.applyAlarms(changes, actor);
-    if (changes.length) this.deps.audit({ actor, action: 'alarm.ack', target: `alarm:${alarmId}`, result: 'ok' });
+    if (changes.length) this.audit({ actor, action: 'alarm.ack', target: `alarm:${alarmId}`, result: 'ok' });
     return changes.length > 0;
   }
 }

@@ -36,6 +36,8 @@ export type ValueListener = (v: PointValue) => void;
 export class ValueStore {
   private readonly devices = new Map<string, DeviceSlots>();
   private readonly listeners = new Set<ValueListener>();
+  /** Hears a listener's error; one failing listener never stops the others or the poll. */
+  onListenerError: ((err: Error) => void) | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -108,6 +110,12 @@ export class ValueStore {
 
   private emit(deviceId: string, point: string): void {
     const v = this.get(deviceId, point);
-    for (const fn of this.listeners) fn(v);
+    for (const fn of this.listeners) {
+      try {
+        fn(v);
+      } catch (err) {
+        this.onListenerError?.(err as Error);
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@
  * Test harness: the simulator on Modbus TCP or on RTU over a socat pseudo-terminal pair, and a
  * devices runtime against it with short intervals, a real SQLite file and the real audit log.
  */
+import { HealthBoard } from '../../hub/core/health.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,23 +171,29 @@ export interface Hub {
   rt: DevicesRuntime;
   db: Db;
   audit: AuditLog;
+  health: HealthBoard;
+  metrics: MetricsRegistry;
   events: StreamEvent[];
+  /** Stops the runtime (which awaits everything it started), then closes the database. */
   stop(): Promise<void>;
 }
 
 /** A devices runtime (the hub's devices half) on a database file in `dir`. */
 export function startRuntime(dir: string, cfg: z.input<typeof devicesSchema>, opts: { minuteMs?: number } = {}): Hub {
   const { db } = openDatabase(join(dir, 'hub.db'), [...auditMigrations, ...devicesMigrations], log);
-  const audit = new AuditLog(db);
+  const health = new HealthBoard();
+  const metrics = new MetricsRegistry();
+  const audit = new AuditLog(db, { health, metrics });
   const events: StreamEvent[] = [];
   const rt = new DevicesRuntime(devicesSchema.parse(cfg), {
-    db, log, tz: 'Asia/Ho_Chi_Minh', lat: 9.93, lon: 106.35, minuteMs: opts.minuteMs,
+    db, log, tz: 'Asia/Ho_Chi_Minh', lat: 9.93, lon: 106.35, minuteMs: opts.minuteMs, health, metrics,
     audit: (e) => audit.write(e),
+    auditCheck: () => (audit.writable() ? undefined : audit.unavailable()),
     emit: (e) => events.push(e),
   });
   rt.start();
   return {
-    rt, db, audit, events,
+    rt, db, audit, health, metrics, events,
     async stop() {
       await rt.stop();
       db.close();
@@ -217,9 +224,11 @@ export async function startModuleHub(prefix: string): Promise<ModuleHub> {
     const config = ConfigStore.load(join(dir, 'config.json'), log);
     ({ db } = openDatabase(join(dir, 'hub.db'), [...auditMigrations, ...authMigrations, ...devicesModule.migrations!], log));
     const users = new UserStore(db);
+    const health = new HealthBoard();
+    const metrics = new MetricsRegistry();
     const ctx: HubContext = {
-      dataDir: dir, config, db, dbRecreated: true, log, bus: new EventBus<HubEvents>(log), metrics: new MetricsRegistry(),
-      audit: new AuditLog(db), users, api: new ApiRouter(users, log), services: {},
+      dataDir: dir, config, db, dbRecreated: true, log, bus: new EventBus<HubEvents>(log), metrics,
+      audit: new AuditLog(db, { health, metrics }), users, api: new ApiRouter(users, log), health, services: {},
     };
     const s = sim;
     return {

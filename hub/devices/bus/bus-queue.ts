@@ -95,7 +95,13 @@ export class BusQueue {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    // The loop handles every request's error itself; anything else is a bug, logged, and the
+    // queue refuses further requests rather than leaving them waiting.
+    this.loop = this.run().catch((err: Error) => {
+      this.running = false;
+      this.log.error(`modbus: bus ${this.opts.name} queue loop failed: ${err.message}`, { stack: err.stack });
+      for (const r of [...this.writes.splice(0), ...this.reads.splice(0)]) r.reject(new BusDown(`modbus: bus ${this.opts.name} queue failed`));
+    });
   }
 
   async stop(): Promise<void> {

@@ -114,6 +114,21 @@ export const reasons = {
     en: 'refused: a fault reset is only sent while the pump is stopped',
     vi: 'từ chối: chỉ được xóa lỗi khi bơm đang dừng',
   }),
+  journalUnavailable: (why: string): Reason => ({
+    code: 'journal-unavailable',
+    en: `blocked: the pump journal cannot be written (${why}); starts are refused until it can`,
+    vi: `bị chặn: không ghi được nhật ký vận hành bơm (${whyVi(why)}); không cho khởi động cho đến khi ghi được`,
+  }),
+  auditUnavailable: (why: string): Reason => ({
+    code: 'audit-unavailable',
+    en: `blocked: the audit log cannot be written (${why}); starts and commands are refused until it can, stops still go through`,
+    vi: `bị chặn: không ghi được nhật ký kiểm tra (${whyVi(why)}); không nhận lệnh khởi động và lệnh khác cho đến khi ghi được, lệnh dừng vẫn được thực hiện`,
+  }),
+  stopping: (): Reason => ({
+    code: 'devices-stopping',
+    en: 'refused: the devices subsystem is stopping (configuration change or hub shutdown); try again',
+    vi: 'từ chối: hệ thống thiết bị đang dừng (đổi cấu hình hoặc tắt trung tâm); hãy thử lại',
+  }),
   unknownCommand: (command: string): Reason => ({
     code: 'unknown-command',
     en: `refused: this device has no command "${command}"`,
@@ -121,6 +136,9 @@ export const reasons = {
   }),
 };
 
+function whyVi(why: string): string {
+  return why === 'the disk is full' ? 'đĩa đầy' : why;
+}
 function sensorVi(s: string): string {
   return { salinity: 'độ mặn', 'intake level': 'mực nước bể hút', 'canal level': 'mực nước kênh', current: 'dòng điện' }[s] ?? s;
 }

@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import modbusSerial from 'modbus-serial';
 import type { FCallback, FCallbackVal, IServiceVector } from 'modbus-serial';
 import { charsMs, t35Ms } from '../lib/rtu-timing.ts';
+import { createLogger, type Logger } from '../../core/log.ts';
+import { every, later } from '../../core/guard.ts';
 import { StationModel, type ModelOptions } from './station-model.ts';
 
 type Server = { close(cb: FCallback): void; on(event: string, fn: (...a: unknown[]) => void): unknown };
@@ -19,6 +21,8 @@ export interface SimulatorOptions extends ModelOptions {
   tcp?: { host?: string; port?: number };
   rtu?: { path: string; baudRate: number; emulateWire?: boolean };
   tickMs?: number;
+  /** Where its timers' errors go (it runs inside the hub in demo mode: they must never escape). */
+  log?: Logger;
 }
 
 /** A free TCP port on `host` (ServerTCP treats port 0 as "use 502"). */
@@ -40,21 +44,22 @@ export class PumpStationSimulator {
   private rtu: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
   private last = Date.now();
+  private readonly log: Logger;
   /** Requests answered, per unit (benchmarks read it). */
   readonly answered = new Map<number, number>();
 
   private constructor(private readonly opts: SimulatorOptions) {
     this.model = new StationModel(opts);
+    this.log = opts.log ?? createLogger('devices/simulator');
   }
 
   static async start(opts: SimulatorOptions): Promise<PumpStationSimulator> {
     const sim = new PumpStationSimulator(opts);
-    sim.timer = setInterval(() => {
+    sim.timer = every(opts.tickMs ?? 100, 'simulator: model step', sim.log, () => {
       const now = Date.now();
       sim.model.step(now - sim.last, now);
       sim.last = now;
-    }, opts.tickMs ?? 100);
-    sim.timer.unref();
+    });
     if (opts.tcp) await sim.startTcp();
     if (opts.rtu) await sim.startRtu();
     return sim;
@@ -100,7 +105,7 @@ export class PumpStationSimulator {
     const portResponse = {
       write: (buf: Buffer) => {
         const delay = emulate ? charsMs(lastRequestBytes + buf.length, rtu.baudRate) : 0;
-        setTimeout(() => port?.write(buf), delay);
+        later(delay, 'simulator: rtu reply', this.log, () => port?.write(buf));
       },
     };
     const server = new modbusSerial.ServerSerial(this.vector((bytes) => (lastRequestBytes = bytes)), {
