@@ -91,17 +91,25 @@ export interface AuditLogOptions {
 export class AuditLog {
   private readonly insert;
   private readonly probeSt;
-  private readonly failures;
+  private failures: { inc(): void } | undefined;
+  private health: HealthBoard | undefined;
   private failing: string | undefined;
 
-  constructor(private readonly db: Db, private readonly opts: AuditLogOptions = {}) {
+  constructor(private readonly db: Db, opts: AuditLogOptions = {}) {
     this.insert = db.prepare('INSERT INTO audit_log (ts, actor, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?)');
     this.probeSt = db.transaction(() => {
       // Room for a few pages, then none used: a row the size of a page needs the file to grow.
       db.prepare('INSERT INTO audit_probe (b) VALUES (zeroblob(8192))').run();
       db.prepare('DELETE FROM audit_probe').run();
     });
-    this.failures = opts.metrics?.counter('audit_write_failures_total', 'Audit log writes that failed (full disk, I/O error)');
+    this.reportTo(opts);
+  }
+
+  /** Where failures are reported from now on (the hub's health board and metrics; audit module). */
+  reportTo(opts: AuditLogOptions): void {
+    this.health = opts.health ?? this.health;
+    this.failures = opts.metrics?.counter('audit_write_failures_total', 'Audit log writes that failed (full disk, I/O error)') ?? this.failures;
+    if (this.failing !== undefined) this.health?.set('audit', 'degraded', `audit: the audit log cannot be written (${this.failing})`);
   }
 
   /** Appends an entry; throws AuditUnavailable when it cannot be stored. */
@@ -138,7 +146,7 @@ export class AuditLog {
   private failed(err: Error): AuditUnavailable {
     const e = new AuditUnavailable(err);
     this.failures?.inc();
-    if (this.failing === undefined) this.opts.health?.set('audit', 'degraded', `${e.message}; pump starts are refused until it can`);
+    if (this.failing === undefined) this.health?.set('audit', 'degraded', `${e.message}; pump starts are refused until it can`);
     this.failing = isNoSpace(err) ? 'the disk is full' : err.message;
     return e;
   }
@@ -146,7 +154,7 @@ export class AuditLog {
   private recovered(): void {
     if (this.failing === undefined) return;
     this.failing = undefined;
-    this.opts.health?.ok('audit');
+    this.health?.ok('audit');
   }
 
   query(filter: { actor?: string; target?: string; action?: string; from?: string; to?: string; limit?: number }): AuditRow[] {
