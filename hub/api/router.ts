@@ -1,10 +1,14 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import type { z } from 'zod';
 import { HubError } from '../core/errors.ts';
-import { ConfigError } from '../config/schema.ts';
+import { ConfigError } from '../config/config-error.ts';
 import type { Logger } from '../core/log.ts';
+import { MetricsRegistry } from '../metrics/registry.ts';
 import { roleHas, type Permission } from '../auth/roles.ts';
 import type { User, UserStore } from '../auth/users.ts';
+import { DEFAULT_BODY_LIMIT, NO_BODY_LIMIT, invalidInput, parseJson, parsePart, readBody, type InputIssue } from './request-input.ts';
+import { LiveStreams, type SseChannel, type SseMessage } from './sse.ts';
 
 export const SESSION_COOKIE = 'hub_session';
 
@@ -12,12 +16,59 @@ export type ApiEnv = { Variables: { user: User } };
 export type ApiContext = Context<ApiEnv>;
 export type Access = Permission | 'public' | 'authenticated';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-type Handler = (c: ApiContext) => Response | Promise<Response>;
 
+/** A route's whole contract, as data: a later issue generates the OpenAPI document from these. */
+export interface RouteSpec<P, Q, B> {
+  method: Method;
+  path: string;
+  access: Access;
+  summary?: string;
+  /** Path parameters; required when the path has any (`:id`). */
+  params?: z.ZodType<P>;
+  /** Query parameters (strings in, coerced by the schema); undeclared means none are read. */
+  query?: z.ZodType<Q>;
+  /** The JSON body; undeclared means none is read. */
+  body?: z.ZodType<B>;
+  /** Largest body in bytes: 1 MiB by default, 64 KiB for a route without a body. */
+  bodyLimit?: number;
+}
+
+/** What the router keeps of each route (the list `test/api/auth.test.ts` walks). */
 export interface RouteInfo {
   method: Method;
   path: string;
   access: Access;
+  summary?: string;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  bodyLimit: number;
+  /** For a server-sent-events route: the name of its stream. */
+  stream?: string;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
+export type RouteHandler<P, Q, B> = (c: ApiContext, input: RouteInput<P, Q, B>) => Response | Promise<Response>;
+type Handler = (c: ApiContext) => Response | Promise<Response>;
+type NoInput = Record<string, never>;
+
+/** How a stream route serves its channel. */
+export interface StreamSpec<P, Q, T> {
+  path: string;
+  access: Exclude<Access, 'public'>;
+  summary?: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  channel: SseChannel<T>;
+  format(m: T): SseMessage;
+  /** The first message, sent at once (current state, so a client needs no second request). */
+  hello?(input: { params: P; query: Q }): SseMessage;
+  /** Which messages this client wants, from its query (filtered before they take queue space). */
+  accept?(input: { params: P; query: Q }): ((m: T) => boolean) | undefined;
 }
 
 /** Reads the session token from `Authorization: Bearer` or the UI's HttpOnly cookie. */
@@ -27,16 +78,23 @@ export function sessionToken(c: Context): string | undefined {
   return getCookie(c, SESSION_COOKIE);
 }
 
+const pathParams = (path: string): string[] => [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+
 /**
- * The hub's HTTP API. Every route is registered through `route()`, which makes it declare the
- * permission it needs; the list of routes (`routes`) lets a test prove each one refuses
- * unauthenticated and under-privileged callers.
+ * The hub's HTTP API. Every route is registered through `route()`, which makes it declare its
+ * permission and its inputs. A request passes, in order: the permission guard (401/403), the
+ * body limit (413, checked on the declared length and again while the body streams in), then
+ * its params, query and body are parsed by the route's schemas (400 naming each field), and only
+ * then the handler runs, with the parsed values. `routes` lets tests walk every route.
  */
 export class ApiRouter {
   readonly app = new Hono<ApiEnv>();
   readonly routes: RouteInfo[] = [];
+  /** Every live (SSE) stream, by session. */
+  readonly streams: LiveStreams;
 
-  constructor(private readonly users: UserStore, private readonly log: Logger) {
+  constructor(private readonly users: UserStore, private readonly log: Logger, metrics: MetricsRegistry = new MetricsRegistry()) {
+    this.streams = new LiveStreams(users, metrics, log.child('sse'));
     this.app.onError((err, c) => {
       if (err instanceof HubError) return c.json({ error: err.message, detail: err.detail ?? null }, err.status);
       if (err instanceof ConfigError) return c.json({ error: 'invalid configuration', detail: err.issues }, 422);
@@ -60,38 +118,80 @@ export class ApiRouter {
     };
   }
 
-  route(method: Method, path: string, access: Access, handler: Handler): void {
-    this.routes.push({ method, path, access });
-    this.app.on(method, path, this.guard(access), handler);
+  /** Reads and parses what the route declared; every bad field is reported at once. */
+  private async inputs(c: ApiContext, info: RouteInfo): Promise<RouteInput<unknown, unknown, unknown>> {
+    const raw = await readBody(c.req.raw, info.bodyLimit);
+    const issues: InputIssue[] = [];
+    const part = (where: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: () => unknown): unknown => {
+      if (!schema) return where === 'body' ? undefined : {};
+      const r = parsePart(where, schema, value());
+      issues.push(...r.issues);
+      return r.data;
+    };
+    const params = part('params', info.params, () => c.req.param());
+    const query = part('query', info.query, () => c.req.query());
+    const body = part('body', info.body, () => parseJson(raw));
+    if (issues.length) throw invalidInput(issues);
+    return { params, query, body };
   }
 
+  private register(info: RouteInfo, handler: (c: ApiContext, input: RouteInput<unknown, unknown, unknown>) => Response | Promise<Response>): void {
+    const missing = pathParams(info.path).filter((p) => !info.params);
+    if (missing.length) throw new Error(`api: ${info.method} ${info.path} must declare its params (${missing.join(', ')})`);
+    if (this.routes.some((r) => r.method === info.method && r.path === info.path)) throw new Error(`api: ${info.method} ${info.path} registered twice`);
+    this.routes.push(info);
+    this.app.on(info.method, info.path, this.guard(info.access), async (c) => handler(c, await this.inputs(c, info)));
+  }
+
+  /** Registers a route with its declared inputs; the handler gets them parsed and typed. */
+  route<P = NoInput, Q = NoInput, B = undefined>(spec: RouteSpec<P, Q, B>, handler: RouteHandler<P, Q, B>): void {
+    const info: RouteInfo = {
+      method: spec.method, path: spec.path, access: spec.access, summary: spec.summary,
+      params: spec.params, query: spec.query, body: spec.body,
+      bodyLimit: spec.bodyLimit ?? (spec.body ? DEFAULT_BODY_LIMIT : NO_BODY_LIMIT),
+    };
+    this.register(info, handler as RouteHandler<unknown, unknown, unknown>);
+  }
+
+  /** A server-sent-events route on a channel: capped per session, heartbeats, closed when the session ends. */
+  stream<P = NoInput, Q = NoInput, T = unknown>(spec: StreamSpec<P, Q, T>): void {
+    this.streams.register(spec.channel);
+    const info: RouteInfo = {
+      method: 'GET', path: spec.path, access: spec.access, summary: spec.summary,
+      params: spec.params, query: spec.query, bodyLimit: NO_BODY_LIMIT, stream: spec.channel.name,
+    };
+    this.register(info, (c, raw) => {
+      const input = raw as { params: P; query: Q };
+      return this.streams.open({
+        token: sessionToken(c)!, // the guard has checked it
+        username: c.get('user').username,
+        channel: spec.channel,
+        format: (m) => spec.format(m),
+        hello: spec.hello?.(input),
+        accept: spec.accept?.(input),
+      });
+    });
+  }
+
+  /** Shorthands for routes that read no params, query or body. */
   get(path: string, access: Access, handler: Handler): void {
-    this.route('GET', path, access, handler);
+    this.route({ method: 'GET', path, access }, (c) => handler(c));
   }
   post(path: string, access: Access, handler: Handler): void {
-    this.route('POST', path, access, handler);
+    this.route({ method: 'POST', path, access }, (c) => handler(c));
   }
   put(path: string, access: Access, handler: Handler): void {
-    this.route('PUT', path, access, handler);
+    this.route({ method: 'PUT', path, access }, (c) => handler(c));
   }
   patch(path: string, access: Access, handler: Handler): void {
-    this.route('PATCH', path, access, handler);
+    this.route({ method: 'PATCH', path, access }, (c) => handler(c));
   }
   delete(path: string, access: Access, handler: Handler): void {
-    this.route('DELETE', path, access, handler);
+    this.route({ method: 'DELETE', path, access }, (c) => handler(c));
   }
 }
 
 /** The signed-in user's audit name, e.g. `user:lan`. */
 export function actorOf(c: ApiContext): string {
   return `user:${c.get('user').username}`;
-}
-
-/** Parses a JSON body, turning malformed JSON into a 400 that says so. */
-export async function jsonBody(c: ApiContext): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new HubError(400, 'api: request body must be JSON');
-  }
 }

@@ -32,8 +32,16 @@ const MAX_FAILED = 5;
 const LOCK_MINUTES = 15;
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 
-function tokenHash(token: string): string {
+/** How a session token is stored and named (never the token itself). */
+export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** Sessions that ended before they expired: one (`tokenHash`) or every session of `username`. */
+export interface SessionRevocation {
+  username: string;
+  tokenHash?: string;
+  reason: 'logout' | 'password' | 'disabled';
 }
 
 /**
@@ -41,7 +49,26 @@ function tokenHash(token: string): string {
  * and a lockout after repeated failures (Decision 724/QĐ-BTTTT asks for brute-force lockout).
  */
 export class UserStore {
+  private readonly revokeListeners = new Set<(r: SessionRevocation) => void>();
+
   constructor(private readonly db: Db, private readonly now: () => Date = () => new Date()) {}
+
+  /** Calls `fn` when sessions end early (logout, password change, disable), e.g. to close live streams. */
+  onRevoke(fn: (r: SessionRevocation) => void): () => void {
+    this.revokeListeners.add(fn);
+    return () => this.revokeListeners.delete(fn);
+  }
+
+  private revoked(r: SessionRevocation): void {
+    for (const fn of this.revokeListeners) {
+      try {
+        fn(r);
+      } catch (err) {
+        // A listener's failure never undoes or blocks the sign-out itself.
+        process.emitWarning(`auth: session listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
@@ -110,7 +137,18 @@ export class UserStore {
   }
 
   logout(token: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash(token));
+    const hash = tokenHash(token);
+    const row = this.db.prepare('DELETE FROM sessions WHERE token_hash = ? RETURNING username').get(hash) as { username: string } | undefined;
+    if (row) this.revoked({ username: row.username, tokenHash: hash, reason: 'logout' });
+  }
+
+  /** Disables or re-enables an account; disabling ends its sessions at once. */
+  setDisabled(username: string, disabled: boolean): void {
+    const res = this.db.prepare('UPDATE users SET disabled = ? WHERE username = ?').run(disabled ? 1 : 0, username);
+    if (res.changes === 0) throw new HubError(404, `auth: no user ${username}`);
+    if (!disabled) return;
+    this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+    this.revoked({ username, reason: 'disabled' });
   }
 
   async changePassword(username: string, password: string): Promise<void> {
@@ -120,5 +158,6 @@ export class UserStore {
     const res = this.db.prepare('UPDATE users SET password_hash = ?, must_change_password = 0 WHERE username = ?').run(hash, username);
     if (res.changes === 0) throw new HubError(404, `auth: no user ${username}`);
     this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+    this.revoked({ username, reason: 'password' });
   }
 }

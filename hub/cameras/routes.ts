@@ -1,24 +1,32 @@
+import { z } from 'zod';
 import type { HubContext } from '../context.ts';
 import { HubError } from '../core/errors.ts';
-import { actorOf, jsonBody } from '../api/router.ts';
-import type { CameraConfig } from './config.ts';
+import { ConfigError } from '../config/config-error.ts';
+import { idParams, queryFlag } from '../api/inputs.ts';
+import { auditedChange } from '../api/config-change.ts';
+import { actorOf } from '../api/router.ts';
+import { cameraIdSchema, cameraSchema, type CameraConfig } from './config.ts';
 import { redactUrl } from './ffmpeg-args.ts';
 import type { CameraService } from './service.ts';
+
+/** A PUT names the camera in its URL: the body may repeat the id (it must match) or leave it out. */
+const cameraUpdate = cameraSchema.extend({ id: cameraIdSchema.optional() });
+const deleteQuery = z.strictObject({
+  withRules: queryFlag.optional().meta({ description: 'Also remove the event rules that watch this camera' }),
+});
 
 function publicView(cam: CameraConfig): CameraConfig {
   return cam.source.type === 'rtsp' ? { ...cam, source: { ...cam.source, url: redactUrl(cam.source.url) } } : cam;
 }
 
 /** A PUT that sends back the redacted URL keeps the stored password. */
-function keepPassword(incoming: unknown, stored: CameraConfig | undefined): unknown {
-  if (!stored || stored.source.type !== 'rtsp' || typeof incoming !== 'object' || incoming === null) return incoming;
-  const src = (incoming as { source?: { type?: string; url?: string } }).source;
-  if (src?.type !== 'rtsp' || typeof src.url !== 'string') return incoming;
+function keepPassword<T extends { source: CameraConfig['source'] }>(incoming: T, stored: CameraConfig): T {
+  if (stored.source.type !== 'rtsp' || incoming.source.type !== 'rtsp') return incoming;
   try {
-    const u = new URL(src.url);
+    const u = new URL(incoming.source.url);
     const old = new URL(stored.source.url);
     if (u.password === '***') u.password = old.password;
-    return { ...incoming, source: { ...src, url: u.toString() } };
+    return { ...incoming, source: { ...incoming.source, url: u.toString() } };
   } catch {
     return incoming;
   }
@@ -29,56 +37,79 @@ export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): v
   ctx.api.get('/api/health', 'public', (c) => {
     const states = cameras.states().filter((s) => s.status !== 'disabled');
     const allOnline = states.every((s) => s.online);
+    const hubLevel = ctx.health.level();
     return c.json({
-      status: allOnline ? 'ok' : 'degraded',
+      status: hubLevel === 'failed' ? 'failed' : allOnline && hubLevel === 'ok' ? 'ok' : 'degraded',
       time: new Date().toISOString(),
       cameras: states.map((s) => ({ id: s.id, online: s.online, fpsIn: s.fpsIn })),
+      // The hub's own conditions (disk space, audit, pump journal): what is wrong, never a secret.
+      conditions: ctx.health.list().filter((h) => h.level !== 'ok'),
     });
   });
 
-  ctx.api.get('/api/cameras', 'cameras:read', (c) =>
+  ctx.api.route({ method: 'GET', path: '/api/cameras', access: 'cameras:read', summary: 'Cameras with their state (passwords masked)' }, (c) =>
     c.json(ctx.config.get().cameras.map((cam) => ({ ...publicView(cam), state: cameras.state(cam.id) }))),
   );
 
-  ctx.api.get('/api/cameras/:id', 'cameras:read', (c) => {
-    const cam = ctx.config.get().cameras.find((x) => x.id === c.req.param('id'));
-    if (!cam) throw new HubError(404, `cameras: no camera ${c.req.param('id')}`);
+  const find = (id: string): CameraConfig => {
+    const cam = ctx.config.get().cameras.find((x) => x.id === id);
+    if (!cam) throw new HubError(404, `cameras: no camera ${id}`);
+    return cam;
+  };
+
+  ctx.api.route({ method: 'GET', path: '/api/cameras/:id', access: 'cameras:read', summary: 'One camera with its state', params: idParams }, (c, { params }) => {
+    const cam = find(params.id);
     return c.json({ ...publicView(cam), state: cameras.state(cam.id) });
   });
 
-  ctx.api.post('/api/cameras', 'cameras:write', async (c) => {
-    const body = await jsonBody(c);
-    const next = await ctx.config.update((draft) => {
-      draft.cameras = [...(draft.cameras ?? []), body as CameraConfig];
-    }, actorOf(c));
-    const cam = next.cameras.at(-1)!;
-    ctx.audit.write({ actor: actorOf(c), action: 'cameras.add', target: `camera:${cam.id}`, result: 'ok' });
-    return c.json(publicView(cam), 201);
+  ctx.api.route({ method: 'POST', path: '/api/cameras', access: 'cameras:write', summary: 'Adds a camera', body: cameraSchema }, async (c, { body }) => {
+    await auditedChange(ctx, c, { action: 'cameras.add', target: `camera:${body.id}` }, (draft) => {
+      draft.cameras = [...(draft.cameras ?? []), body];
+    });
+    return c.json(publicView(find(body.id)), 201);
   });
 
-  ctx.api.put('/api/cameras/:id', 'cameras:write', async (c) => {
-    const id = c.req.param('id');
-    const stored = ctx.config.get().cameras.find((x) => x.id === id);
-    if (!stored) throw new HubError(404, `cameras: no camera ${id}`);
-    const body = keepPassword(await jsonBody(c), stored);
-    if ((body as { id?: unknown }).id !== undefined && (body as { id?: unknown }).id !== id) {
-      throw new HubError(400, `cameras: body id must match the URL (${id}); to rename, add a new camera and remove this one`);
+  ctx.api.route({ method: 'PUT', path: '/api/cameras/:id', access: 'cameras:write', summary: 'Replaces a camera (a masked password keeps the stored one)', params: idParams, body: cameraUpdate },
+    async (c, { params: { id }, body }) => {
+      const stored = find(id);
+      if (body.id !== undefined && body.id !== id) {
+        throw new HubError(400, `cameras: body id must match the URL (${id}); to rename, add a new camera and remove this one`,
+          [{ path: 'body.id', message: `must be "${id}"` }]);
+      }
+      const next = { ...keepPassword(body, stored), id };
+      await auditedChange(ctx, c, { action: 'cameras.update', target: `camera:${id}` }, (draft) => {
+        draft.cameras = (draft.cameras ?? []).map((x) => (x.id === id ? next : x));
+      });
+      return c.json(publicView(find(id)));
+    });
+
+  ctx.api.route({ method: 'DELETE', path: '/api/cameras/:id', access: 'cameras:write', params: idParams, query: deleteQuery,
+    summary: 'Removes a camera (its footage stays until retention); ?withRules=true also removes the rules watching it' },
+  async (c, { params: { id }, query }) => {
+    find(id);
+    let removedRules: string[] = [];
+    // Filled in by the change itself, which runs after the updates queued before it.
+    const detail: Record<string, unknown> = { withRules: query.withRules ?? false };
+    try {
+      await auditedChange(ctx, c, { action: 'cameras.remove', target: `camera:${id}`, detail }, (draft) => {
+        draft.cameras = (draft.cameras ?? []).filter((x) => x.id !== id);
+        if (!query.withRules || !draft.events?.rules) return;
+        removedRules = draft.events.rules.filter((r) => r.camera === id).map((r) => r.id);
+        draft.events.rules = draft.events.rules.filter((r) => r.camera !== id);
+        detail.removedRules = removedRules;
+      });
+    } catch (err) {
+      const watching = (ctx.config.get().events.rules ?? []).filter((r) => r.camera === id).map((r) => r.id);
+      if (err instanceof ConfigError && !query.withRules && watching.length) {
+        throw new HubError(422, `cameras: camera ${id} is watched by rule${watching.length > 1 ? 's' : ''} ${watching.join(', ')}; `
+          + `remove or re-point ${watching.length > 1 ? 'those rules' : 'that rule'} first, or delete with ?withRules=true to remove them with the camera`, err.issues);
+      }
+      throw err;
     }
-    const next = await ctx.config.update((draft) => {
-      draft.cameras = (draft.cameras ?? []).map((x) => (x.id === id ? { ...(body as object), id } as CameraConfig : x));
-    }, actorOf(c));
-    ctx.audit.write({ actor: actorOf(c), action: 'cameras.update', target: `camera:${id}`, result: 'ok' });
-    return c.json(publicView(next.cameras.find((x) => x.id === id)!));
-  });
-
-  ctx.api.delete('/api/cameras/:id', 'cameras:write', async (c) => {
-    const id = c.req.param('id');
-    if (!ctx.config.get().cameras.some((x) => x.id === id)) throw new HubError(404, `cameras: no camera ${id}`);
-    await ctx.config.update((draft) => {
-      draft.cameras = (draft.cameras ?? []).filter((x) => x.id !== id);
-    }, actorOf(c));
     // Its footage stays until retention takes it: removing a camera never deletes evidence.
-    ctx.audit.write({ actor: actorOf(c), action: 'cameras.remove', target: `camera:${id}`, result: 'ok' });
-    return c.json({ ok: true });
+    for (const rule of removedRules) {
+      ctx.audit.write({ actor: actorOf(c), action: 'rules.remove', target: `rule:${rule}`, result: 'ok', detail: { reason: `camera ${id} removed` } });
+    }
+    return c.json({ ok: true, removedRules });
   });
 }

@@ -3,54 +3,31 @@
  * and admins configure (devices:configure). A refused pump command answers 409 with the reason in
  * Vietnamese and English; a command that the drive did not confirm answers 502.
  */
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { HubContext } from '../context.ts';
 import { HubError } from '../core/errors.ts';
-import { actorOf, jsonBody, type ApiContext } from '../api/router.ts';
+import { actorOf, type ApiContext } from '../api/router.ts';
+import { SseChannel } from '../api/sse.ts';
+import { idParams, limit, nameParam, rangeQuery, resolveRange } from '../api/inputs.ts';
+import { auditedChange } from '../api/config-change.ts';
 import { alarmState } from './lib/alarms.ts';
 import type { CommandResult } from './commander.ts';
 import type { DevicesRuntime, StreamEvent } from './runtime.ts';
 
 const commandBody = z.strictObject({ command: z.enum(['run', 'start', 'stop', 'reset', 'setFrequency']), args: z.record(z.string(), z.number()).default({}) });
 const outputBody = z.strictObject({ value: z.union([z.boolean(), z.number()]) });
+/** A programme as the config holds it; the configuration's schema checks it whole (422 with its path). */
+const programmeBody = z.record(z.string(), z.unknown());
+const outputParams = z.strictObject({ id: nameParam, point: nameParam });
+const dailyQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(366).default(7) });
+const historyQuery = rangeQuery({ device: nameParam, point: nameParam, resolution: z.enum(['raw', 'minute', 'auto']).default('auto') });
+const auditQuery = rangeQuery({ limit: limit(1000, 200) });
 
-/** Live fan-out to SSE clients; each client's queue is bounded and drops its oldest on overflow. */
-export class StreamHub {
-  private readonly clients = new Set<{ queue: StreamEvent[]; wake?: () => void; dropped: number }>();
-  constructor(private readonly maxQueue = 500) {}
-  publish(e: StreamEvent): void {
-    for (const c of this.clients) {
-      if (c.queue.length >= this.maxQueue) {
-        c.queue.shift();
-        c.dropped++;
-      }
-      c.queue.push(e);
-      c.wake?.();
-    }
+/** The devices' live values and alarms, on the API's one fan-out (`sse_*{stream="devices"}`). */
+export class StreamHub extends SseChannel<StreamEvent> {
+  constructor(maxQueue = 500) {
+    super('devices', () => maxQueue);
   }
-  attach(): { next(signal: AbortSignal): Promise<StreamEvent | undefined>; dropped(): number; close(): void } {
-    const c: { queue: StreamEvent[]; wake?: () => void; dropped: number } = { queue: [], dropped: 0 };
-    this.clients.add(c);
-    return {
-      next: async (signal) => {
-        while (!c.queue.length && !signal.aborted) await new Promise<void>((ok) => { c.wake = ok; setTimeout(ok, 15_000); });
-        c.wake = undefined;
-        return c.queue.shift();
-      },
-      dropped: () => c.dropped,
-      close: () => this.clients.delete(c),
-    };
-  }
-  get size(): number {
-    return this.clients.size;
-  }
-}
-
-function param(c: ApiContext, name: string): string {
-  const v = c.req.param(name);
-  if (!v) throw new HubError(400, `devices: missing ${name}`);
-  return v;
 }
 
 function answer(c: ApiContext, r: CommandResult): Response {
@@ -65,11 +42,15 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
     return r;
   };
 
-  api.get('/api/devices', 'devices:read', (c) => c.json(runtime().devices()));
+  const get = { method: 'GET', access: 'devices:read' } as const;
+  const command = { method: 'POST', access: 'devices:command' } as const;
 
-  api.get('/api/devices/buses', 'devices:read', (c) => c.json([...runtime().buses.values()].map((b) => ({ id: b.name, ...b.stats() }))));
+  api.route({ ...get, path: '/api/devices', summary: 'Devices with their live values and quality' }, (c) => c.json(runtime().devices()));
 
-  api.get('/api/devices/pumps', 'devices:read', (c) => {
+  api.route({ ...get, path: '/api/devices/buses', summary: 'Modbus buses and their statistics' },
+    (c) => c.json([...runtime().buses.values()].map((b) => ({ id: b.name, ...b.stats() }))));
+
+  api.route({ ...get, path: '/api/devices/pumps', summary: 'Pumps: state, start blocker, limits' }, (c) => {
     const r = runtime();
     return c.json([...r.pumps.values()].map((p) => {
       const s = p.state();
@@ -78,108 +59,80 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
     }));
   });
 
-  api.post('/api/devices/pumps/:id/commands', 'devices:command', async (c) => {
-    const r = runtime();
-    const id = param(c, 'id');
-    if (!r.pumps.has(id)) throw new HubError(404, `devices: no pump ${id}`);
-    const body = commandBody.safeParse(await jsonBody(c));
-    if (!body.success) throw new HubError(400, 'devices: body must be {command: run|stop|reset|setFrequency, args?}');
-    return answer(c, await r.command(id, body.data.command, body.data.args, actorOf(c)));
-  });
+  api.route({ ...command, path: '/api/devices/pumps/:id/commands', params: idParams, body: commandBody, summary: 'Commands a pump (every start passes the safety rules)' },
+    async (c, { params: { id }, body }) => {
+      const r = runtime();
+      if (!r.pumps.has(id)) throw new HubError(404, `devices: no pump ${id}`);
+      return answer(c, await r.command(id, body.command, body.args, actorOf(c)));
+    });
 
-  api.get('/api/devices/pumps/:id/daily', 'devices:read', (c) => {
-    const r = runtime();
-    const id = param(c, 'id');
-    if (!r.pumps.has(id)) throw new HubError(404, `devices: no pump ${id}`);
-    const days = Math.min(Math.max(Number(c.req.query('days') ?? 7) || 7, 1), 366);
-    return c.json(r.history.daily(id, days, ctx.config.get().hub.timezone));
-  });
+  api.route({ ...get, path: '/api/devices/pumps/:id/daily', params: idParams, query: dailyQuery, summary: 'Starts and run hours per day' },
+    (c, { params: { id }, query }) => {
+      const r = runtime();
+      if (!r.pumps.has(id)) throw new HubError(404, `devices: no pump ${id}`);
+      return c.json(r.history.daily(id, query.days, ctx.config.get().hub.timezone));
+    });
 
-  api.get('/api/devices/alarms', 'devices:read', (c) => c.json(runtime().alarms().map((a) => ({ ...a, state: alarmState(a) }))));
+  api.route({ ...get, path: '/api/devices/alarms', summary: 'Alarms and their state' }, (c) => c.json(runtime().alarms().map((a) => ({ ...a, state: alarmState(a) }))));
 
-  api.post('/api/devices/alarms/:id/ack', 'devices:command', (c) => {
-    const ok = runtime().acknowledge(param(c, 'id'), actorOf(c));
-    if (!ok) throw new HubError(404, `devices: no unacknowledged alarm ${param(c, 'id')}`);
+  api.route({ ...command, path: '/api/devices/alarms/:id/ack', params: idParams, summary: 'Acknowledges an alarm' }, (c, { params: { id } }) => {
+    const ok = runtime().acknowledge(id, actorOf(c));
+    if (!ok) throw new HubError(404, `devices: no unacknowledged alarm ${id}`);
     return c.json({ ok: true });
   });
 
-  api.get('/api/devices/programmes', 'devices:read', (c) => {
+  api.route({ ...get, path: '/api/devices/programmes', summary: 'Irrigation programmes and lighting' }, (c) => {
     const r = runtime();
     const active = new Set(r.automation.running());
     return c.json({ programmes: r.cfg.programmes.map((p) => ({ ...p, running: active.has(p.id) })), lighting: r.cfg.lighting });
   });
 
-  api.put('/api/devices/programmes/:id', 'devices:configure', async (c) => {
-    const id = param(c, 'id');
-    const body = (await jsonBody(c)) as Record<string, unknown>;
-    await ctx.config.update((draft) => {
-      const d = (draft.devices ??= {}) as { programmes?: Array<Record<string, unknown>> };
-      const list = (d.programmes ??= []);
-      const i = list.findIndex((p) => p.id === id);
-      const next = { ...body, id };
-      if (i >= 0) list[i] = next;
-      else list.push(next);
-    }, actorOf(c));
-    ctx.audit.write({ actor: actorOf(c), action: 'programme.save', target: `programme:${id}`, result: 'ok', detail: body });
-    return c.json({ ok: true });
-  });
+  api.route({ method: 'PUT', path: '/api/devices/programmes/:id', access: 'devices:configure', params: idParams, body: programmeBody, summary: 'Adds or replaces a programme' },
+    async (c, { params: { id }, body }) => {
+      await auditedChange(ctx, c, { action: 'programme.save', target: `programme:${id}`, detail: body }, (draft) => {
+        const d = (draft.devices ??= {}) as { programmes?: Array<Record<string, unknown>> };
+        const list = (d.programmes ??= []);
+        const i = list.findIndex((p) => p.id === id);
+        const next = { ...body, id };
+        if (i >= 0) list[i] = next;
+        else list.push(next);
+      });
+      return c.json({ ok: true });
+    });
 
-  api.post('/api/devices/programmes/:id/run', 'devices:command', async (c) => {
+  api.route({ ...command, path: '/api/devices/programmes/:id/run', params: idParams, summary: 'Runs a programme now' }, async (c, { params: { id } }) => {
     const r = runtime();
-    const p = r.cfg.programmes.find((x) => x.id === param(c, 'id'));
-    if (!p) throw new HubError(404, `devices: no programme ${param(c, 'id')}`);
+    const p = r.cfg.programmes.find((x) => x.id === id);
+    if (!p) throw new HubError(404, `devices: no programme ${id}`);
     ctx.audit.write({ actor: actorOf(c), action: 'programme.run-now', target: `programme:${p.id}`, result: 'ok' });
     void r.automation.runProgramme(p);
     return c.json({ ok: true, started: p.id }, 202);
   });
 
-  api.get('/api/devices/history', 'devices:read', (c) => {
-    const q = c.req.query();
-    if (!q.device || !q.point) throw new HubError(400, 'devices: history needs device and point');
-    const to = q.to ? Date.parse(q.to) : Date.now();
-    const from = q.from ? Date.parse(q.from) : to - 3_600_000;
-    if (Number.isNaN(from) || Number.isNaN(to)) throw new HubError(400, 'devices: from/to must be ISO times');
-    const res = q.resolution === 'raw' || q.resolution === 'minute' ? q.resolution : 'auto';
-    return c.json(runtime().history.query(q.device, q.point, from, to, res));
+  api.route({ ...get, path: '/api/devices/history', query: historyQuery, summary: 'History of one point (default: the last hour)' }, (c, { query }) => {
+    const { from, to } = resolveRange(query, 3_600_000);
+    return c.json(runtime().history.query(query.device, query.point, from, to, query.resolution));
   });
 
-  api.get('/api/devices/audit', 'devices:read', (c) => {
-    const q = c.req.query();
-    const limit = Math.min(Number(q.limit ?? 200) || 200, 1000);
-    const rows = ['pump:', 'device:', 'programme:', 'alarm:'].flatMap((target) => ctx.audit.query({ target, from: q.from, to: q.to, limit }));
+  api.route({ ...get, path: '/api/devices/audit', query: auditQuery, summary: 'Audit entries of pumps, devices, programmes and alarms' }, (c, { query: q }) => {
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    const rows = ['pump:', 'device:', 'programme:', 'alarm:'].flatMap((target) => ctx.audit.query({ target, from: iso(q.from), to: iso(q.to), limit: q.limit }));
     rows.sort((a, b) => b.id - a.id);
-    return c.json(rows.slice(0, limit));
+    return c.json(rows.slice(0, q.limit));
   });
 
-  api.get('/api/devices/stream', 'devices:read', (c) =>
-    streamSSE(c, async (s) => {
-      const sub = stream.attach();
-      const ac = new AbortController();
-      s.onAbort(() => ac.abort());
-      try {
-        await s.writeSSE({ event: 'hello', data: JSON.stringify({ alarms: rt()?.alarms() ?? [] }) });
-        while (!ac.signal.aborted) {
-          const e = await sub.next(ac.signal);
-          if (!e) {
-            await s.writeSSE({ event: 'ping', data: String(sub.dropped()) });
-            continue;
-          }
-          await s.writeSSE({ event: e.type, data: JSON.stringify(e.data) });
-        }
-      } finally {
-        sub.close();
-      }
-    }));
+  api.stream({
+    path: '/api/devices/stream', access: 'devices:read', channel: stream, summary: 'Live values and alarms (server-sent events)',
+    hello: () => ({ event: 'hello', data: JSON.stringify({ alarms: rt()?.alarms() ?? [] }) }),
+    format: (e) => ({ event: e.type, data: JSON.stringify(e.data) }),
+  });
 
-  api.get('/api/devices/:id', 'devices:read', (c) => {
-    const d = runtime().devices().find((x) => x.id === param(c, 'id'));
-    if (!d) throw new HubError(404, `devices: no device ${param(c, 'id')}`);
+  api.route({ ...get, path: '/api/devices/:id', params: idParams, summary: 'One device' }, (c, { params: { id } }) => {
+    const d = runtime().devices().find((x) => x.id === id);
+    if (!d) throw new HubError(404, `devices: no device ${id}`);
     return c.json(d);
   });
 
-  api.post('/api/devices/:id/outputs/:point', 'devices:command', async (c) => {
-    const body = outputBody.safeParse(await jsonBody(c));
-    if (!body.success) throw new HubError(400, 'devices: body must be {value}');
-    return answer(c, await runtime().output(param(c, 'id'), param(c, 'point'), body.data.value, actorOf(c)));
-  });
+  api.route({ ...command, path: '/api/devices/:id/outputs/:point', params: outputParams, body: outputBody, summary: 'Sets an output (verified by read-back)' },
+    async (c, { params, body }) => answer(c, await runtime().output(params.id, params.point, body.value, actorOf(c))));
 }

@@ -2,139 +2,109 @@
  * /api/events: query, detail, media (range-capable), police workflow, export, live stream.
  * Every look at footage and every export is written to the audit log.
  */
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { HubContext } from '../context.ts';
 import { HubError } from '../core/errors.ts';
-import { actorOf, jsonBody, type ApiContext } from '../api/router.ts';
+import { actorOf, type ApiContext, type RouteInput } from '../api/router.ts';
 import { serveFileWithRange } from '../api/http-range.ts';
+import { limit, nameParam, rangeQuery, rowIdParams } from '../api/inputs.ts';
 import type { EventsService } from './module.ts';
 import { exportEvent } from './exporter.ts';
-import type { EventQuery, Tier } from './store.ts';
 
-const num = (v: string | undefined, what: string): number | undefined => {
-  if (v === undefined || v === '') return undefined;
-  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(n)) throw new HubError(400, `events: ${what} must be epoch ms or an ISO time, not "${v}"`);
-  return n;
-};
+const TIERS = ['alert', 'detection'] as const;
+const STATES = ['active', 'ended', 'new', 'acknowledged', 'closed', 'false-alarm', 'incident'] as const;
 
-function eventId(c: ApiContext): number {
-  const id = Number(c.req.param('id'));
-  if (!Number.isInteger(id) || id <= 0) throw new HubError(400, `events: bad event id "${c.req.param('id')}"`);
-  return id;
-}
+const listQuery = rangeQuery({
+  camera: nameParam.optional(),
+  rule: nameParam.optional(),
+  label: nameParam.optional(),
+  /** The old name of `label`, still accepted. */
+  class: nameParam.optional(),
+  state: z.enum(STATES).optional(),
+  tier: z.enum(TIERS).optional(),
+  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'Paging: events with a lower id' }),
+  limit: limit(1000, 100),
+});
+const streamQuery = z.strictObject({ tier: z.enum(TIERS).optional().meta({ description: 'Only this tier (alert: the events that notify)' }) });
+const exportParams = z.strictObject({ exportId: nameParam });
 
 const assignBody = z.strictObject({ to: z.string().min(1).max(64) });
 const noteBody = z.strictObject({ text: z.string().min(1).max(4000) });
 const verdictBody = z.strictObject({ verdict: z.enum(['false-alarm', 'incident']) });
-const exportBody = z.strictObject({ format: z.enum(['zip', 'folder']).default('zip') });
-
-async function parseBody<T>(c: ApiContext, schema: z.ZodType<T>, shape: string): Promise<T> {
-  const r = schema.safeParse(await jsonBody(c));
-  if (!r.success) throw new HubError(400, `events: body must be ${shape}`, r.error.issues.map((i) => i.message));
-  return r.data;
-}
+/** No body at all means a zip. */
+const exportBody = z.strictObject({ format: z.enum(['zip', 'folder']).default('zip') }).optional();
 
 export function registerEventRoutes(ctx: HubContext, svc: EventsService): void {
   const { api, audit } = ctx;
   const { store, stream } = svc;
 
   // Before /api/events/:id, which would otherwise take these names for ids.
-  api.get('/api/events/stream', 'events:read', (c) =>
-    streamSSE(c, async (s) => {
-      // ?tier=alert: only the events that notify (the UI's alarm sound); default: everything.
-      const tier = c.req.query('tier');
-      const client = stream.subscribe();
-      s.onAbort(() => stream.unsubscribe(client));
-      await s.writeSSE({ event: 'hello', data: JSON.stringify({ at: Date.now() }) });
-      for (let m = await client.next(); m; m = await client.next()) {
-        if (tier && m.event.tier !== tier) continue;
-        await s.writeSSE({ event: m.type, id: `${m.event.id}-${m.sentAt}`, data: JSON.stringify(m) });
-      }
-    }),
-  );
+  api.stream({
+    path: '/api/events/stream', access: 'events:read', query: streamQuery, channel: stream.channel,
+    summary: 'Live feed of new and updated events (server-sent events)',
+    hello: () => ({ event: 'hello', data: JSON.stringify({ at: Date.now() }) }),
+    accept: ({ query }) => (query.tier ? (m) => m.event.tier === query.tier : undefined),
+    format: (m) => ({ event: m.type, id: `${m.event.id}-${m.sentAt}`, data: JSON.stringify(m) }),
+  });
 
-  api.get('/api/events/key', 'authenticated', (c) => {
+  api.route({ method: 'GET', path: '/api/events/key', access: 'authenticated', summary: "The hub's public key for verifying exports" }, (c) => {
     const k = svc.key();
     return c.json({ algorithm: 'Ed25519', publicKey: k.publicPem, fingerprint: k.fingerprint });
   });
 
-  api.get('/api/events/exports/:exportId', 'footage:export', (c) => {
-    const x = store.export(c.req.param('exportId') ?? '');
-    if (!x) throw new HubError(404, `events: no export ${c.req.param('exportId')}`);
-    if (x.format !== 'zip') throw new HubError(409, `events: export ${x.id} is a folder on the hub (${x.path}), not a download`);
-    audit.write({ actor: actorOf(c), action: 'footage.export.download', target: `event:${x.eventId}`, result: 'ok', detail: { export: x.id, range: c.req.header('range') ?? null } });
-    return serveFileWithRange(x.path, c.req.header('range'), 'application/zip');
-  });
+  api.route({ method: 'GET', path: '/api/events/exports/:exportId', access: 'footage:export', params: exportParams, summary: 'Downloads an export (zip)' },
+    (c, { params }) => {
+      const x = store.export(params.exportId);
+      if (!x) throw new HubError(404, `events: no export ${params.exportId}`);
+      if (x.format !== 'zip') throw new HubError(409, `events: export ${x.id} is a folder on the hub (${x.path}), not a download`);
+      audit.write({ actor: actorOf(c), action: 'footage.export.download', target: `event:${x.eventId}`, result: 'ok', detail: { export: x.id, range: c.req.header('range') ?? null } });
+      return serveFileWithRange(x.path, c.req.header('range'), 'application/zip');
+    });
 
-  api.get('/api/events', 'events:read', (c) => {
-    const q = c.req.query();
-    const query: EventQuery = {
-      camera: q.camera, rule: q.rule, label: q.label ?? q.class, state: q.state,
-      tier: q.tier === 'alert' || q.tier === 'detection' ? (q.tier as Tier) : undefined,
-      from: num(q.from, 'from'), to: num(q.to, 'to'), before: num(q.before, 'before'), limit: num(q.limit, 'limit'),
-    };
-    return c.json(store.query(query));
-  });
+  api.route({ method: 'GET', path: '/api/events', access: 'events:read', query: listQuery, summary: 'Events, newest first, filtered' }, (c, { query: q }) =>
+    c.json(store.query({ camera: q.camera, rule: q.rule, label: q.label ?? q.class, state: q.state, tier: q.tier, from: q.from, to: q.to, before: q.before, limit: q.limit })),
+  );
 
-  api.get('/api/events/:id', 'events:read', (c) => {
-    const id = eventId(c);
-    const e = store.require(id);
-    const media = store.media(id).map(({ path: _path, ...m }) => ({ ...m, url: `/api/events/${id}/${m.kind === 'clip' ? 'clip.mp4' : 'snapshot.jpg'}` }));
-    return c.json({ ...e, updates: store.updates(id), actions: store.actions(id), media });
-  });
+  api.route({ method: 'GET', path: '/api/events/:id', access: 'events:read', params: rowIdParams, summary: 'One event with its updates, actions and media' },
+    (c, { params: { id } }) => {
+      const e = store.require(id);
+      const media = store.media(id).map(({ path: _path, ...m }) => ({ ...m, url: `/api/events/${id}/${m.kind === 'clip' ? 'clip.mp4' : 'snapshot.jpg'}` }));
+      return c.json({ ...e, updates: store.updates(id), actions: store.actions(id), media });
+    });
 
-  const media = (kind: 'snapshot' | 'clip', type: string) => (c: ApiContext) => {
-    const id = eventId(c);
+  type ById = RouteInput<{ id: number }, Record<string, never>, undefined>;
+  const media = (kind: 'snapshot' | 'clip', type: string) => (c: ApiContext, { params: { id } }: ById) => {
     const m = store.media(id).find((x) => x.kind === kind && x.deletedAt === null);
     if (!m) throw new HubError(404, `events: event ${id} has no ${kind} (state ${store.require(id).mediaState})`);
     audit.write({ actor: actorOf(c), action: 'footage.view', target: `event:${id}`, result: 'ok', detail: { media: kind, range: c.req.header('range') ?? null } });
     return serveFileWithRange(m.path, c.req.header('range'), type);
   };
-  api.get('/api/events/:id/snapshot.jpg', 'footage:read', media('snapshot', 'image/jpeg'));
-  api.get('/api/events/:id/clip.mp4', 'footage:read', media('clip', 'video/mp4'));
+  const get = { method: 'GET', params: rowIdParams } as const;
+  api.route({ ...get, path: '/api/events/:id/snapshot.jpg', access: 'footage:read', summary: "The event's snapshot (the detect frame)" }, media('snapshot', 'image/jpeg'));
+  api.route({ ...get, path: '/api/events/:id/clip.mp4', access: 'footage:read', summary: "The event's clip (HTTP ranges)" }, media('clip', 'video/mp4'));
 
-  const act = (action: 'acknowledge' | 'close' | 'reopen') => (c: ApiContext) => {
-    const e = store.act(eventId(c), actorOf(c), action);
+  // The police workflow: each action is stored with who and when, and sent on the live stream.
+  const act = (c: ApiContext, id: number, action: Parameters<typeof store.act>[2], body?: Parameters<typeof store.act>[3]) => {
+    const e = store.act(id, actorOf(c), action, body);
     svc.engine.emit('updated', e);
     return c.json(e);
   };
-  api.post('/api/events/:id/acknowledge', 'events:manage', act('acknowledge'));
-  api.post('/api/events/:id/close', 'events:manage', act('close'));
-  api.post('/api/events/:id/reopen', 'events:manage', act('reopen'));
-  api.post('/api/events/:id/assign', 'events:manage', async (c) => {
-    const body = await parseBody(c, assignBody, '{to}');
-    const e = store.act(eventId(c), actorOf(c), 'assign', body);
-    svc.engine.emit('updated', e);
-    return c.json(e);
-  });
-  api.post('/api/events/:id/note', 'events:manage', async (c) => {
-    const body = await parseBody(c, noteBody, '{text}');
-    const e = store.act(eventId(c), actorOf(c), 'note', body);
-    svc.engine.emit('updated', e);
-    return c.json(e);
-  });
-  api.post('/api/events/:id/verdict', 'events:manage', async (c) => {
-    const body = await parseBody(c, verdictBody, '{verdict: "false-alarm" | "incident"}');
-    const e = store.act(eventId(c), actorOf(c), 'verdict', body);
-    svc.engine.emit('updated', e);
-    return c.json(e);
-  });
+  const post = { method: 'POST', access: 'events:manage', params: rowIdParams } as const;
+  for (const action of ['acknowledge', 'close', 'reopen'] as const) {
+    api.route({ ...post, path: `/api/events/:id/${action}`, summary: `${action[0]!.toUpperCase()}${action.slice(1)}s the event` },
+      (c, { params: { id } }) => act(c, id, action));
+  }
+  api.route({ ...post, path: '/api/events/:id/assign', body: assignBody, summary: 'Assigns the event to someone' },
+    (c, { params: { id }, body }) => act(c, id, 'assign', body));
+  api.route({ ...post, path: '/api/events/:id/note', body: noteBody, summary: 'Adds a note' },
+    (c, { params: { id }, body }) => act(c, id, 'note', body));
+  api.route({ ...post, path: '/api/events/:id/verdict', body: verdictBody, summary: 'Records the verdict' },
+    (c, { params: { id }, body }) => act(c, id, 'verdict', body));
 
-  api.post('/api/events/:id/export', 'footage:export', async (c) => {
-    const id = eventId(c);
-    const text = await c.req.text();
-    let raw: unknown = {};
+  api.route({ method: 'POST', path: '/api/events/:id/export', access: 'footage:export', params: rowIdParams, body: exportBody,
+    summary: 'Exports the event as a signed zip or folder' }, async (c, { params: { id }, body }) => {
     try {
-      if (text.trim()) raw = JSON.parse(text);
-    } catch {
-      throw new HubError(400, 'events: request body must be JSON');
-    }
-    const body = exportBody.safeParse(raw);
-    if (!body.success) throw new HubError(400, 'events: body must be {format?: "zip" | "folder"}');
-    try {
-      const x = exportEvent(svc.exportDeps, id, actorOf(c), body.data.format);
+      const x = exportEvent(svc.exportDeps, id, actorOf(c), body?.format ?? 'zip');
       audit.write({ actor: actorOf(c), action: 'footage.export', target: `event:${id}`, result: 'ok', detail: { export: x.id, format: x.format } });
       return c.json({ ...x, download: x.format === 'zip' ? `/api/events/exports/${x.id}` : null, verify: `node bin/hub.mjs events verify ${x.path}` }, 201);
     } catch (err) {

@@ -1,8 +1,9 @@
 /**
- * The live feed of new and updated events for the UI (server-sent events). Each client has a
- * bounded queue: a client slower than the events loses the oldest messages, counted, and the
- * hub never grows memory for it.
+ * The live feed of new and updated events for the UI, on the API's one fan-out
+ * (`hub/api/sse.ts`): each client's queue is bounded, a client slower than the events loses the
+ * oldest messages, counted, and the hub never grows memory for it.
  */
+import { SseChannel, type SseClient } from '../api/sse.ts';
 import type { SecurityEvent } from './store.ts';
 
 export interface StreamMessage {
@@ -12,72 +13,33 @@ export interface StreamMessage {
   sentAt: number;
 }
 
-export class StreamClient {
-  private readonly queue: StreamMessage[] = [];
-  private wake?: () => void;
-  closed = false;
-  dropped = 0;
-
-  constructor(private readonly capacity: number, private readonly onDrop: () => void) {}
-
-  push(m: StreamMessage): void {
-    if (this.closed) return;
-    if (this.queue.length >= this.capacity) {
-      this.queue.shift();
-      this.dropped++;
-      this.onDrop();
-    }
-    this.queue.push(m);
-    this.wake?.();
-  }
-
-  /** The next message, or undefined once closed. */
-  async next(): Promise<StreamMessage | undefined> {
-    while (!this.closed) {
-      const m = this.queue.shift();
-      if (m) return m;
-      await new Promise<void>((ok) => (this.wake = ok));
-      this.wake = undefined;
-    }
-    return undefined;
-  }
-
-  close(): void {
-    this.closed = true;
-    this.wake?.();
-  }
-
-  get length(): number {
-    return this.queue.length;
-  }
-}
-
+/** The events channel (`sse_*{stream="events"}`), published to by the engine with a message type. */
 export class EventStream {
-  private readonly clients = new Set<StreamClient>();
-  constructor(private readonly capacity: () => number, private readonly onDrop: () => void = () => {}) {}
+  readonly channel: SseChannel<StreamMessage>;
 
-  subscribe(): StreamClient {
-    const c = new StreamClient(this.capacity(), this.onDrop);
-    this.clients.add(c);
-    return c;
-  }
-
-  unsubscribe(c: StreamClient): void {
-    c.close();
-    this.clients.delete(c);
+  /** `capacity`: messages queued per client; `onDrop`: called for each message a client lost. */
+  constructor(capacity: () => number, onDrop: () => void = () => {}) {
+    this.channel = new SseChannel<StreamMessage>('events', capacity);
+    this.channel.onDrop(() => onDrop());
   }
 
   publish(type: StreamMessage['type'], event: SecurityEvent): void {
-    const m: StreamMessage = { type, event, sentAt: Date.now() };
-    for (const c of this.clients) c.push(m);
+    this.channel.publish({ type, event, sentAt: Date.now() });
+  }
+
+  subscribe(accept?: (m: StreamMessage) => boolean): SseClient<StreamMessage> {
+    return this.channel.subscribe(accept);
+  }
+
+  unsubscribe(c: SseClient<StreamMessage>): void {
+    this.channel.unsubscribe(c);
   }
 
   get size(): number {
-    return this.clients.size;
+    return this.channel.size;
   }
 
   closeAll(): void {
-    for (const c of this.clients) c.close();
-    this.clients.clear();
+    this.channel.closeAll();
   }
 }

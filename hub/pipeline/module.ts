@@ -4,10 +4,10 @@
  * the bus, and exposes its stats in /metrics and at GET /api/pipeline/stats.
  */
 import type { HubModule } from '../context.ts';
-import { HubError } from '../core/errors.ts';
 import { Pipeline } from './pipeline.ts';
 import { registerPipelineMetrics } from './metrics.ts';
 import type { PipelineService } from './service.ts';
+import { registerPipelineRoutes } from './routes.ts';
 import './service.ts';
 
 export const pipelineModule: HubModule = {
@@ -48,12 +48,7 @@ export const pipelineModule: HubModule = {
     };
     ctx.services.pipeline = service;
     registerPipelineMetrics(ctx.metrics, () => pipeline.stats());
-    ctx.api.get('/api/pipeline/stats', 'system:read', (c) => c.json(pipeline.stats()));
-    ctx.api.get('/api/pipeline/cameras/:id/objects', 'system:read', (c) => {
-      const id = c.req.param('id') ?? '';
-      if (!ctx.config.get().cameras.some((cam) => cam.id === id)) throw new HubError(404, `pipeline: no camera ${id}`);
-      return c.json(pipeline.objects(id));
-    });
+    registerPipelineRoutes(ctx, service);
     return {
       async stop() {
         unsubscribe();

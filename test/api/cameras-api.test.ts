@@ -9,7 +9,17 @@ describe('camera management API', () => {
   let t: TestHub;
   beforeAll(async () => {
     t = await startTestHub({
-      config: { cameras: [{ id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: 'rtsp://admin:s3cret@127.0.0.1:9/ch1' } }] },
+      config: {
+        cameras: [
+          { id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: 'rtsp://admin:s3cret@127.0.0.1:9/ch1' } },
+          { id: 'yard', name: 'Sân', enabled: false, source: { type: 'testsrc' } },
+        ],
+        events: { rules: [
+          { id: 'yard-night', type: 'intrusion', camera: 'yard', zone: [[0, 0], [1, 0], [1, 1], [0, 1]] },
+          { id: 'yard-gate', type: 'intrusion', camera: 'yard', zone: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] },
+          { id: 'gate-night', type: 'intrusion', camera: 'gate', zone: [[0, 0], [1, 0], [1, 1], [0, 1]] },
+        ] },
+      },
     });
   });
   afterAll(async () => t?.stop());
@@ -19,15 +29,50 @@ describe('camera management API', () => {
     expect(list[0]!.source.url).toBe('rtsp://admin:***@127.0.0.1:9/ch1');
   });
 
-  it('rejects an invalid camera with the field and the reason, and keeps the stored config', async () => {
+  it('rejects an invalid camera (400, the body field) and a clash with the configuration (422, the config field), keeping the stored config', async () => {
     const before = readFileSync(join(t.dataDir, 'config.json'), 'utf8');
     const res = await t.request('/api/cameras', { ...json({ id: 'cho', name: 'Chợ', source: { type: 'rtsp', url: 'http://x/y' } }), role: 'installer' });
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(400);
     const body = (await res.json()) as { detail: Array<{ path: string; message: string }> };
-    expect(body.detail[0]!.path).toBe('cameras[1].source.url');
+    expect(body.detail[0]!.path).toBe('body.source.url');
     const dup = await t.request('/api/cameras', { ...json({ id: 'gate', name: 'again', source: { type: 'testsrc' } }), role: 'installer' });
-    expect(((await dup.json()) as { detail: Array<{ path: string }> }).detail[0]!.path).toBe('cameras[1].id');
+    expect(dup.status).toBe(422);
+    expect(((await dup.json()) as { detail: Array<{ path: string }> }).detail[0]!.path).toBe('cameras[2].id');
     expect(readFileSync(join(t.dataDir, 'config.json'), 'utf8')).toBe(before);
+    const refused = t.hub.ctx.audit.query({ action: 'cameras.add', target: 'camera:gate' });
+    expect(refused[0]).toMatchObject({ actor: 'user:installer', result: 'refused' });
+  });
+
+  it('answers a null, array or string body on PUT with 400 naming the body', async () => {
+    for (const body of ['null', '[]', '"gate"', '{']) {
+      const res = await t.request('/api/cameras/gate', { method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status, body).toBe(400);
+      expect(((await res.json()) as { detail: Array<{ path: string }> }).detail[0]!.path).toBe('body');
+    }
+  });
+
+  it('refuses to delete a camera that rules watch, saying how to proceed, and audits the refusal', async () => {
+    const res = await t.request('/api/cameras/yard', { method: 'DELETE', role: 'installer' });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: string; detail: Array<{ path: string }> };
+    expect(body.error).toMatch(/yard-night, yard-gate/);
+    expect(body.error).toMatch(/\?withRules=true/);
+    expect(body.detail.map((d) => d.path)).toContain('events.rules[0].camera');
+    expect(t.hub.ctx.config.get().cameras.map((c) => c.id)).toContain('yard');
+    expect(t.hub.ctx.audit.query({ action: 'cameras.remove', target: 'camera:yard' })[0]).toMatchObject({ result: 'refused' });
+  });
+
+  it('deletes a camera with the rules watching it when asked (?withRules=true), and audits what it removed', async () => {
+    expect((await t.request('/api/cameras/yard?withRules=maybe', { method: 'DELETE', role: 'installer' })).status).toBe(400);
+    const res = await t.request('/api/cameras/yard?withRules=true', { method: 'DELETE', role: 'installer' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, removedRules: ['yard-night', 'yard-gate'] });
+    const cfg = t.hub.ctx.config.get();
+    expect(cfg.cameras.map((c) => c.id)).not.toContain('yard');
+    expect(cfg.events.rules.map((r) => r.id)).toEqual(['gate-night']);
+    const [removal] = t.hub.ctx.audit.query({ action: 'cameras.remove', target: 'camera:yard' });
+    expect(removal).toMatchObject({ result: 'ok', detail: { withRules: true, removedRules: ['yard-night', 'yard-gate'] } });
+    expect(t.hub.ctx.audit.query({ action: 'rules.remove' }).map((a) => a.target).sort()).toEqual(['rule:yard-gate', 'rule:yard-night']);
   });
 
   it('adds a test-pattern camera that comes online, and removes it, auditing both', async () => {
@@ -35,7 +80,7 @@ describe('camera management API', () => {
     expect(res.status).toBe(201);
     await waitFor(() => t.hub.ctx.services.cameras!.state('pattern')?.online, 15_000, 'test pattern online');
     expect((await t.request('/api/cameras/pattern', { method: 'DELETE', role: 'installer' })).status).toBe(200);
-    expect(t.hub.ctx.config.get().cameras.map((c) => c.id)).toEqual(['gate']);
+    expect(t.hub.ctx.config.get().cameras.map((c) => c.id)).not.toContain('pattern');
     const actions = t.hub.ctx.audit.query({ actor: 'user:installer' }).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['cameras.add', 'cameras.remove']));
   });
