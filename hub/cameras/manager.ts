@@ -46,7 +46,7 @@ export class CameraManager implements CameraService {
   /** Serialises work that changes the set of runners. */
   private serial(fn: () => Promise<void>): Promise<void> {
     const next = this.chain.then(fn, fn);
-    this.chain = next.catch((err: Error) => this.log.error(`cameras: applying a change failed: ${err.message}`));
+    this.chain = next.catch((err: Error) => this.log.error(`applying a change failed: ${err.message}`));
     return next;
   }
 
@@ -60,7 +60,7 @@ export class CameraManager implements CameraService {
       const changed = [...this.runners.keys()].filter((id) => next.has(id) !== this.paused.has(id));
       this.paused = next;
       if (changed.length === 0) return;
-      for (const id of changed) this.log.warn(`cameras: recording of ${id} ${next.has(id) ? 'paused: the disk is full' : 'resumed'}`);
+      for (const id of changed) this.log.warn(`recording of ${id} ${next.has(id) ? 'paused: the disk is full' : 'resumed'}`);
       await Promise.all(changed.map((id) => this.runners.get(id)?.stop()));
       for (const id of changed) this.runners.delete(id);
       this.startMissing();
@@ -133,7 +133,7 @@ export class CameraManager implements CameraService {
       if (this.ctx.health.get('cameras/pid-files')?.level !== 'ok' && pid) this.ctx.health.ok('cameras/pid-files');
     } catch (err) {
       const e = err as Error;
-      this.log.error(`cameras: cannot ${pid ? 'write' : 'remove'} the pid file of ${id}: ${e.message}`);
+      this.log.error(`cannot ${pid ? 'write' : 'remove'} the pid file of ${id}: ${e.message}`);
       this.ctx.health.set('cameras/pid-files', 'degraded',
         `cannot write ffmpeg pid files (${e.message}); an orphan ffmpeg after a crash will not be killed at the next start`);
       if (isNoSpace(e)) this.ctx.bus.emit('record.no-space', { owner: 'cameras', message: e.message });

@@ -13,7 +13,8 @@ import { RelayAlarm, outputSetterOf } from './alarm.ts';
 import { EventEngine } from './service.ts';
 import { registerEventRoutes } from './routes.ts';
 import { loadOrCreateSigningKey, type SigningKey } from './evidence/signing-key.ts';
-import type { ExportDeps } from './exporter.ts';
+import { sweepExports, type ExportDeps } from './exporter.ts';
+import { every, guarded } from '../core/guard.ts';
 import { checkTimeZone } from './rules/schedule.ts';
 import { FrameMemory } from './frame-memory.ts';
 
@@ -125,22 +126,27 @@ export const eventsModule: HubModule = {
       for (const r of next.events.rules) if (r.type !== 'tamper' && r.type !== 'offline') watched.add(r.camera);
     });
 
-    const tick = setInterval(() => {
+    // Guarded: a store write failing (full disk) inside the tick must not end the hub.
+    const tick = every(1000, 'events: tick', log, () => {
       engine.tick();
       openGauge.set({}, store.query({ state: 'active', limit: 1000 }).length);
-    }, 1000);
-    tick.unref();
+    });
 
-    const sweep = (): void => {
-      try {
-        sweepMediaRetention(store, media, ctx.services.recordings, Date.now() - cfg().mediaRetentionDays * DAY_MS, log);
-      } catch (err) {
-        log.error(`media retention sweep failed: ${(err as Error).message}`);
-      }
+    // A case still open keeps its footage and exports past recording.holdDays.
+    const caseOpen = (eventId: number): boolean => {
+      const e = store.get(eventId);
+      return !!e && (e.endAt === null || (e.verdict === 'incident' && e.status !== 'closed'));
     };
-    sweep();
-    const sweeper = setInterval(sweep, RETENTION_SWEEP_MS);
-    sweeper.unref();
+    const offKeep = ctx.services.recordings?.keepHoldsWhile((holder) => {
+      const m = /^(?:event:|export:ev)(\d+)\b/.exec(holder);
+      return !!m && caseOpen(Number(m[1]));
+    });
+    const sweep = (): void => {
+      sweepMediaRetention(store, media, ctx.services.recordings, Date.now() - cfg().mediaRetentionDays * DAY_MS, log);
+      sweepExports(exportDeps.dir, ctx.config.get().recording.holdDays, caseOpen, ctx.services.recordings, log);
+    };
+    guarded('events: media retention sweep', log, sweep)();
+    const sweeper = every(RETENTION_SWEEP_MS, 'events: media retention sweep', log, sweep);
 
     registerEventRoutes(ctx, svc);
 
@@ -148,6 +154,7 @@ export const eventsModule: HubModule = {
       async stop() {
         clearInterval(tick);
         clearInterval(sweeper);
+        offKeep?.();
         unwatch();
         for (const f of off) f();
         media.stop();

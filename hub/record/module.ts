@@ -47,7 +47,7 @@ export const recordModule: HubModule = {
 
     /** A segment that cannot land stays in .incoming, where the next start's repair finds it. */
     const keptInIncoming = (cameraId: string, file: string, err: Error): void => {
-      log.error(`record: segment ${file} of ${cameraId} could not be moved into place or indexed (${err.message}); kept in .incoming for the next start's repair`);
+      log.error(`segment ${file} of ${cameraId} could not be moved into place or indexed (${err.message}); kept in .incoming for the next start's repair`);
       unplaced.inc({ camera: cameraId });
       ctx.health.set('record/segments', 'degraded', `segments of ${cameraId} cannot be stored (${err.message}); they wait in .incoming for the next start`);
       if (isNoSpace(err)) space.soon(`segment of ${cameraId}: ${err.message}`);
@@ -77,7 +77,7 @@ export const recordModule: HubModule = {
         try {
           renameSync(dest, seg.file);
         } catch (back) {
-          log.error(`record: ${dest} could not go back to .incoming either (${(back as Error).message}); a rebuild from disk will find it`);
+          log.error(`${dest} could not go back to .incoming either (${(back as Error).message}); a rebuild from disk will find it`);
         }
         keptInIncoming(seg.cameraId, seg.file, err as Error);
         return;

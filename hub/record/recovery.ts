@@ -37,7 +37,7 @@ export async function repairUnfinishedSegments(deps: RecoveryDeps): Promise<{ re
         if (r === 'damaged') damaged++;
       } catch (err) {
         // A full disk (or database) must not stop the hub from starting: the file stays for next time.
-        deps.log.error(`record: segment ${name} of ${cam} could not be repaired now (${(err as Error).message}); left in .incoming`);
+        deps.log.error(`segment ${name} of ${cam} could not be repaired now (${(err as Error).message}); left in .incoming`);
       }
     }
   }
@@ -51,7 +51,7 @@ async function repairOne(deps: RecoveryDeps, cam: string, dir: string, name: str
   const s = statfsSync(dir);
   if (s.bavail * s.bsize < size * 2) {
     // The remux needs room for a copy; failing for lack of space would wrongly set it aside as damaged.
-    deps.log.warn(`record: no room to repair ${name} of ${cam} now; left in .incoming for the next start`);
+    deps.log.warn(`no room to repair ${name} of ${cam} now; left in .incoming for the next start`);
     return 'later';
   }
   const ok = size > 0 && (await remuxSegment(deps.ffmpeg, src, tmp));

@@ -100,7 +100,7 @@ export class SpaceKeeper {
         if (fn(holder)) return true;
       } catch (err) {
         // When unsure, keep: footage deleted cannot come back.
-        this.d.log.error(`record: cannot tell whether ${holder} is still open: ${(err as Error).message}`);
+        this.d.log.error(`cannot tell whether ${holder} is still open: ${(err as Error).message}`);
         return true;
       }
     }
@@ -111,7 +111,7 @@ export class SpaceKeeper {
     try {
       return this.d.disk()(this.d.root);
     } catch (err) {
-      this.d.log.error(`record: cannot read the free space of ${this.d.root}: ${(err as Error).message}`);
+      this.d.log.error(`cannot read the free space of ${this.d.root}: ${(err as Error).message}`);
       return undefined;
     }
   }
@@ -124,7 +124,7 @@ export class SpaceKeeper {
       if (holdInForce(h, nowMs, days, (holder) => this.keep(holder))) out.push(h);
       else if (prune) {
         this.d.index.dropHold(h);
-        this.d.log.info(`record: hold ${h.holder} on ${h.cameraId} expired; its footage follows retention again`);
+        this.d.log.info(`hold ${h.holder} on ${h.cameraId} expired; its footage follows retention again`);
       }
     }
     return out;
@@ -155,8 +155,9 @@ export class SpaceKeeper {
         const newBytes = this.d.index.sizesBetween(cameraId, fromMs, toMs).filter((s) => !already.has(s.id)).reduce((a, s) => a + s.bytes, 0);
         const disk = this.usage();
         if (disk && overHeldShare(heldNow, newBytes, disk.totalBytes, cfg.maxHeldPercent)) {
-          const pct = ((heldNow / disk.totalBytes) * 100).toFixed(1);
-          return this.refuse(holder, cameraId, `held footage uses ${pct}% of the volume (limit recording.maxHeldPercent ${cfg.maxHeldPercent}%)`);
+          const pct = (b: number): string => `${((b / disk.totalBytes) * 100).toFixed(1)}%`;
+          return this.refuse(holder, cameraId,
+            `held footage would use ${pct(heldNow + newBytes)} of the volume (${pct(heldNow)} now; limit recording.maxHeldPercent ${cfg.maxHeldPercent}%)`);
         }
       }
       this.d.index.hold({ holder, cameraId, fromMs, toMs, untilMs: untilMs ?? null });
@@ -168,7 +169,7 @@ export class SpaceKeeper {
 
   private refuse(holder: string, cameraId: string, reason: string): HoldResult {
     const message = `new holds refused: ${reason}; last refused ${holder} on ${cameraId}`;
-    this.d.log.error(`record: hold ${holder} on ${cameraId} refused: ${reason}`);
+    this.d.log.error(`hold ${holder} on ${cameraId} refused: ${reason}`);
     this.refused.inc({ camera: cameraId });
     this.d.ctx.health.set('record/holds', 'degraded', message);
     this.d.ctx.bus.emit('record.hold-refused', { holder, cameraId, reason });
@@ -206,7 +207,7 @@ export class SpaceKeeper {
       this.sweepNow(reason);
     } catch (err) {
       const e = err as Error;
-      log.error(`record: retention pass (${reason}) failed: ${e.message}`, { stack: e.stack });
+      log.error(`retention pass (${reason}) failed: ${e.message}`, { stack: e.stack });
       ctx.health.set('record/disk', 'degraded', `retention pass failed: ${e.message}`);
     }
   }
@@ -243,9 +244,9 @@ export class SpaceKeeper {
     if (next.join() !== this.paused.join()) {
       if (next.length > this.paused.length) {
         this.pausedAt = now;
-        log.error(`record: disk full of held footage (${freePercent.toFixed(1)}% free, keep ${min}%): recording of ${next.filter((id) => !this.paused.includes(id)).join(', ')} stops`);
+        log.error(`disk full of held footage (${freePercent.toFixed(1)}% free, keep ${min}%): recording of ${next.filter((id) => !this.paused.includes(id)).join(', ')} stops`);
       } else {
-        log.warn(`record: ${freePercent.toFixed(1)}% free again: recording of ${this.paused.filter((id) => !next.includes(id)).join(', ')} resumes`);
+        log.warn(`${freePercent.toFixed(1)}% free again: recording of ${this.paused.filter((id) => !next.includes(id)).join(', ')} resumes`);
       }
       this.paused = next;
       ctx.bus.emit('record.paused', { cameraIds: [...next] });
@@ -264,7 +265,7 @@ export class SpaceKeeper {
     if (held < (disk.totalBytes * cfg.recording.maxHeldPercent) / 100 && ctx.health.get('record/holds')?.level !== 'ok') {
       if (ctx.health.get('record/holds')) ctx.health.ok('record/holds');
     }
-    if (reason !== 'timer' && (res.age || res.space)) log.info(`record: pressure sweep (${reason}) freed ${Math.round(res.freedBytes / 1e6)} MB`);
+    if (reason !== 'timer' && (res.age || res.space)) log.info(`pressure sweep (${reason}) freed ${Math.round(res.freedBytes / 1e6)} MB`);
   }
 }
 

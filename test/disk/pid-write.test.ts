@@ -37,5 +37,11 @@ describe('camera supervision when the pid file cannot be written', () => {
     await waitFor(() => cams.state('cam')?.online, 30_000, 'camera back online after the restart');
     const health = await (await t.request('/api/health')).json() as { conditions: Array<{ component: string; level: string; message: string }> };
     expect(health.conditions.find((c) => c.component === 'cameras/pid-files')?.message).toMatch(/pid/);
+
+    // The next start with the pid folder still broken: the hub starts and the camera runs.
+    const dataDir = t.dataDir;
+    await t.stop();
+    t = await startTestHub({ dataDir });
+    await waitFor(() => t!.hub.ctx.services.cameras!.state('cam')?.online, 30_000, 'camera online after a restart of the hub');
   });
 });
