@@ -29,6 +29,11 @@ export class DetectorLog {
     this.rows.push({ at: u.frameAt, w: u.frameWidth, h: u.frameHeight, objects });
   }
 
+  /** Footage time the pipeline has reported on, first frame to last. */
+  spanMs(): number {
+    return this.rows.length ? this.rows.at(-1)!.at - this.rows[0]!.at : 0;
+  }
+
   private inside(r: Row, o: Seen, zone: readonly Pt[], minScore: number, classes: readonly string[]): boolean {
     return o.confirmed && o.medianScore >= minScore && classes.includes(o.label) && pointInPolygon(anchor(o.box, r.w, r.h), zone);
   }

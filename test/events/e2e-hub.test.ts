@@ -119,10 +119,15 @@ beforeAll(async () => {
         ],
       },
     },
+    // Before the cameras start: truth and the detector log must hold the very frames the rules
+    // saw first (the vehicles stand from frame one; a log that began 3 s late made a parked event
+    // look early).
+    observe: (hub) => {
+      hub.ctx.services.cameras!.onFrame('walk', (f) => truth.push(f));
+      hub.ctx.bus.on('pipeline.tracks', 'test', (u) => u.cameraId === 'walk' && detector.push(u));
+      hub.ctx.bus.on('events.event', 'test', ({ type, event }) => type === 'new' && raised.push({ at: Date.now(), rule: event.ruleId, id: event.id }));
+    },
   });
-  t.hub.ctx.services.cameras!.onFrame('walk', (f) => truth.push(f));
-  t.hub.ctx.bus.on('pipeline.tracks', 'test', (u) => u.cameraId === 'walk' && detector.push(u));
-  t.hub.ctx.bus.on('events.event', 'test', ({ type, event }) => type === 'new' && raised.push({ at: Date.now(), rule: event.ruleId, id: event.id }));
   coilWatch = setInterval(() => {
     const on = sim.model.coils.get(UNITS.relay)![SIREN_COIL]!;
     if (on !== (coil.at(-1)?.on ?? false)) coil.push({ at: Date.now(), on });
@@ -141,7 +146,9 @@ describe('events on real footage through the real pipeline', () => {
   it('runs 35 s of the walkway, then loses the camera and gets it back', async () => {
     const cams = t.hub.ctx.services.cameras!;
     await waitFor(() => cams.state('walk')?.online, 20_000, 'walk camera online');
-    await new Promise((r) => setTimeout(r, 35_000));
+    // 35 s of footage through the pipeline, not 35 s of wall time: a loaded box may still be
+    // working through frames that arrived earlier.
+    await waitFor(() => detector.spanMs() >= 35_000, 90_000, 'the pipeline through 35 s of footage', 250);
     killedAt = Date.now();
     await rtsp.kill();
     await waitFor(() => events('walk-down').length > 0, 20_000, 'offline event');
@@ -151,8 +158,10 @@ describe('events on real footage through the real pipeline', () => {
     await waitFor(() => events('walk-down')[0]?.endAt, 30_000, 'offline event ended');
     // Events of the first run ended when the camera died; their media are settled.
     const before = (): SecurityEvent[] => [...events('walkway'), ...events('path-line')].filter((e) => e.startAt < killedAt);
-    await waitFor(() => before().every((e) => e.endAt !== null && e.mediaState !== 'pending'), 60_000, 'media of the first run');
-  }, 150_000);
+    // Media are cut one event after another, and an event that ended when the camera died waits
+    // footageWaitSeconds for footage that never comes: on a loaded box this took over 60 s.
+    await waitFor(() => before().every((e) => e.endAt !== null && e.mediaState !== 'pending'), 150_000, 'media of the first run');
+  }, 300_000);
 
   it('raises intrusion events for people entering the zone at the right times (±1 s)', () => {
     const got = events('walkway').filter((e) => e.startAt < killedAt);
