@@ -93,13 +93,27 @@ async function repairOne(deps: RecoveryDeps, cam: string, dir: string, name: str
  */
 export async function rebuildIndexFromDisk(deps: RecoveryDeps): Promise<{ indexed: number; skipped: number }> {
   const files: Array<{ cam: string; path: string }> = [];
+  // Only folders named like ours; anything else (a stray file, an unreadable folder) is skipped
+  // with a line in the log, never a reason for the hub not to start.
+  const dirs = (path: string, pattern: RegExp): string[] => {
+    try {
+      return readdirSync(path, { withFileTypes: true }).filter((d) => d.isDirectory() && pattern.test(d.name)).map((d) => d.name);
+    } catch (err) {
+      deps.log.warn(`rebuild: cannot read ${path}: ${(err as Error).message}`);
+      return [];
+    }
+  };
   for (const cam of cameraDirs(deps.dataDir)) {
     const camRoot = join(recordingsRoot(deps.dataDir), cam);
-    for (const day of readdirSync(camRoot).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d))) {
-      for (const hour of readdirSync(join(camRoot, day)).filter((h) => /^\d{2}$/.test(h))) {
-        for (const name of readdirSync(join(camRoot, day, hour)).filter((n) => /^\d+\.mp4$/.test(n))) {
-          files.push({ cam, path: join(camRoot, day, hour, name) });
+    for (const day of dirs(camRoot, /^\d{4}-\d{2}-\d{2}$/)) {
+      for (const hour of dirs(join(camRoot, day), /^\d{2}$/)) {
+        let names: string[] = [];
+        try {
+          names = readdirSync(join(camRoot, day, hour)).filter((n) => /^\d+\.mp4$/.test(n));
+        } catch (err) {
+          deps.log.warn(`rebuild: cannot read ${join(camRoot, day, hour)}: ${(err as Error).message}`);
         }
+        for (const name of names) files.push({ cam, path: join(camRoot, day, hour, name) });
       }
     }
   }
