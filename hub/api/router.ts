@@ -96,7 +96,11 @@ export class ApiRouter {
   constructor(private readonly users: UserStore, private readonly log: Logger, metrics: MetricsRegistry = new MetricsRegistry()) {
     this.streams = new LiveStreams(users, metrics, log.child('sse'));
     this.app.onError((err, c) => {
-      if (err instanceof HubError) return c.json({ error: err.message, detail: err.detail ?? null }, err.status);
+      if (err instanceof HubError) {
+        // The rest of a refused body is never read: close the connection rather than drain it.
+        if (err.status === 413) c.header('connection', 'close');
+        return c.json({ error: err.message, detail: err.detail ?? null }, err.status);
+      }
       if (err instanceof ConfigError) return c.json({ error: 'invalid configuration', detail: err.issues }, 422);
       this.log.error(`${c.req.method} ${c.req.path} failed: ${err.message}`, { stack: err.stack });
       return c.json({ error: 'internal error', detail: null }, 500);
