@@ -24,7 +24,11 @@ export async function startRtspServer(mounts: Record<string, string>, port?: num
       });
       child = c;
       let err = '';
-      const t = setTimeout(() => reject(new Error(`rtsp-server: not ready after 10 s: ${err}`)), 10_000);
+      // A cap, not a wait: python3-gi and GStreamer took several seconds to start on a loaded box.
+      const t = setTimeout(() => {
+        c.kill('SIGKILL');
+        reject(new Error(`rtsp-server: not ready after 30 s: ${err}`));
+      }, 30_000);
       c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       c.stdout!.on('data', (d: Buffer) => {
         if (d.toString().includes('ready')) {

@@ -4,7 +4,7 @@
  * NanoDet via onnxruntime) on a few seconds of frames; the overload test keeps the benchmark's
  * stand-in detector, whose cost per image is fixed, because it is about scheduling, not seeing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { join } from 'node:path';
 import { Pipeline, type PipelineSinks } from '../../hub/pipeline/pipeline.ts';
 import { pipelineSchema } from '../../hub/pipeline/config.ts';
@@ -75,6 +75,8 @@ describe('pipeline on vtest', () => {
     const cams = ['a', 'b', 'c', 'd', 'e', 'f'];
     // 6 cameras x 5 fps of busy footage, each image costing 60 ms of CPU: about twice what one detector can do.
     const engine = new OracleEngine({ background: () => background, msPerImage: 60, maxBatch: 1 });
+    // Its burn worker is closed whatever happens: a failed assertion must not leave the thread.
+    onTestFinished(() => engine.close());
     const p = new Pipeline({ config: pipelineSchema.parse({ scheduler: { batching: false } }), engine, sinks: sinks(), onCrop: engine.onCrop });
     const t0 = Date.now();
     let tick = 0;
@@ -98,7 +100,6 @@ describe('pipeline on vtest', () => {
       expect(c.processed + c.dropped).toBeLessThanOrEqual(c.framesIn);
       expect(c.framesIn - c.processed - c.dropped).toBeLessThanOrEqual(1); // at most one frame waits
     }
-    await engine.close();
   });
 
   it('masks suppress motion inside them but not outside', () => {
