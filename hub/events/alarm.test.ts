@@ -25,6 +25,25 @@ describe('relay alarm', () => {
     await Promise.resolve();
     expect(calls).toEqual([true, false]);
   });
+  it('stop resolves only once the switch-off writes are done', async () => {
+    const calls: boolean[] = [];
+    let finish!: () => void;
+    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
+      setOutput: (_d, _o, on) => {
+        calls.push(on);
+        return on ? undefined : new Promise<void>((ok) => (finish = ok));
+      },
+    }));
+    alarm.raise({ device: 'r', output: 'siren', seconds: 600 }, 'rule:x');
+    let stopped = false;
+    const stopping = Promise.resolve(alarm.stop()).then(() => void (stopped = true));
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([true, false]);
+    expect(stopped).toBe(false);
+    finish();
+    await stopping;
+    expect(stopped).toBe(true);
+  });
   it('logs a refusal the devices subsystem reports without throwing', async () => {
     const lines: string[] = [];
     const alarm = new RelayAlarm(createLogger('t', (l) => lines.push(l)), () => ({ setOutput: async () => ({ ok: false, status: 'refused', reason: { en: 'interlock' } }) }));

@@ -19,7 +19,8 @@ export interface OutputSetter {
 export interface AlarmOutput {
   /** Switches the target on for its seconds (extended if already on). */
   raise(target: AlarmTarget, by: string): void;
-  stop(): void;
+  /** Switches off whatever is on; resolves once the writes are done (before devices stop). */
+  stop(): Promise<void> | void;
 }
 
 /** Finds an OutputSetter on the devices service, if it has one. */
@@ -60,12 +61,16 @@ export class RelayAlarm implements AlarmOutput {
     }
   }
 
-  /** Switches off whatever is on: a siren must not outlive the hub that raised it. */
-  stop(): void {
-    for (const { timer, target, by } of this.timers.values()) {
+  /**
+   * Switches off whatever is on: a siren must not outlive the hub that raised it. Awaited by the
+   * hub's stop, so the writes happen while the devices module still runs, not after it stopped.
+   */
+  async stop(): Promise<void> {
+    const offs = [...this.timers.values()].map(({ timer, target, by }) => {
       clearTimeout(timer);
-      void this.set(target, false, by);
-    }
+      return this.set(target, false, by);
+    });
     this.timers.clear();
+    await Promise.all(offs);
   }
 }

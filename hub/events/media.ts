@@ -82,10 +82,12 @@ export class MediaMaker {
     return new Promise((ok) => this.idleWaiters.push(ok));
   }
 
-  stop(): void {
+  /** Takes no more work and resolves once the media being made now is done (before the database closes). */
+  stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
     for (const t of this.retryTimers) clearTimeout(t);
+    return this.idle();
   }
 
   private async pump(): Promise<void> {

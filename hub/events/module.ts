@@ -157,8 +157,10 @@ export const eventsModule: HubModule = {
         offKeep?.();
         unwatch();
         for (const f of off) f();
-        media.stop();
-        engine.stop();
+        // Awaited: media being cut and sirens being switched off finish before devices stop and
+        // the database closes (they used to run on and fail after teardown).
+        await media.stop();
+        await engine.stop();
         stream.closeAll();
       },
     };

@@ -250,9 +250,13 @@ export class EventEngine {
   }
 
   /** Ends every open event (hub stopping): they are whole, and their media are made next start. */
-  stop(): void {
+  /** Ends every open event and switches off the alarm outputs the rules raised (awaited). */
+  async stop(): Promise<void> {
     const at = this.now();
     for (const r of [...this.runners.values()].flat()) this.apply(r, r.life.endAll(at));
+    // Before this, nothing switched the sirens off at stop: a siren stayed on, and its off-timer
+    // fired after the hub (and the devices module) had stopped.
+    await this.d.alarm.stop();
   }
 
   emit(type: 'new' | 'updated' | 'ended' | 'media', e: SecurityEvent): void {

@@ -49,6 +49,9 @@ describe('event engine', () => {
     expect(e!.endAt! - T0).toBe(60 * 200);
     expect(e!.tier).toBe('alert');
     expect(h.alarms).toEqual([{ device: 'relay-1', output: 'siren', seconds: 30 }]);
+    // Stopping the engine switches the alarm outputs off (it never did: a siren outlived the hub).
+    await h.engine.stop();
+    expect(h.alarmStops.n).toBe(1);
     expect(h.messages.map((m) => m.type)).toContain('new');
     expect(h.messages.map((m) => m.type).slice(-2)).toEqual(['ended', 'media']);
     expect(rec.holds.get(`event:${e!.id}`)).toMatchObject({ cameraId: 'cam', fromMs: e!.startAt - 3000, toMs: e!.endAt! + 2000 });
