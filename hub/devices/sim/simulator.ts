@@ -113,8 +113,11 @@ export class PumpStationSimulator {
       // The server frames requests by silence; t3.5 of the line, at least 1 ms.
       interval: Math.max(1, Math.ceil(t35Ms(rtu.baudRate))),
       portResponse,
-    } as never) as unknown as Server & { getPort(): { write(b: Buffer): void } };
+    } as never) as unknown as Server & { getPort(): { write(b: Buffer): void; on(event: 'error', fn: (e: Error) => void): void } };
     port = server.getPort();
+    // The serial port's own errors (EIO writing a reply to a pty that just vanished, an adapter
+    // unplugged) are emitted on it, not on the server: unheard, they end the process.
+    server.getPort().on('error', (e) => this.log.warn(`simulator: rtu port ${rtu.path}: ${e.message}`));
     server.on('socketError', () => undefined);
     server.on('error', () => undefined);
     await new Promise<void>((ok) => server.on('initialized', () => ok()));
