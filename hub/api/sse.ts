@@ -258,7 +258,7 @@ export class LiveStreams {
             c.close();
           } else if (next === IDLE) {
             // Anything that ended the session (expiry, a path without a listener) ends the stream.
-            if (!this.users.authenticate(o.token)) return live.end();
+            if (!this.sessionValid(o.token)) return live.end();
             c.enqueue(enc.encode(`: ping ${client.dropped}\n\n`));
           } else {
             c.enqueue(enc.encode(sseFrame(o.format(next))));
@@ -274,6 +274,16 @@ export class LiveStreams {
     return new Response(body, {
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
     });
+  }
+
+  private sessionValid(token: string): boolean {
+    try {
+      return this.users.authenticate(token) !== undefined;
+    } catch (err) {
+      // The database is closing or unreadable: a stream whose session cannot be checked ends.
+      this.log.warn(`sse: cannot check a stream's session, ending it: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   /** Ends the streams of a revoked session, or of every session of a user. */
