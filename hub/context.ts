@@ -7,6 +7,7 @@ import type { MetricsRegistry } from './metrics/registry.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { UserStore } from './auth/users.ts';
 import type { ApiRouter } from './api/router.ts';
+import type { HealthBoard } from './core/health.ts';
 
 /**
  * What one module offers the others once started (the recording index, the frame sources, the
@@ -31,6 +32,8 @@ export interface HubContext {
   audit: AuditLog;
   users: UserStore;
   api: ApiRouter;
+  /** The hub's own conditions (disk, audit, journals); shown by /api/health and /metrics. */
+  health: HealthBoard;
   services: Partial<HubServices>;
 }
 

@@ -11,6 +11,7 @@ import type { HubEvents } from './core/hub-events.ts';
 import { ConfigStore } from './config/config-store.ts';
 import { openDatabase } from './store/database.ts';
 import { MetricsRegistry } from './metrics/registry.ts';
+import { HealthBoard } from './core/health.ts';
 import { AuditLog, auditMigrations } from './audit/audit-log.ts';
 import { UserStore, authMigrations } from './auth/users.ts';
 import { generatePassword } from './auth/passwords.ts';
@@ -24,11 +25,13 @@ import { detectModule } from './detect/module.ts';
 import { pipelineModule } from './pipeline/module.ts';
 import { eventsModule } from './events/module.ts';
 import { devicesModule } from './devices/module.ts';
+import { auditModule } from './audit/module.ts';
 
 /**
  * The modules, in start order. Each offers its services on ctx.services for the ones after it.
  */
 const MODULES: HubModule[] = [
+  auditModule, // the audit log's health and metrics; old entries archived to signed files (bounded, still append-only)
   recordModule, // recording index, crash repair, rebuild from disk, retention (before ffmpeg writes anew)
   camerasModule, // one supervised ffmpeg per camera: segments to disk, detect frames to the pipeline
   detectModule, // the model in an inference worker; a model that fails to load leaves recording running
@@ -68,10 +71,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const metrics = new MetricsRegistry();
   const audit = new AuditLog(db);
   const users = new UserStore(db);
-  const api = new ApiRouter(users, log.child('api'));
+  const api = new ApiRouter(users, log.child('api'), metrics);
   const ctx: HubContext = {
     dataDir, config, db, dbRecreated: recreated, log, bus: new EventBus<HubEvents>(log.child('bus')),
-    metrics, audit, users, api, services: {},
+    metrics, audit, users, api, health: new HealthBoard(), services: {},
   };
 
   // 4. Demo mode gets an admin with a one-time password; otherwise the first admin comes from

@@ -9,13 +9,13 @@ export const cameraTestHooks: { backoff?: { baseMs: number; capMs: number } } = 
 /** Camera ingest: one supervised ffmpeg per enabled camera, following the configuration. */
 export const camerasModule: HubModule = {
   name: 'cameras',
-  start(ctx: HubContext) {
+  async start(ctx: HubContext) {
     const manager = new CameraManager(ctx, { ffmpegPath: ffmpegPath(), backoff: cameraTestHooks.backoff });
     ctx.services.cameras = manager;
 
     const offSeg = ctx.bus.on('record.segment', 'cameras', (s) => manager.noteSegment(s.cameraId, s.bytes, (s.endMs - s.startMs) / 1000));
     const offCfg = ctx.config.onChange((next) => manager.apply(next.cameras, next.recording.segmentSeconds));
-    manager.apply(ctx.config.get().cameras, ctx.config.get().recording.segmentSeconds);
+    await manager.apply(ctx.config.get().cameras, ctx.config.get().recording.segmentSeconds);
 
     const online = ctx.metrics.gauge('camera_online', 'Whether the camera delivers frames (1) or not (0)');
     const fps = ctx.metrics.gauge('camera_fps_in', 'Detect-stream frames per second received');
