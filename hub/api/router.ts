@@ -53,7 +53,6 @@ export interface RouteInput<P, Q, B> {
   body: B;
 }
 export type RouteHandler<P, Q, B> = (c: ApiContext, input: RouteInput<P, Q, B>) => Response | Promise<Response>;
-type Handler = (c: ApiContext) => Response | Promise<Response>;
 type NoInput = Record<string, never>;
 
 /** How a stream route serves its channel. */
@@ -175,23 +174,6 @@ export class ApiRouter {
         accept: spec.accept?.(input),
       });
     });
-  }
-
-  /** Shorthands for routes that read no params, query or body. */
-  get(path: string, access: Access, handler: Handler): void {
-    this.route({ method: 'GET', path, access }, (c) => handler(c));
-  }
-  post(path: string, access: Access, handler: Handler): void {
-    this.route({ method: 'POST', path, access }, (c) => handler(c));
-  }
-  put(path: string, access: Access, handler: Handler): void {
-    this.route({ method: 'PUT', path, access }, (c) => handler(c));
-  }
-  patch(path: string, access: Access, handler: Handler): void {
-    this.route({ method: 'PATCH', path, access }, (c) => handler(c));
-  }
-  delete(path: string, access: Access, handler: Handler): void {
-    this.route({ method: 'DELETE', path, access }, (c) => handler(c));
   }
 }
 

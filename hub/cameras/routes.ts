@@ -34,7 +34,7 @@ function keepPassword<T extends { source: CameraConfig['source'] }>(incoming: T,
 
 /** Health (public, no footage, no names), and camera management. */
 export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): void {
-  ctx.api.get('/api/health', 'public', (c) => {
+  ctx.api.route({ method: 'GET', path: '/api/health', access: 'public', summary: 'Overall status, cameras online, the hub\'s conditions' }, (c) => {
     const states = cameras.states().filter((s) => s.status !== 'disabled');
     const allOnline = states.every((s) => s.online);
     const hubLevel = ctx.health.level();

@@ -69,7 +69,7 @@ export function createDetectModule(opts: EngineOptions = {}): HubModule {
 }
 
 function registerStatusRoute(ctx: HubContext, status: () => DetectStatus): void {
-  ctx.api.get('/api/detect/status', 'system:read', (c) => c.json(status()));
+  ctx.api.route({ method: 'GET', path: '/api/detect/status', access: 'system:read', summary: 'Detector: model, self-check, speed' }, (c) => c.json(status()));
 }
 
 export const detectModule: HubModule = createDetectModule();
