@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
@@ -83,6 +83,25 @@ describe('camera management API', () => {
     expect(t.hub.ctx.config.get().cameras.map((c) => c.id)).not.toContain('pattern');
     const actions = t.hub.ctx.audit.query({ actor: 'user:installer' }).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['cameras.add', 'cameras.remove']));
+  });
+
+  it('audits a change that could not be written as failed', async () => {
+    // The backup copy made before each write lands on a directory: the write fails, as on a broken disk.
+    const bak = join(t.dataDir, 'config.json.bak');
+    rmSync(bak, { force: true });
+    mkdirSync(bak);
+    try {
+      const res = await t.request('/api/cameras/gate', {
+        method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Cổng sau', source: { type: 'testsrc' } }),
+      });
+      expect(res.status).toBe(500);
+      const [entry] = t.hub.ctx.audit.query({ action: 'cameras.update', target: 'camera:gate' });
+      expect(entry).toMatchObject({ result: 'failed', detail: { reason: expect.stringMatching(/EISDIR|directory/) } });
+      expect(t.hub.ctx.config.get().cameras[0]!.name).toBe('Cổng');
+    } finally {
+      rmSync(bak, { recursive: true, force: true });
+    }
   });
 
   it('keeps the stored password when a form sends back the masked URL', async () => {
