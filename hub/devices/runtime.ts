@@ -218,7 +218,11 @@ export class DevicesRuntime implements DeviceService {
       if (st?.failed) {
         this.applyAlarms(this.alarmBook.raise(now, { id, kind: 'comm-loss', severity: 'warning', deviceId: d.cfg.id,
           message: { en: `no communication with ${d.cfg.name}: ${st.error ?? ''}`, vi: `mất liên lạc với ${d.cfg.name}` } }));
-      } else if (st) this.applyAlarms(this.alarmBook.clear(now, id));
+      } else if (st && d.stats.polls > 0) {
+        // Only a good poll clears it: a runtime just rebuilt has not heard from the device yet,
+        // and "not failed yet" must not clear an alarm a silent device raised before the rebuild.
+        this.applyAlarms(this.alarmBook.clear(now, id));
+      }
     }
     for (const p of this.pumps.values()) {
       const s = p.state(now);

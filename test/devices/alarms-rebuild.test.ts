@@ -35,6 +35,11 @@ describe('devices alarms across a runtime rebuild', () => {
     expect(ctx.services.devices!.acknowledge('level:comm-loss', 'user:lan')).toBe(true);
     const before = { level: { ...alarm('level:comm-loss')! }, salinity: { ...alarm('salinity:comm-loss')! } };
     const old = ctx.services.devices;
+    // Every clear of the still-silent salinity sensor's alarm, from the rebuild on.
+    const salinityCleared: number[] = [];
+    const offAlarm = ctx.bus.on('device.alarm', 'test', (e) => {
+      if (e.alarm.id === 'salinity:comm-loss' && e.change === 'cleared') salinityCleared.push(Date.now());
+    });
 
     await ctx.config.update((d) => {
       (d.devices as { tickMs?: number }).tickMs = 60;
@@ -44,10 +49,18 @@ describe('devices alarms across a runtime rebuild', () => {
     expect(alarm('level:comm-loss')).toMatchObject({ active: true, acknowledged: true, ackedBy: 'user:lan', raisedAt: before.level.raisedAt });
     expect(alarm('salinity:comm-loss')).toMatchObject({ active: true, acknowledged: false, raisedAt: before.salinity.raisedAt });
 
+    // The rebuilt runtime polls the silent sensor and fails; until then, its alarm must not clear
+    // (it did: "not failed yet" on a fresh runtime was taken for a good poll, under load visibly).
+    const rebuilt = ctx.services.devices as unknown as { devs: Map<string, { stats: { failures: number } }> };
+    expect(await waitFor(() => (rebuilt.devs.get('salinity')?.stats.failures ?? 0) > 0, 10_000)).toBe(true);
+    expect(salinityCleared).toEqual([]);
+    expect(alarm('salinity:comm-loss')).toMatchObject({ active: true, raisedAt: before.salinity.raisedAt });
+
     sim.model.silent.delete(UNITS.level);
     // Cleared and acknowledged: it leaves the book.
     expect(await waitFor(() => !alarm('level:comm-loss'), 5000)).toBe(true);
     expect(alarm('salinity:comm-loss')?.active).toBe(true);
+    offAlarm();
     sim.model.silent.delete(UNITS.salinity);
     expect(await waitFor(() => alarm('salinity:comm-loss')?.active === false, 5000)).toBe(true);
   });
