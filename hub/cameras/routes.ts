@@ -93,6 +93,12 @@ export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): v
     try {
       await auditedChange(ctx, c, { action: 'cameras.remove', target: `camera:${id}`, detail }, (draft) => {
         draft.cameras = (draft.cameras ?? []).filter((x) => x.id !== id);
+        // The camera's own pipeline settings belong to it, not to anyone else: they go with it.
+        if (draft.pipeline?.cameras && id in draft.pipeline.cameras) {
+          const { [id]: _gone, ...rest } = draft.pipeline.cameras;
+          draft.pipeline.cameras = rest;
+          detail.removedPipelineSettings = true;
+        }
         if (!query.withRules || !draft.events?.rules) return;
         removedRules = draft.events.rules.filter((r) => r.camera === id).map((r) => r.id);
         draft.events.rules = draft.events.rules.filter((r) => r.camera !== id);

@@ -85,6 +85,18 @@ describe('camera management API', () => {
     expect(actions).toEqual(expect.arrayContaining(['cameras.add', 'cameras.remove']));
   });
 
+  it('deletes a camera together with its own pipeline settings', async () => {
+    const add = await t.request('/api/cameras', { ...json({ id: 'tuned', name: 'Chỉnh', enabled: false, source: { type: 'testsrc' } }), role: 'installer' });
+    expect(add.status).toBe(201);
+    await t.hub.ctx.config.update((d) => {
+      d.pipeline = { ...(d.pipeline ?? {}), cameras: { ...(d.pipeline?.cameras ?? {}), tuned: { priority: 9 } } };
+    }, 'test');
+    const res = await t.request('/api/cameras/tuned', { method: 'DELETE', role: 'installer' });
+    expect(res.status).toBe(200);
+    expect(t.hub.ctx.config.get().cameras.map((c) => c.id)).not.toContain('tuned');
+    expect(Object.keys(t.hub.ctx.config.get().pipeline.cameras)).not.toContain('tuned');
+  });
+
   it('audits a change that could not be written as failed', async () => {
     // The backup copy made before each write lands on a directory: the write fails, as on a broken disk.
     const bak = join(t.dataDir, 'config.json.bak');
