@@ -21,7 +21,7 @@ async function startWith(detect: Partial<DetectConfig>) {
   const lines: string[] = [];
   const log = createLogger('hub', (l) => lines.push(l));
   const cfg = { detect: detectSchema.parse({ threads: 1, ...detect }) };
-  const ctx = { log, config: { get: () => cfg }, api: { get() {} }, services: {} } as unknown as HubContext;
+  const ctx = { log, config: { get: () => cfg }, api: { route() {} }, services: {} } as unknown as HubContext;
   const running = await detectModule.start(ctx);
   await running.stop();
   return { errors: lines.filter((l) => / ERROR /.test(l)), lines, detector: ctx.services.detector };
@@ -87,7 +87,7 @@ describe('detect module with a model it cannot use', () => {
 
   it('the default model loads and is offered as the detector, then closed on stop', async () => {
     const lines: string[] = [];
-    const ctx = { log: createLogger('hub', (l) => lines.push(l)), config: { get: () => ({ detect: detectSchema.parse({ threads: 1 }) }) }, api: { get() {} }, services: {} } as unknown as HubContext;
+    const ctx = { log: createLogger('hub', (l) => lines.push(l)), config: { get: () => ({ detect: detectSchema.parse({ threads: 1 }) }) }, api: { route() {} }, services: {} } as unknown as HubContext;
     const running = await detectModule.start(ctx);
     expect(ctx.services.detector?.modelId).toBe('nanodet-int8');
     expect(ctx.services.detector?.maxBatch).toBe(8);

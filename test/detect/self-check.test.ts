@@ -87,7 +87,7 @@ describe('a self-check that fails (forced by a zero score tolerance)', () => {
   const ctx = {
     log: createLogger('hub', (l) => lines.push(l)),
     config: { get: () => ({ detect: detectSchema.parse({ threads: 1 }) }) },
-    api: { get: (path: string, _access: string, h: typeof handler) => { if (path === '/api/detect/status') handler = h; } },
+    api: { route: (decl: { path: string }, h: typeof handler) => { if (decl.path === '/api/detect/status') handler = h; } },
     services: {},
   } as unknown as HubContext;
   let running: { stop(): Promise<void> | void };
