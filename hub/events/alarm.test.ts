@@ -21,8 +21,7 @@ describe('relay alarm', () => {
     const calls: boolean[] = [];
     const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({ setOutput: (_d, _o, on) => void calls.push(on) }));
     alarm.raise({ device: 'r', output: 'light', seconds: 600 }, 'rule:x');
-    alarm.stop();
-    await Promise.resolve();
+    await alarm.stop();
     expect(calls).toEqual([true, false]);
   });
   it('stop resolves only once the switch-off writes are done', async () => {
@@ -44,6 +43,65 @@ describe('relay alarm', () => {
     await stopping;
     expect(stopped).toBe(true);
   });
+  it('never writes one output twice at once: an alert raised while the off is being verified ends with the siren on', async () => {
+    vi.useFakeTimers();
+    // A relay on a busy bus: each write is verified 300 ms later; the coil is what landed last.
+    let coil = false;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const writes: boolean[] = [];
+    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
+      setOutput: async (_d, _o, on) => {
+        writes.push(on);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((ok) => setTimeout(ok, 300));
+        coil = on;
+        inFlight--;
+        return { ok: true };
+      },
+    }));
+    const siren = { device: 'io', output: 'relay1', seconds: 2 };
+    alarm.raise(siren, 'rule:line');
+    await vi.advanceTimersByTimeAsync(2100); // on verified; the off is being written
+    expect(writes).toEqual([true, false]);
+    alarm.raise(siren, 'rule:line'); // a new alert while the off is in flight
+    await vi.advanceTimersByTimeAsync(700);
+    expect(maxInFlight).toBe(1);
+    expect(writes).toEqual([true, false, true]);
+    expect(coil).toBe(true);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(coil).toBe(false);
+    expect(maxInFlight).toBe(1);
+  });
+
+  it('tries a switch-off again until it is verified, so a siren never stays on after a failed write', async () => {
+    vi.useFakeTimers();
+    const results = [{ ok: true }, { ok: false, status: 'failed' }, { ok: false, status: 'failed' }, { ok: true }];
+    const writes: boolean[] = [];
+    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
+      setOutput: async (_d, _o, on) => {
+        writes.push(on);
+        return results.shift() ?? { ok: true };
+      },
+    }));
+    alarm.raise({ device: 'io', output: 'relay1', seconds: 1 }, 'rule:line');
+    await vi.advanceTimersByTimeAsync(1000 + 500 + 1000 + 10);
+    expect(writes).toEqual([true, false, false, false]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(writes).toHaveLength(4);
+  });
+
+  it('does not retry a refusal (an interlock will not change its mind)', async () => {
+    vi.useFakeTimers();
+    let calls = 0;
+    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
+      setOutput: async () => (calls++, { ok: false, status: 'refused', reason: { en: 'contactor output' } }),
+    }));
+    alarm.raise({ device: 'io', output: 'relay1', seconds: 60 }, 'rule:line');
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(calls).toBe(1);
+  });
+
   it('logs a refusal the devices subsystem reports without throwing', async () => {
     const lines: string[] = [];
     const alarm = new RelayAlarm(createLogger('t', (l) => lines.push(l)), () => ({ setOutput: async () => ({ ok: false, status: 'refused', reason: { en: 'interlock' } }) }));

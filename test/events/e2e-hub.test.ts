@@ -61,6 +61,7 @@ let sim: PumpStationSimulator;
 /** vtest's own size, which the recording keeps. */
 const SOURCE_SIZE = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', fixtures.vtestH264]).toString().trim().split(',').map(Number);
 const detector = new DetectorLog();
+const DBG: unknown[] = [];
 /** Coil transitions read from the simulator's own register image, and when alerts were raised. */
 const coil: Array<{ at: number; on: boolean }> = [];
 const raised: Array<{ at: number; rule: string; id: number }> = [];
@@ -125,6 +126,7 @@ beforeAll(async () => {
     observe: (hub) => {
       hub.ctx.services.cameras!.onFrame('walk', (f) => truth.push(f));
       hub.ctx.bus.on('pipeline.tracks', 'test', (u) => u.cameraId === 'walk' && detector.push(u));
+      hub.ctx.bus.on('pipeline.tracks', 'dbg', (u) => u.cameraId === 'walk' && DBG.push(JSON.parse(JSON.stringify(u))));
       hub.ctx.bus.on('events.event', 'test', ({ type, event }) => type === 'new' && raised.push({ at: Date.now(), rule: event.ruleId, id: event.id }));
     },
   });
@@ -136,6 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(coilWatch);
+  try { (await import('node:fs')).writeFileSync(`/tmp/e2e-dump-${Date.now()}.json`, JSON.stringify({ killedAt, rows: DBG, truth: truth.tracks, events: t.hub.ctx.services.events!.store.query({ limit: 5000 }) })); } catch (e) { console.log('dump failed', e); }
   await t?.stop();
   await rtsp?.kill();
   await sim?.close();
@@ -285,8 +288,13 @@ describe('events on real footage through the real pipeline', () => {
     for (const a of alerts.filter((x) => x.at < killedAt)) expect(periods.some((p) => p.on <= a.at + 1500 && (p.off ?? Infinity) >= a.at), report).toBe(true);
     const audit = t.hub.ctx.audit.query({ target: 'device:io', action: 'device.output', limit: 1000 }).reverse();
     const writes = audit.map((a) => `${a.actor} ${String(a.detail?.point)} ${String(a.detail?.value)} ${a.result}`);
-    expect(new Set(writes), JSON.stringify(writes)).toEqual(new Set(['rule:path-line relay1 true ok', 'rule:path-line relay1 false ok']));
-    expect(writes.filter((w) => w.includes('true')).length, JSON.stringify(writes)).toBe(periods.length);
+    // Only the urgent rule writes, and a write whose read-back a loaded bus missed ('failed') is
+    // tried again until verified, before the output is ever written the other way.
+    expect(new Set(writes.map((w) => w.replace(/ failed$/, ' ok'))), JSON.stringify(writes)).toEqual(new Set(['rule:path-line relay1 true ok', 'rule:path-line relay1 false ok']));
+    writes.forEach((w, i) => {
+      if (w.endsWith(' failed')) expect(writes[i + 1], JSON.stringify(writes)).toMatch(new RegExp(`^${w.replace(/ failed$/, '')} (ok|failed)$`));
+    });
+    expect(writes.filter((w) => w.endsWith('true ok')).length, JSON.stringify(writes)).toBe(periods.length);
     for (const other of ['parked', 'crowd', 'loiter']) expect(events(other).length, `${other} raised nothing, so its silence proves nothing`).toBeGreaterThan(0);
     console.log(`events e2e: siren on ${periods.length} times for ${alerts.length} alerts; off after ${periods.filter((p) => p.off).map((p) => p.off! - Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at))).join(', ')} ms`);
   });
