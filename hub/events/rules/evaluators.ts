@@ -5,8 +5,9 @@
  */
 import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
 import type { Rule } from '../config.ts';
-import { anchor, centre, crossing, distance, pointInPolygon, side, type Pt } from './geometry.ts';
+import { anchor, centre, crossing, pointInPolygon, side, type Pt } from './geometry.ts';
 import { PlaceMemory } from './places.ts';
+import { StillnessMemory } from './stillness.ts';
 
 /** One subject meeting a rule's condition on one frame. */
 export interface Condition {
@@ -49,66 +50,10 @@ type ObjectRule = Extract<Rule, { classes: string[] }>;
 /** Default threshold of the hub's own stationary check, beside the pipeline's flag. */
 const STATIONARY_SECONDS = 10;
 const STATIONARY_TOLERANCE = 0.02;
-/**
- * An object has moved (for ignore-stationary rules) once its centre has gone more than this
- * fraction of its own size from where it was first seen, on either axis, the size being the
- * larger of its first and current box: on vtest the detector boxes half of a parked van, then all
- * of it (a 17 px shift for a 60 px van), while a walking person passes half their width in ~0.5 s.
- */
-const MOVED_FRACTION = 0.5;
 /** A parked vehicle counts as still there while one was seen at its place this recently. */
 const PARKED_HOLD_MS = 20_000;
 /** A confirmed vehicle track must stay put this long before it founds a place. */
 const PLACE_SETTLE_MS = 2000;
-
-/** Remembers where each track's centre settled, to tell how long it has been still. */
-class StillnessMemory {
-  private readonly tracks = new Map<string, { ref: Pt; since: number; seen: number; first: Box; moved: boolean }>();
-
-  constructor(private readonly tolerance: number) {}
-
-  /** Seconds the object has stayed within the tolerance of where it settled. */
-  update(o: TrackedObject, u: TrackUpdate): number {
-    const c = centre(o.box, u.frameWidth, u.frameHeight);
-    const s = this.tracks.get(o.trackId);
-    if (!s) {
-      this.tracks.set(o.trackId, { ref: c, since: u.frameAt, seen: u.frameAt, first: o.box, moved: false });
-      return 0;
-    }
-    s.seen = u.frameAt;
-    // Where it is now, not where it has ever been: a passer-by who carries a parked car's box
-    // off for a moment (the tracker does that on vtest) does not make the car a mover.
-    s.moved = movedFrom(s.first, o.box);
-    if (distance(s.ref, c) > this.tolerance) {
-      s.ref = c;
-      s.since = u.frameAt;
-      return 0;
-    }
-    return (u.frameAt - s.since) / 1000;
-  }
-
-  /**
-   * Whether the track now stands away from where it was first seen. A parked car whose
-   * track is lost and found again (headlights, a passer-by, a hub restart) starts a new track that
-   * has not moved: without this it would count as a newcomer and raise an event every time.
-   */
-  moved(trackId: string): boolean {
-    return this.tracks.get(trackId)?.moved ?? false;
-  }
-
-  forget(trackId: string): void {
-    this.tracks.delete(trackId);
-  }
-}
-
-/** Whether box `b` has gone more than MOVED_FRACTION of the objects' size from box `a`. */
-export function movedFrom(a: Box, b: Box): boolean {
-  const w = Math.max(a[2] - a[0], b[2] - b[0]);
-  const h = Math.max(a[3] - a[1], b[3] - b[1]);
-  const dx = Math.abs((a[0] + a[2]) / 2 - (b[0] + b[2]) / 2);
-  const dy = Math.abs((a[1] + a[3]) / 2 - (b[1] + b[3]) / 2);
-  return dx > MOVED_FRACTION * w || dy > MOVED_FRACTION * h;
-}
 
 /** The common object filter: confirmed, class, median score, size. */
 export function passesFilter(rule: ObjectRule, o: TrackedObject, u: TrackUpdate): boolean {
@@ -145,6 +90,7 @@ abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
         box: o.box,
         frame: { width: u.frameWidth, height: u.frameHeight },
         detected: o.lastSeenAt === u.frameAt,
+        // Not moved yet counts as stationary: a young track has to be seen to move first.
         stationary: o.stationary || stillFor >= STATIONARY_SECONDS || !this.still.moved(o.trackId),
         data: extra === true ? undefined : extra,
       });

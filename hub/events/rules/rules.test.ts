@@ -83,8 +83,46 @@ describe('intrusion', () => {
     const carried = [...car('c4', 0), ...[0.76, 0.8, 0.84].map((x, i) => update(2000 + i * 200, [obj('c4', [x * W - 5, 600, x * W + 5, 700], { label: 'car' })])), ...car('c4', 2600)];
     expect(run({ ...rule, minSize: { width: 0.03 }, ignoreStationary: true }, carried)).toEqual([]);
     // A car that drives in does raise one.
-    const driving = Array.from({ length: 10 }, (_, i) => update(i * 200, [obj('c3', at(0.55 + i * 0.03, 0.7), { label: 'car' })]));
+    const driving = Array.from({ length: 10 }, (_, i) => update(i * 200, [obj('c3', at(0.55 + i * 0.03, 0.7), { label: 'car', lastSeenAt: T0 + i * 200 })]));
     expect(starts(run({ ...rule, ignoreStationary: true }, driving))).toHaveLength(1);
+  });
+  describe('a young track of vtest\'s parked car at the right edge of the frame (640 x 360)', () => {
+    // Boxes of the car as the pipeline reported them (D: the detector's, p: predicted between
+    // looks), from a run where its track broke; confirmed from the third look.
+    const seq: Array<[number, 'D' | 'p', Box]> = [
+      [0, 'D', [601.6, 35.2, 616.1, 58.8]], [151, 'p', [600.5, 35.3, 615.0, 59.0]], [401, 'D', [610.5, 31.7, 629.4, 59.2]],
+      [521, 'p', [611.7, 31.5, 630.6, 59.0]], [798, 'p', [614.5, 31.1, 633.5, 58.5]], [905, 'D', [611.0, 32.6, 640, 59.9]],
+      [1310, 'p', [615.3, 32.6, 644.3, 59.9]], [1598, 'p', [618.3, 32.6, 647.4, 59.9]], [1699, 'D', [611.2, 32.5, 640, 59.8]],
+      [2044, 'p', [613.1, 32.5, 641.9, 59.8]], [2311, 'p', [614.5, 32.5, 643.3, 59.8]], [2606, 'D', [611.4, 30.8, 640, 61.2]],
+    ];
+    const frames = (list: typeof seq, id = 'walk:e'): TrackUpdate[] => {
+      let seen = T0;
+      return list.map(([t, kind, box], i) => {
+        if (kind === 'D') seen = T0 + t;
+        return { cameraId: 'walk', frameAt: T0 + t, frameWidth: 640, frameHeight: 360, objects: [obj(id, box, { label: 'car', score: 0.77, medianScore: 0.6, confirmed: i >= 2, lastSeenAt: seen })] };
+      });
+    };
+    const parking = [[0.78, 0.03], [1, 0.03], [1, 0.22], [0.78, 0.22]];
+    const rule = { type: 'intrusion', zone: parking, classes: ['car', 'truck', 'bus'], minScore: 0.3, minSize: { width: 0.04 } };
+    it('raises nothing on a rule that ignores stationary objects: a box framed anew is not a move', () => {
+      // Part of the car, then all of it against the frame's border: the centre moved 17 px, over
+      // half the car's 29 px, but its left edge only 9 px and its right edge is the border.
+      expect(starts(run(rule, frames(seq)))).toHaveLength(1);
+      expect(run({ ...rule, ignoreStationary: true }, frames(seq))).toEqual([]);
+    });
+    it('raises nothing on a rule that ignores stationary objects: a predicted box is no sighting', () => {
+      // Half of the car, then all of it: the tracker takes the change for speed and moves the box
+      // on between looks, past half the car's width; the detector keeps finding it where it was.
+      const half: typeof seq = [[0, 'D', [611, 32, 624, 60]], [200, 'D', [611, 32, 640, 60]], [400, 'D', [611, 32, 640, 60]], [600, 'p', [615, 32, 644, 60]], [800, 'p', [619, 32, 648, 60]], [1000, 'p', [623, 32, 652, 60]], [1200, 'D', [611, 32, 640, 60]]];
+      expect(run({ ...rule, ignoreStationary: true }, frames(half))).toEqual([]);
+    });
+    it('still raises one for a car that drives in from the border, on its second look', () => {
+      // 20 px a look to the left, looks every other frame.
+      const xs = [612, 600, 580, 560, 540];
+      const driving: typeof seq = xs.flatMap((x, i): typeof seq => [[i * 400, 'D', [x, 30, Math.min(640, x + 50), 60]], [i * 400 + 200, 'p', [x - 10, 30, Math.min(640, x + 40), 60]]]);
+      const out = starts(run({ ...rule, ignoreStationary: true }, frames(driving)));
+      expect(out.map((t) => t.startAt - T0)).toEqual([800]);
+    });
   });
   it('restarts the minimum duration after a dropout of more than a second', () => {
     const inside = (t: number) => update(t, [obj('a', at(0.7, 0.7))]);
