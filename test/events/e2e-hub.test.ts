@@ -61,7 +61,6 @@ let sim: PumpStationSimulator;
 /** vtest's own size, which the recording keeps. */
 const SOURCE_SIZE = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', fixtures.vtestH264]).toString().trim().split(',').map(Number);
 const detector = new DetectorLog();
-const DBG: unknown[] = [];
 /** Coil transitions read from the simulator's own register image, and when alerts were raised. */
 const coil: Array<{ at: number; on: boolean }> = [];
 const raised: Array<{ at: number; rule: string; id: number }> = [];
@@ -126,7 +125,6 @@ beforeAll(async () => {
     observe: (hub) => {
       hub.ctx.services.cameras!.onFrame('walk', (f) => truth.push(f));
       hub.ctx.bus.on('pipeline.tracks', 'test', (u) => u.cameraId === 'walk' && detector.push(u));
-      hub.ctx.bus.on('pipeline.tracks', 'dbg', (u) => u.cameraId === 'walk' && DBG.push(JSON.parse(JSON.stringify(u))));
       hub.ctx.bus.on('events.event', 'test', ({ type, event }) => type === 'new' && raised.push({ at: Date.now(), rule: event.ruleId, id: event.id }));
     },
   });
@@ -138,7 +136,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(coilWatch);
-  try { (await import('node:fs')).writeFileSync(`/tmp/e2e-dump-${Date.now()}.json`, JSON.stringify({ killedAt, rows: DBG, truth: truth.tracks, events: t.hub.ctx.services.events!.store.query({ limit: 5000 }) })); } catch (e) { console.log('dump failed', e); }
   await t?.stop();
   await rtsp?.kill();
   await sim?.close();
