@@ -77,6 +77,12 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     metrics, audit, users, api, health: new HealthBoard(), services: {},
   };
 
+  // The hub's own conditions as a metric too: 0 ok, 1 degraded, 2 failed, by component.
+  const healthGauge = metrics.gauge('hub_health_condition', "The hub's own conditions (0 ok, 1 degraded, 2 failed), by component");
+  metrics.collect(() => {
+    for (const h of ctx.health.list()) healthGauge.set({ component: h.component }, h.level === 'ok' ? 0 : h.level === 'degraded' ? 1 : 2);
+  });
+
   // 4. Demo mode gets an admin with a one-time password; otherwise the first admin comes from
   //    `hub user add` or a provisioning file. There is never a default password.
   let demoAdminPassword: string | undefined;

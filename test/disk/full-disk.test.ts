@@ -129,6 +129,10 @@ describe('a full data disk', () => {
       }, 30_000, 'a pump start refused');
       const refusal = await start.json() as { reason?: { code?: string; en?: string } };
       expect(`${refusal.reason?.code} ${refusal.reason?.en}`).toMatch(/journal|disk|space/i);
+      // The health board says why, on /api/health and in /metrics.
+      const journal = (await conditions()).find((c) => c.component === 'devices/journal');
+      expect(journal?.level, JSON.stringify(await conditions())).not.toBe(undefined);
+      expect(await metric('hub_health_condition', 'component="record/disk"')).toBe(2);
       // The camera still detects while it does not record.
       await waitFor(async () => (await json<{ cameras: Array<{ online: boolean }> }>('/api/health')).cameras[0]?.online, 30_000, 'camera online (detecting) on the full disk');
       expect(alive()).toBe(true);
