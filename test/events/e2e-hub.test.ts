@@ -228,7 +228,7 @@ describe('events on real footage through the real pipeline', () => {
     const judged = nearest.filter((n) => n !== undefined);
     expect(judged.length / got.length, report).toBeGreaterThanOrEqual(0.6);
     const right = judged.filter((n) => n).length / judged.length;
-    expect(right, report).toBeGreaterThanOrEqual(0.7); // 75-89 % over our runs; 50 % would be a coin toss
+    expect(right, report).toBeGreaterThanOrEqual(0.7); // 88-90 % over our runs (63-67 % while the truth lost feet landing on the line); 50 % would be a coin toss
     // An event may start up to ~2 s after the crossing on a loaded box (alert latency p95 1.8 s
     // with 8 cameras, bench/alerts.ts), so a truth crossing counts as found within 2.5 s. Found
     // 50-75 % over our runs (the lamp post splits boxes right at the line); below half fails.
