@@ -67,10 +67,9 @@ describe('live streams', () => {
       await waitFor(() => events.text().split('event: new').length - 1 === i + 1, 5000, `message ${i + 1}`, 20);
     }
 
-    const started = Date.now();
+    // Ended by the logout itself: well inside the 15 s heartbeat that would re-check the session.
     expect((await logout(a)).status).toBe(200);
-    await waitFor(() => events.ended && devices.ended, 2000, 'both streams of the session ended', 10);
-    expect(Date.now() - started).toBeLessThan(1000);
+    await waitFor(() => events.ended && devices.ended, 5000, 'both streams of the session ended', 10);
 
     publish();
     await waitFor(() => other.text().split('event: new').length - 1 === 4, 5000, 'the other session still served', 20);
