@@ -222,6 +222,15 @@ describe('parked vehicle', () => {
     // Somewhere else, unconfirmed sightings found nothing.
     expect(run({ type: 'parked', stationarySeconds: 8 }, van('u', 0, 20, { confirmed: false }))).toEqual([]);
   });
+  it('takes a vehicle the tracker sees standing, scoring under its confirming median, at the rule\'s own minimum score', () => {
+    // vtest's van: detections of 0.41-0.53 (median 0.43) in one place, look after look; the
+    // tracker calls its track stationary but never confirms it (median under 0.5). Dated from
+    // the first sighting, as a confirmed track's place is.
+    const van = Array.from({ length: 14 }, (_, i) => update(i * 1000, [obj('v', at(0.8 + (i % 2) * 0.005, 0.7), { label: 'car', score: 0.43, medianScore: 0.43, confirmed: false, stationary: i >= 3 })]));
+    const out = run({ type: 'parked', minScore: 0.3, stationarySeconds: 8 }, van);
+    expect(starts(out).map((t) => [t.startAt - T0, t.condition.data])).toEqual([[8000, { stationarySeconds: 8, since: T0 }]]);
+    expect(run({ type: 'parked', minScore: 0.5, stationarySeconds: 8 }, van)).toEqual([]);
+  });
   it('ends a parked event once no vehicle has been seen at its place for a while', () => {
     const van = Array.from({ length: 12 }, (_, i) => update(i * 1000, [obj('v1', at(0.8, 0.7), { label: 'car' })]));
     const empty = Array.from({ length: 30 }, (_, i) => update(12_000 + i * 1000, []));
