@@ -79,6 +79,7 @@ abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
       if (o.leftAt !== undefined) continue;
       present.add(o.trackId);
       const stillFor = this.still.update(o, u);
+      this.watch(o, u);
       if (!passesFilter(this.rule, o, u)) continue;
       const extra = this.test(o, u);
       if (!extra) continue;
@@ -110,6 +111,8 @@ abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
 
   /** True (or facts) when the object meets the rule on this frame. */
   protected abstract test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown>;
+  /** Sees every present object, before the rule's filter (confirmation, score, size). */
+  protected watch(_o: TrackedObject, _u: TrackUpdate): void {}
   protected forget(_trackId: string): void {}
 }
 
@@ -135,41 +138,62 @@ const LINE_MARGIN = 0.015;
  */
 const LINE_CONFIRM = 2;
 
+/**
+ * A crossing made while the track was still unconfirmed is reported once it is confirmed, if no
+ * later than this: a person who steps out from behind an occluder right at the line (vtest's lamp
+ * post) crosses in the ~1 s the tracker takes to confirm, longer on a loaded box, and was missed.
+ */
+const LINE_LATE_MS = 3000;
+
 interface LineSide {
   side: number;
   p: Pt;
   /** Observations on the other side since the last settled one, and the first of them. */
   pending: number;
   pendingP?: Pt;
+  /** A crossing not reported yet: the track did not pass the rule's filter when it happened. */
+  crossed?: { direction: 'a-b' | 'b-a'; at: number };
 }
 
 class LineEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'line' }>> {
   private readonly settled = new Map<string, LineSide>();
-  protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
+
+  /** Follows the feet of every object of the rule's classes, confirmed or not. */
+  protected override watch(o: TrackedObject, u: TrackUpdate): void {
+    if (!this.rule.classes.includes(o.label)) return;
     const [a, b] = this.rule.line;
     const p = anchor(o.box, u.frameWidth, u.frameHeight);
     const dist = side(a, b, p) / Math.hypot(b[0] - a[0], b[1] - a[1]);
-    if (Math.abs(dist) < LINE_MARGIN) return false;
+    if (Math.abs(dist) < LINE_MARGIN) return;
     const now = Math.sign(dist);
     const s = this.settled.get(o.trackId);
     if (!s) {
       this.settled.set(o.trackId, { side: now, p, pending: 0 });
-      return false;
+      return;
     }
     if (now === s.side) {
       s.p = p;
       s.pending = 0;
       s.pendingP = undefined;
-      return false;
+      return;
     }
     s.pending++;
     s.pendingP ??= p;
-    if (s.pending < LINE_CONFIRM) return false;
+    if (s.pending < LINE_CONFIRM) return;
     const dir = crossing(a, b, s.p, s.pendingP);
-    this.settled.set(o.trackId, { side: now, p, pending: 0 });
-    if (!dir || (this.rule.direction !== 'both' && this.rule.direction !== dir)) return false;
-    return { direction: dir };
+    const crossed = dir && (this.rule.direction === 'both' || this.rule.direction === dir) ? { direction: dir, at: u.frameAt } : undefined;
+    this.settled.set(o.trackId, { side: now, p, pending: 0, crossed });
   }
+
+  protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
+    const s = this.settled.get(o.trackId);
+    const c = s?.crossed;
+    if (!s || !c) return false;
+    s.crossed = undefined;
+    if (u.frameAt - c.at > LINE_LATE_MS) return false;
+    return c.at === u.frameAt ? { direction: c.direction } : { direction: c.direction, crossedAt: c.at };
+  }
+
   protected override forget(id: string): void {
     this.settled.delete(id);
   }

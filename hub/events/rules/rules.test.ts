@@ -168,6 +168,18 @@ describe('line crossing', () => {
     const jitter = Array.from({ length: 20 }, (_, i) => update(i * 200, [obj('a', at(i % 2 ? 0.505 : 0.495, 0.8))]));
     expect(run({ type: 'line', line, coolDownSeconds: 0, endAfterSeconds: 0 }, jitter)).toEqual([]);
   });
+  it('counts a crossing made while the track was unconfirmed once it is confirmed, if not long ago', () => {
+    // A person steps out from behind an occluder just before the line and crosses it in the
+    // frames the tracker takes to confirm them (three looks; more on a loaded box).
+    const xs = [0.44, 0.47, 0.53, 0.56, 0.6, 0.64, 0.68];
+    const frames = (confirmedFrom: number) => xs.map((x, i) => update(i * 200, [obj('a', at(x, 0.8), { confirmed: i >= confirmedFrom })]));
+    const out = starts(run({ type: 'line', line, coolDownSeconds: 0, endAfterSeconds: 0 }, frames(5)));
+    expect(out.map((t) => [t.at - T0, t.condition.data])).toEqual([[1000, { direction: 'b-a', crossedAt: T0 + 600 }]]);
+    // Never confirmed: never counted; confirmed over 3 s after the crossing: too late to say.
+    expect(run({ type: 'line', line }, frames(99))).toEqual([]);
+    const late = [...frames(99), ...Array.from({ length: 20 }, (_, i) => update(1400 + i * 200, [obj('a', at(0.7, 0.8), { confirmed: i >= 12 })]))];
+    expect(run({ type: 'line', line }, late)).toEqual([]);
+  });
   it('does not count a one-frame jump back across the line', () => {
     const xs = [0.4, 0.45, 0.55, 0.6, 0.47, 0.62, 0.66, 0.7];
     const frames = xs.map((x, i) => update(i * 200, [obj('a', at(x, 0.8))]));
