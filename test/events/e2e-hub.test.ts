@@ -30,8 +30,8 @@ const DW = 640;
 const DH = 360;
 type P = [number, number];
 const WALKWAY: P[] = [[0.45, 0.38], [0.95, 0.38], [0.95, 0.75], [0.45, 0.75]];
-/** Grass between the path and the tripod: nobody walks there in the clip. Its top edge is kept
- *  below where detected feet have reached: a walker at the far left stood at y 0.60, and a walker
+/** Grass between the path and the tripod: nobody walks there in the clip's first 35 s. Its top
+ *  edge is kept below where detected feet have reached: a walker at the far left stood at y 0.60, and a walker
  *  near x 0.33 had a box bottom at 0.672 in one run (a tall box; the truth's foot point is above
  *  0.66), so box jitter cannot reach it. */
 const GRASS: P[] = [[0.05, 0.7], [0.35, 0.7], [0.35, 0.8], [0.05, 0.8]];
@@ -228,10 +228,12 @@ describe('events on real footage through the real pipeline', () => {
     const judged = nearest.filter((n) => n !== undefined);
     expect(judged.length / got.length, report).toBeGreaterThanOrEqual(0.6);
     const right = judged.filter((n) => n).length / judged.length;
-    expect(right, report).toBeGreaterThanOrEqual(0.7); // 88-90 % over our runs (63-67 % while the truth lost feet landing on the line); 50 % would be a coin toss
+    expect(right, report).toBeGreaterThanOrEqual(0.7); // 85-93 % in 12 runs (63-67 % while the truth lost feet landing on the line); 50 % would be a coin toss
     // An event may start up to ~2 s after the crossing on a loaded box (alert latency p95 1.8 s
     // with 8 cameras, bench/alerts.ts), so a truth crossing counts as found within 2.5 s. Found
-    // 50-75 % over our runs (the lamp post splits boxes right at the line); below half fails.
+    // 85-100 % of vtest's 13 in 12 runs (the lamp post splits boxes right at the line; crossings
+    // made before a track is confirmed count since 5dadb12: 46 % in one loaded run before); below
+    // half fails.
     const found = truthCrossings.filter((c) => got.some((e) => dirOf(e) === c.direction && Math.abs(c.at - e.startAt) <= 2500)).length;
     expect(found / truthCrossings.length, report).toBeGreaterThanOrEqual(0.5);
     const count = (list: string[], d: string): number => list.filter((x) => x === d).length;
@@ -241,8 +243,11 @@ describe('events on real footage through the real pipeline', () => {
   });
 
   it('raises nothing in a zone where nobody goes, nor outside the time window', () => {
-    expect(truth.inZoneCount(GRASS)).toBe(0);
-    expect(events('grass')).toEqual([]);
+    // Judged on the first run: once the camera is back the clip plays again from its start, and
+    // on a loaded box the wait for the first run's media reached 56-66 s into the clip, where
+    // someone does walk in from the bottom edge across the grass (and the rule rightly said so).
+    expect(truth.inZoneCount(GRASS, killedAt)).toBe(0);
+    expect(events('grass').filter((e) => e.startAt < killedAt)).toEqual([]);
     expect(events('walkway').length).toBeGreaterThan(0);
     expect(events('walkway-elsewhen')).toEqual([]);
   });

@@ -30,4 +30,10 @@ describe('background-subtraction truth', () => {
     const above: Array<[number, Pt]> = [[0, [0.7, 0.3]], [200, [0.72, 0.3]], [400, [0.75, 0.3]], [600, [0.78, 0.3]], [800, [0.8, 0.3]]];
     expect(truthWith(above).crossings(A, B)).toEqual([]);
   });
+  it('counts people in a zone before a time only', () => {
+    const grass: Pt[] = [[0.05, 0.7], [0.35, 0.7], [0.35, 0.8], [0.05, 0.8]];
+    const later: Array<[number, Pt]> = [[60_000, [0.4, 0.9]], [60_200, [0.3, 0.78]], [60_400, [0.25, 0.76]], [60_600, [0.2, 0.74]], [60_800, [0.15, 0.72]]];
+    expect(truthWith(later).inZoneCount(grass)).toBe(1);
+    expect(truthWith(later).inZoneCount(grass, 35_000)).toBe(0);
+  });
 });

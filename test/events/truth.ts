@@ -84,9 +84,9 @@ export class TruthTracker {
     return out.sort((x, y) => x.at - y.at);
   }
 
-  /** People (tracks seen at least 5 times) who set foot in the zone. */
-  inZoneCount(zone: readonly Pt[]): number {
-    return this.tracks.filter((t) => t.points.length >= 5 && t.points.some((pt) => pointInPolygon(pt.p, zone))).length;
+  /** People (tracks seen at least 5 times) who set foot in the zone before `until`. */
+  inZoneCount(zone: readonly Pt[], until = Infinity): number {
+    return this.tracks.filter((t) => t.points.length >= 5 && t.points.some((pt) => pt.at < until && pointInPolygon(pt.p, zone))).length;
   }
 
   /** Distinct people (tracks seen at least 5 times) with their feet in the zone within [from, to]. */
