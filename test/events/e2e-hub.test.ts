@@ -31,9 +31,9 @@ const DH = 360;
 type P = [number, number];
 const WALKWAY: P[] = [[0.45, 0.38], [0.95, 0.38], [0.95, 0.75], [0.45, 0.75]];
 /** Grass between the path and the tripod: nobody walks there in the clip's first 35 s. Its top
- *  edge is kept below where detected feet have reached: a walker at the far left stood at y 0.60, and a walker
- *  near x 0.33 had a box bottom at 0.672 in one run (a tall box; the truth's foot point is above
- *  0.66), so box jitter cannot reach it. */
+ *  edge is kept below where detected feet have reached: a walker at the far left stood at y 0.60,
+ *  and a walker near x 0.33 had a box bottom at 0.672 in one run (a tall box; the truth's foot
+ *  point is above 0.66), so box jitter cannot reach it. */
 const GRASS: P[] = [[0.05, 0.7], [0.35, 0.7], [0.35, 0.8], [0.05, 0.8]];
 /** Across the walkway right of the lamp post (which hides people and splits their boxes). */
 const LINE: [P, P] = [[0.75, 0.35], [0.75, 0.8]];
