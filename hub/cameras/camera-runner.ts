@@ -134,6 +134,10 @@ export class CameraRunner {
     const log = this.opts.log;
     const id = this.cam.id;
     child.stdout!.on('data', guarded(`cameras: frames of ${id}`, log, (chunk: Buffer) => {
+      // Bytes still in the pipe when the child has exited are frames of a run already declared
+      // offline: stamped on arrival they would be late, and they would flip the camera back to
+      // online milliseconds after it went offline (an offline event ended before it began).
+      if (child !== this.child || child.exitCode !== null || child.signalCode !== null) return;
       for (const data of assembler.push(chunk)) this.handleFrame(data);
     }));
     createInterface({ input: child.stderr! }).on('line', (line) => {
