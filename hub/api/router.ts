@@ -1,5 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { z } from 'zod';
 import { HubError } from '../core/errors.ts';
 import { ConfigError } from '../config/config-error.ts';
@@ -9,6 +10,7 @@ import { roleHas, type Permission } from '../auth/roles.ts';
 import type { User, UserStore } from '../auth/users.ts';
 import { DEFAULT_BODY_LIMIT, NO_BODY_LIMIT, invalidInput, parseJson, parsePart, readBody, type InputIssue } from './request-input.ts';
 import { LiveStreams, type SseChannel, type SseMessage } from './sse.ts';
+import { currentRequest, withRequestScope } from './request-scope.ts';
 
 export const SESSION_COOKIE = 'hub_session';
 
@@ -104,6 +106,8 @@ export class ApiRouter {
       this.log.error(`${c.req.method} ${c.req.path} failed: ${err.message}`, { stack: err.stack });
       return c.json({ error: 'internal error', detail: null }, 500);
     });
+    // Every request runs in its own scope (client address, then the user), which the audit log reads.
+    this.app.use(async (c, next) => withRequestScope({ client: clientAddress(c) }, next));
     this.app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}`, detail: null }, 404));
   }
 
@@ -113,6 +117,8 @@ export class ApiRouter {
       const token = sessionToken(c);
       const user = token ? this.users.authenticate(token) : undefined;
       if (!user) throw new HubError(401, 'auth: sign in required');
+      const scope = currentRequest();
+      if (scope) scope.actor = `user:${user.username}`;
       if (access !== 'authenticated' && !roleHas(user.role, access)) {
         throw new HubError(403, `auth: role ${user.role} lacks permission ${access}`);
       }
@@ -174,6 +180,15 @@ export class ApiRouter {
         accept: spec.accept?.(input),
       });
     });
+  }
+}
+
+/** The peer's address as the socket saw it; undefined where there is no socket (app.fetch in a test). */
+export function clientAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
   }
 }
 
