@@ -68,7 +68,7 @@ beforeAll(async () => {
 
   // A person walks into the right half of a 768x576 frame over 4 s, then leaves.
   for (let i = 0; i <= 20; i++) {
-    t.hub.ctx.bus.emit('pipeline.tracks', { cameraId: 'cam', frameAt: T0 + 5000 + i * 200, frameWidth: 768, frameHeight: 576, objects: [person(200 + i * 20)] });
+    t.hub.ctx.bus.emit('pipeline.tracks', { cameraId: 'cam', frameAt: T0 + 5000 + i * 200, frameWidth: 768, frameHeight: 576, objects: [person(200 + i * 20, { lastSeenAt: T0 + 5000 + i * 200 })] });
   }
   t.hub.ctx.bus.emit('pipeline.tracks', { cameraId: 'cam', frameAt: T0 + 9200, frameWidth: 768, frameHeight: 576, objects: [person(600, { leftAt: T0 + 9200 })] });
   const [e] = t.hub.ctx.services.events!.store.query({ rule: 'yard' });

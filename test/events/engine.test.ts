@@ -25,11 +25,16 @@ beforeAll(() => {
   segs = recordVtest(join(root, 'rec'), T0, 30, 10);
 });
 
+/** lastSeenAt meaning "the detector found it on this very frame" (frame() fills the time in). */
+const SEEN_NOW = -1;
 const person = (id: string, x: number, over: Partial<TrackedObject> = {}): TrackedObject => ({
   trackId: id, label: 'person', score: 0.8, medianScore: 0.8, box: [x - 30, 300, x + 30, 500] as Box, confirmed: true, stationary: false,
-  firstSeenAt: T0, lastSeenAt: T0, ...over,
+  firstSeenAt: T0, lastSeenAt: SEEN_NOW, ...over,
 });
-const frame = (t: number, objects: TrackedObject[]): TrackUpdate => ({ cameraId: 'cam', frameAt: T0 + t, frameWidth: W, frameHeight: H, objects });
+const frame = (t: number, objects: TrackedObject[]): TrackUpdate => ({
+  cameraId: 'cam', frameAt: T0 + t, frameWidth: W, frameHeight: H,
+  objects: objects.map((o) => (o.lastSeenAt === SEEN_NOW ? { ...o, lastSeenAt: T0 + t } : o)),
+});
 const zone = [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]];
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 

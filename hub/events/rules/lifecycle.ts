@@ -54,6 +54,9 @@ interface SubjectState {
  */
 const CANDIDATE_GAP_MS = 1000;
 
+/** Rule types whose condition holds frame after frame, so an event can wait for a detected box. */
+const WAITS_FOR_DETECTION = new Set<Rule['type']>(['intrusion', 'loiter']);
+
 /** How long a subject may go unseen (no frames at all) before its open event is ended by a tick. */
 const STALE_MS = 10_000;
 
@@ -153,6 +156,12 @@ export class RuleLifecycle {
     s.last = c;
     this.offerBest(s, at, c);
     if (at - s.candidateSince < effectiveMinDuration(this.rule) * 1000) return undefined;
+    // An object held in a zone opens its event only once the detector itself has boxed it there:
+    // the tracker's predicted box lags a walker by tens of pixels, so an event on predictions
+    // alone showed a box beside the person (or on an empty path) as its evidence. The event is
+    // still dated from the first frame the condition held. A line crossing is one frame's fact
+    // and opens on whatever box that frame had.
+    if (WAITS_FOR_DETECTION.has(this.rule.type) && s.best?.detected === false) return undefined;
     s.open = true;
     s.startAt = s.candidateSince;
     return { kind: 'start', ruleId: this.rule.id, subject: c.subject, startAt: s.startAt, at, condition: c, best: s.best! };

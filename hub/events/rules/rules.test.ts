@@ -8,14 +8,18 @@ const W = 1000;
 const H = 1000;
 const T0 = Date.parse('2025-03-03T15:30:00Z'); // Monday 22:30 in Hanoi
 
+/** An object's lastSeenAt meaning "the detector found it on this very frame" (update() fills it in). */
+const SEEN_NOW = -1;
+
 function obj(trackId: string, box: Box, over: Partial<TrackedObject> = {}): TrackedObject {
-  return { trackId, label: 'person', score: 0.8, medianScore: 0.8, box, confirmed: true, stationary: false, firstSeenAt: T0, lastSeenAt: T0, ...over };
+  return { trackId, label: 'person', score: 0.8, medianScore: 0.8, box, confirmed: true, stationary: false, firstSeenAt: T0, lastSeenAt: SEEN_NOW, ...over };
 }
 /** A person whose feet are at (x, y) in normalised coordinates. */
 const at = (x: number, y: number): Box => [x * W - 20, y * H - 100, x * W + 20, y * H];
 
 function update(t: number, objects: TrackedObject[]): TrackUpdate {
-  return { cameraId: 'cam', frameAt: T0 + t, frameWidth: W, frameHeight: H, objects };
+  const frameAt = T0 + t;
+  return { cameraId: 'cam', frameAt, frameWidth: W, frameHeight: H, objects: objects.map((o) => (o.lastSeenAt === SEEN_NOW ? { ...o, lastSeenAt: frameAt } : o)) };
 }
 
 function run(input: Record<string, unknown>, frames: TrackUpdate[]): Transition[] {
@@ -142,6 +146,22 @@ describe('intrusion', () => {
     });
     const out = run({ type: 'intrusion', zone }, [update(0, [obj('a', at(0.2, 0.8), { lastSeenAt: T0 })]), ...frames, update(3200, [])]);
     expect(ends(out)[0]!.best.at - T0).toBe(1000 + 6 * 200);
+  });
+  it('opens an event only once the detector has boxed the person in the zone, dated from the entry', () => {
+    // The detector last found the walker at x = 0.45 (frame 0, outside); the tracker then
+    // predicts the box into the zone on frames 1-4, and the detector finds it there on frame 5.
+    const frames = Array.from({ length: 8 }, (_, i) => update(i * 200, [obj('a', at(0.45 + i * 0.05, 0.8), { lastSeenAt: i < 5 ? T0 : SEEN_NOW })]));
+    const out = run({ type: 'intrusion', zone }, [...frames, update(4000, [])]);
+    expect(starts(out)).toHaveLength(1);
+    expect(starts(out)[0]!.at - T0, 'opened on the first detected frame in the zone').toBe(5 * 200);
+    expect(starts(out)[0]!.startAt - T0, 'dated from the first frame in the zone').toBe(200);
+    expect(starts(out)[0]!.best.detected).toBe(true);
+    // A track the detector never boxed inside the zone raises nothing at all.
+    const predictedOnly = Array.from({ length: 10 }, (_, i) => update(i * 200, [obj('b', at(0.45 + i * 0.05, 0.8), { lastSeenAt: T0 })]));
+    expect(run({ type: 'intrusion', zone }, [...predictedOnly, update(4000, [])])).toEqual([]);
+    // Loitering likewise; a line crossing opens on the crossing frame's box, whatever it was.
+    const loiter = Array.from({ length: 30 }, (_, i) => update(i * 500, [obj('c', at(0.7, 0.7), { lastSeenAt: T0 })]));
+    expect(run({ type: 'loiter', zone, dwellSeconds: 5 }, loiter)).toEqual([]);
   });
   it('keeps quiet outside its schedule', () => {
     expect(run({ type: 'intrusion', zone, schedule: [{ from: '06:00', to: '18:00' }] }, walk(20))).toEqual([]);
