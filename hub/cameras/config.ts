@@ -56,7 +56,7 @@ export const cameraSchema = z
         enabled: z.boolean().default(true),
         retentionDays: z
           .number()
-          .min(1, 'must be at least 1 day (footage is evidence, issue 11)')
+          .min(1, 'must be at least 1 day')
           .max(3650)
           .optional()
           .meta({ title: 'Retention (days)', description: 'Overrides recording.retentionDays for this camera' }),
