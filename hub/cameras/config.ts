@@ -24,7 +24,19 @@ const rtspSource = z.strictObject({
 
 const fileSource = z.strictObject({
   type: z.literal('file'),
-  path: z.string().min(1).meta({ title: 'Video file', description: 'H.264 file played in a loop at its own pace (demo and tests)' }),
+  path: z
+    .string()
+    .min(1)
+    // A URL-looking value (http:, concat:, subfile:...) would have ffmpeg make requests in the LAN
+    // or read other files: only plain absolute paths. Whether the file lies inside a media folder
+    // needs the disk, so the API and the runner check that (hub/cameras/media-folders.ts).
+    .refine((p) => !/^[^/]*:/.test(p), { message: 'must be a file path, not a URL (nothing with ":" before the first "/")', abort: true })
+    .refine((p) => p.startsWith('/'), 'must be an absolute path inside one of the media folders')
+    .meta({
+      title: 'Video file',
+      description: 'H.264 file played in a loop at its own pace (demo and tests); it must lie inside one of the media folders '
+        + '(`media.folders` in the configuration file, `hub start --media-dir`, the data folder\'s media/ or the bundled demo footage)',
+    }),
   loop: z.boolean().default(true),
 });
 
