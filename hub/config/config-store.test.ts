@@ -64,7 +64,7 @@ describe('ConfigStore', () => {
     expect(readFileSync(`${path}.v1.bak`, 'utf8')).toBe(v1);
     const written = checkConfigFile(path);
     expect([written.from, written.config.version, written.config.events.rules[0]!.enabled]).toEqual([CONFIG_VERSION, CONFIG_VERSION, false]);
-    expect(lines.join('\n')).toMatch(/migrated from version 1 to 2; the old file is kept at .*config\.json\.v1\.bak/);
+    expect(lines.join('\n')).toMatch(new RegExp(`migrated from version 1 to ${CONFIG_VERSION}; the old file is kept at .*config\\.json\\.v1\\.bak`));
     expect(lines.join('\n')).toMatch(/rules\[0\] \(\\"kho-dem\\"\) disabled: it watches camera \\"kho\\"/);
     expect(readdirSync(dir).sort()).toEqual(['config.json', 'config.json.v1.bak']);
   });

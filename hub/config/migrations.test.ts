@@ -32,7 +32,7 @@ describe('configuration migrations', () => {
     const { doc, from, notes } = migrate(structuredClone(v1FieldState));
     expect(from).toBe(1);
     const cfg = parseConfig(doc);
-    expect(cfg.version).toBe(2);
+    expect(cfg.version).toBe(CONFIG_VERSION);
     expect(cfg.events.rules.map((r) => [r.id, r.enabled])).toEqual([['cong', true], ['kho-dem', false], ['coi', true]]);
     expect(cfg.events.rules[0]!.alarm).toMatchObject({ device: 'io', output: 'relay1' });
     expect(cfg.events.rules[2]!.alarm).toBeUndefined();
@@ -42,6 +42,40 @@ describe('configuration migrations', () => {
       'v2: events.rules[2] ("coi") alarm output {"device":"coi-da-go","output":"relay1"} removed: no such relay output among the devices (it could never be switched)',
       'v2: pipeline.cameras.kho removed: settings of camera "kho", which is not configured',
     ]);
+  });
+
+  it('v3 raises footage retention under a day to one day and caps the free-space watermark at 30 %, saying so', () => {
+    const v2 = {
+      version: 2,
+      recording: { retentionDays: 0.01, minFreePercent: 90 },
+      cameras: [{ ...cam('gate'), record: { retentionDays: 0.5 } }, { ...cam('kho'), record: { retentionDays: 14 } }, cam('san')],
+      events: { mediaRetentionDays: 0.01 },
+    };
+    const { doc, from, notes } = migrate(structuredClone(v2));
+    expect(from).toBe(2);
+    const cfg = parseConfig(doc);
+    expect([cfg.version, cfg.recording.retentionDays, cfg.recording.minFreePercent, cfg.events.mediaRetentionDays]).toEqual([3, 1, 30, 1]);
+    expect(cfg.cameras.map((c) => c.record.retentionDays)).toEqual([1, 14, undefined]);
+    expect(notes).toEqual([
+      'v3: recording.retentionDays raised from 0.01 to 1 day: footage is kept at least a day',
+      'v3: recording.minFreePercent lowered from 90 to 30: a higher watermark makes the sweeper delete most footage',
+      'v3: cameras[0] ("gate") record.retentionDays raised from 0.5 to 1 day: footage is kept at least a day',
+      'v3: events.mediaRetentionDays raised from 0.01 to 1 day: footage is kept at least a day',
+    ]);
+  });
+
+  it('v3 leaves values version 2 refused for the schema to name, and allowed ones as they are', () => {
+    const { doc, notes } = migrate({ version: 2, recording: { retentionDays: -1, minFreePercent: 25 }, events: { mediaRetentionDays: 3 } });
+    expect(notes).toEqual([]);
+    expect(doc).toMatchObject({ version: 3, recording: { retentionDays: -1, minFreePercent: 25 }, events: { mediaRetentionDays: 3 } });
+    expect(() => parseConfig(doc)).toThrow(/recording\.retentionDays: must be at least 1 day/);
+  });
+
+  it('the schema refuses footage settings beyond the floors in a current document', () => {
+    expect(() => parseConfig({ recording: { retentionDays: 0.5 } })).toThrow(/recording\.retentionDays: must be at least 1 day/);
+    expect(() => parseConfig({ recording: { minFreePercent: 31 } })).toThrow(/recording\.minFreePercent: must be at most 30/);
+    expect(() => parseConfig({ events: { mediaRetentionDays: 0.01 } })).toThrow(/events\.mediaRetentionDays: must be at least 1 day/);
+    expect(() => parseConfig({ cameras: [{ ...cam('gate'), record: { retentionDays: 0.01 } }] })).toThrow(/cameras\[0\]\.record\.retentionDays: must be at least 1 day/);
   });
 
   it('leaves the input document untouched', () => {

@@ -73,8 +73,44 @@ const referencesChecked: Migration = {
   },
 };
 
+/**
+ * Version 3: settings that destroy footage have floors (issue 11, finding 7). Version 2 accepted
+ * retention from 0.01 days (15 minutes) and a free-space watermark up to 90 %, with which the
+ * sweeper deletes nearly all footage; an installer could set them. A file holding such values
+ * must still load, so they are brought to the nearest allowed value, each with a note (the backup
+ * keeps the old ones). The limits are written here, not imported: a shipped migration is frozen.
+ * Values version 2 refused (zero, negative, not a number) are left for the schema to name.
+ */
+const footageFloors: Migration = {
+  to: 3,
+  title: 'footage retention at least 1 day, free-space watermark at most 30 %',
+  up(doc, note) {
+    const MIN_DAYS = 1;
+    const MAX_FREE = 30;
+    const raise = (section: Doc | undefined, key: string, where: string): void => {
+      const v = section?.[key];
+      if (section && typeof v === 'number' && v > 0 && v < MIN_DAYS) {
+        section[key] = MIN_DAYS;
+        note(`${where} raised from ${v} to ${MIN_DAYS} day: footage is kept at least a day`);
+      }
+    };
+    const recording = isObject(doc.recording) ? doc.recording : undefined;
+    raise(recording, 'retentionDays', 'recording.retentionDays');
+    const free = recording?.minFreePercent;
+    if (recording && typeof free === 'number' && free > MAX_FREE && free <= 90) {
+      recording.minFreePercent = MAX_FREE;
+      note(`recording.minFreePercent lowered from ${free} to ${MAX_FREE}: a higher watermark makes the sweeper delete most footage`);
+    }
+    objects(doc.cameras).forEach((camera, i) => {
+      raise(isObject(camera.record) ? camera.record : undefined, 'retentionDays', `cameras[${i}] ("${str(camera.id)}") record.retentionDays`);
+    });
+    raise(isObject(doc.events) ? doc.events : undefined, 'mediaRetentionDays', 'events.mediaRetentionDays');
+    return doc;
+  },
+};
+
 /** Every migration in order; the last one's `to` is the current version. */
-export const MIGRATIONS: readonly Migration[] = [referencesChecked];
+export const MIGRATIONS: readonly Migration[] = [referencesChecked, footageFloors];
 
 /** The version this hub writes and understands. */
 export const CONFIG_VERSION = 1 + MIGRATIONS.length;

@@ -38,7 +38,7 @@ describe('configuration schema', () => {
   });
 
   it('rejects negative retention and a typo in a key', () => {
-    expect(issuesOf({ recording: { retentionDays: -1 } })[0]).toMatch(/^recording\.retentionDays: must be positive/);
+    expect(issuesOf({ recording: { retentionDays: -1 } })[0]).toMatch(/^recording\.retentionDays: must be at least 1 day/);
     expect(issuesOf({ recording: { retentionDay: 3 } })[0]).toMatch(/^recording: .*retentionDay/);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cameraIdSchema } from '../cameras/config.ts';
 import { uniqueIds, zodReport, type Report } from '../config/ref-check.ts';
+import { MIN_RETENTION_DAYS } from '../record/config.ts';
 
 /**
  * Configuration of the security events subsystem: rules per camera, evidence and noise control.
@@ -124,10 +125,13 @@ export const eventsSchema = z
     maxClipSeconds: z.number().min(10).max(3600).default(600).meta({ title: 'Longest clip (s)', description: 'Longer events keep the first part' }),
     mediaRetentionDays: z
       .number()
-      .min(0.01)
+      .min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} day`)
       .max(3650)
       .default(30)
-      .meta({ title: 'Event media retention (days)', description: 'Snapshots, clips and held footage of events; events marked as incident are kept until closed' }),
+      .meta({
+        title: 'Event media retention (days)',
+        description: 'Snapshots, clips and held footage of events; events marked as incident are kept until closed (at least 1; changing it needs system:configure)',
+      }),
     footageWaitSeconds: z.number().min(1).max(600).default(60).meta({ title: 'Wait for footage (s)', description: 'How long to wait for the recording of an event before cutting its clip' }),
     streamQueue: z.number().int().min(1).max(10000).default(200).meta({ title: 'Live stream queue per client', description: 'A slower client loses the oldest messages' }),
   })

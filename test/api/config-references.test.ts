@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeDataDir, startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import { demoDevices } from '../../hub/devices/demo.ts';
 import type { HubConfigInput } from '../../hub/config/schema.ts';
+import { CONFIG_VERSION } from '../../hub/config/migrations.ts';
 
 /** A cheap camera: a small test pattern, recorded like any other. */
 const pattern = (id: string) => ({ id, name: id, source: { type: 'testsrc' as const, width: 160, height: 120, fps: 5 }, detect: { width: 64, height: 64, fps: 1 } });
@@ -90,7 +91,7 @@ describe('a configuration an older hub wrote with a dangling reference', () => {
 
     expect(t.hub.ctx.config.get().events.rules[0]).toMatchObject({ id: 'kho-dem', enabled: false });
     expect(JSON.parse(readFileSync(join(dataDir, 'config.json.v1.bak'), 'utf8'))).toEqual(v1);
-    expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ version: 2 });
+    expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ version: CONFIG_VERSION });
     const health = (await (await t.request('/api/health')).json()) as { conditions: Array<{ component: string; level: string; message: string }> };
     expect(health.conditions).toContainEqual(expect.objectContaining({
       component: 'events/rules', level: 'degraded', message: 'events: rule "kho-dem" is disabled: it watches camera "kho", which is not configured',

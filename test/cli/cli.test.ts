@@ -57,7 +57,7 @@ describe('hub command line', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ recording: { retentionDays: -3 } }));
     const bad = await runCli(['config', 'check', '--data', dir]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/recording\.retentionDays: must be positive/);
+    expect(bad.stderr).toMatch(/recording\.retentionDays: must be at least 1 day/);
   }, 30_000);
 
   it('`config check` refuses a rule watching a camera that is not configured, naming the field', async () => {
