@@ -51,7 +51,7 @@ export function archiveAudit(db: Db, dataDir: string, opts: { keepDays?: number;
   const dir = join(dataDir, ARCHIVE_DIR);
   const out: ArchiveResult = { files: [], rows: 0 };
   let key = opts.key;
-  const pick = db.prepare(`SELECT id, ts, actor, action, target, result, detail FROM audit_log
+  const pick = db.prepare(`SELECT id, ts, actor, action, target, result, detail, client FROM audit_log
     WHERE id > (SELECT coalesce(max(upto_id), 0) FROM audit_archived_upto) ORDER BY id LIMIT ?`);
   const commit = db.transaction((lastId: number, upto: string, file: string, hash: string) => {
     db.prepare('INSERT INTO audit_archived_upto (upto_id, ts, file, sha256) VALUES (?, ?, ?, ?)').run(lastId, upto, file, hash);
@@ -105,4 +105,6 @@ export interface AuditArchiveRow {
   target: string;
   result: string;
   detail: string | null;
+  /** The client's address (absent in files archived before audit migration 3). */
+  client?: string | null;
 }

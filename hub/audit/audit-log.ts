@@ -3,6 +3,7 @@ import { HubError } from '../core/errors.ts';
 import { isNoSpace } from '../core/guard.ts';
 import type { HealthBoard } from '../core/health.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
+import { currentRequest } from '../api/request-scope.ts';
 
 /** Who did what: a user (`user:lan`), a rule (`rule:night-irrigation`) or the hub itself (`hub`). */
 export interface AuditEntry {
@@ -11,11 +12,18 @@ export interface AuditEntry {
   target: string;
   result: 'ok' | 'refused' | 'failed';
   detail?: Record<string, unknown>;
+  /**
+   * The client's address. Left out, it is the address of the request being served (the router's
+   * request scope); outside a request (timers, rules) there is none.
+   */
+  client?: string;
 }
 
-export interface AuditRow extends AuditEntry {
+export interface AuditRow extends Omit<AuditEntry, 'client'> {
   id: number;
   ts: string;
+  /** Null for entries made outside a request, and for those written before audit migration 3. */
+  client: string | null;
 }
 
 export const auditMigrations: Migration[] = [
@@ -59,6 +67,14 @@ export const auditMigrations: Migration[] = [
           BEGIN SELECT RAISE(ABORT, 'audit log is append-only (only archived rows may be deleted)'); END;
         CREATE TABLE audit_probe (b BLOB);`),
   },
+  {
+    owner: 'audit',
+    version: 3,
+    description: "each entry says from where: the client's address",
+    // Issue 11, finding 9: no row said from which address an action came. ADD COLUMN rewrites no
+    // row, so the append-only triggers are not involved; older rows read null.
+    up: (db) => db.exec('ALTER TABLE audit_log ADD COLUMN client TEXT'),
+  },
 ];
 
 /**
@@ -96,7 +112,7 @@ export class AuditLog {
   private failing: string | undefined;
 
   constructor(private readonly db: Db, opts: AuditLogOptions = {}) {
-    this.insert = db.prepare('INSERT INTO audit_log (ts, actor, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insert = db.prepare('INSERT INTO audit_log (ts, actor, action, target, result, detail, client) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.probeSt = db.transaction(() => {
       // Room for a few pages, then none used: a row the size of a page needs the file to grow.
       db.prepare('INSERT INTO audit_probe (b) VALUES (zeroblob(8192))').run();
@@ -112,11 +128,14 @@ export class AuditLog {
     if (this.failing !== undefined) this.health?.set('audit', 'degraded', `audit: the audit log cannot be written (${this.failing})`);
   }
 
-  /** Appends an entry; throws AuditUnavailable when it cannot be stored. */
+  /**
+   * Appends an entry, with the client address of the request being served when the entry gives
+   * none; throws AuditUnavailable when it cannot be stored.
+   */
   write(entry: AuditEntry, at: Date = new Date()): void {
     try {
       this.insert.run(at.toISOString(), entry.actor, entry.action, entry.target, entry.result,
-        entry.detail ? JSON.stringify(entry.detail) : null);
+        entry.detail ? JSON.stringify(entry.detail) : null, entry.client ?? currentRequest()?.client ?? null);
     } catch (err) {
       throw this.failed(err as Error);
     }
