@@ -129,7 +129,7 @@ async function tcpCommands(n: number): Promise<Record<string, unknown>> {
   const rt = new DevicesRuntime(cfg, { db, log, tz: 'Asia/Ho_Chi_Minh', lat: 9.93, lon: 106.35, audit: (e) => audit.write(e), emit: () => undefined });
   rt.start();
   try {
-    for (let i = 0; i < 100 && rt.pumps.get('pump')!.blocker() !== null; i++) await sleep(50);
+    for (let i = 0; i < 100 && rt.pumps().find((p) => p.id === 'pump')?.startBlocker !== null; i++) await sleep(50);
     const total: number[] = [];
     const verify: number[] = [];
     let failures = 0;

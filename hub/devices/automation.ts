@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../core/log.ts';
 import { lightingOn, programmeSteps, startsBetween, type LightingSchedule, type Programme } from './lib/schedule.ts';
-import type { CommandResult } from './commander.ts';
+import type { CommandResult } from './command-result.ts';
 import type { PumpController } from './pump-controller.ts';
 
 export interface AutomationDeps {

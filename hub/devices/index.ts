@@ -11,6 +11,6 @@
  */
 export { devicesModule } from './module.ts';
 export type { DeviceService, DeviceInfo, CommandResult, PointValue } from './service.ts';
-export { DeviceCommandError } from './commander.ts';
+export { DeviceCommandError } from './command-result.ts';
 export { PumpStationSimulator } from './sim/simulator.ts';
 export { PROFILES, PROFILE_IDS } from './profile.ts';

@@ -5,8 +5,8 @@
  * output is reserved for its pump when the actuator is made, so no other path can write it.
  */
 import { reasons } from './lib/reasons.ts';
-import { refused, runCommand, writeAndVerify, type CommandResult } from './commander.ts';
-import { reserveOutput, writePoint, type Device } from './poller.ts';
+import { refused, type CommandResult } from './command-result.ts';
+import { reserveOutput, runCommand, writeAndVerify, writePoint, type Device } from './device-io.ts';
 import type { Profile } from './profile.ts';
 import type { ContactorConfig } from './config.ts';
 

@@ -8,9 +8,9 @@
 import type { Logger } from '../core/log.ts';
 import { startBlocker, tripReason, ruleStopBlocker, type PumpLimits, type PumpState } from './lib/interlocks.ts';
 import type { Reason } from './lib/reasons.ts';
-import { refused, type CommandResult } from './commander.ts';
+import { outcome, refused, type CommandResult } from './command-result.ts';
 import { reasons } from './lib/reasons.ts';
-import type { Device } from './poller.ts';
+import type { Device } from './device-io.ts';
 import type { PumpActuator, PumpRole } from './pump-actuator.ts';
 import type { PumpConfig } from './config.ts';
 import type { ValueStore } from './values.ts';
@@ -28,7 +28,6 @@ export interface PumpEvents {
   recordBlocker(probe: boolean): Reason | null;
 }
 
-const outcome = (r: CommandResult): 'ok' | 'refused' | 'failed' => (r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed');
 
 export function limitsOf(cfg: PumpConfig): PumpLimits {
   const l = cfg.limits;

@@ -1,7 +1,8 @@
 /**
  * The devices API. Viewers read (devices:read), operators command (devices:command), installers
  * and admins configure (devices:configure). A refused pump command answers 409 with the reason in
- * Vietnamese and English; a command that the drive did not confirm answers 502.
+ * Vietnamese and English; a command that the drive did not confirm answers 502. Routes go only
+ * through DeviceService (service.ts).
  */
 import { z } from 'zod';
 import type { HubContext } from '../context.ts';
@@ -11,8 +12,9 @@ import { SseChannel } from '../api/sse.ts';
 import { idParams, limit, nameParam, rangeQuery, resolveRange } from '../api/inputs.ts';
 import { auditedChange } from '../api/config-change.ts';
 import { alarmState } from './lib/alarms.ts';
-import type { CommandResult } from './commander.ts';
-import type { DevicesRuntime, StreamEvent } from './runtime.ts';
+import { DeviceCommandError, type CommandResult } from './command-result.ts';
+import type { StreamEvent } from './runtime.ts';
+import type { DeviceService } from './service.ts';
 
 const commandBody = z.strictObject({ command: z.enum(['run', 'start', 'stop', 'reset', 'setFrequency']), args: z.record(z.string(), z.number()).default({}) });
 const outputBody = z.strictObject({ value: z.union([z.boolean(), z.number()]) });
@@ -34,9 +36,10 @@ function answer(c: ApiContext, r: CommandResult): Response {
   return c.json(r, r.ok ? 200 : r.status === 'refused' ? 409 : 502);
 }
 
-export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime | undefined, stream: StreamHub): void {
+/** The routes go only through the DeviceService of the runtime running now (none while it is rebuilt). */
+export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | undefined, stream: StreamHub): void {
   const { api } = ctx;
-  const runtime = (): DevicesRuntime => {
+  const runtime = (): DeviceService => {
     const r = rt();
     if (!r) throw new HubError(503, 'devices: subsystem not running');
     return r;
@@ -48,29 +51,24 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
   api.route({ ...get, path: '/api/devices', summary: 'Devices with their live values and quality' }, (c) => c.json(runtime().devices()));
 
   api.route({ ...get, path: '/api/devices/buses', summary: 'Modbus buses and their statistics' },
-    (c) => c.json([...runtime().buses.values()].map((b) => ({ id: b.name, ...b.stats() }))));
+    (c) => c.json(runtime().buses()));
 
-  api.route({ ...get, path: '/api/devices/pumps', summary: 'Pumps: state, start blocker, limits' }, (c) => {
-    const r = runtime();
-    return c.json([...r.pumps.values()].map((p) => {
-      const s = p.state();
-      return { id: p.id, name: p.cfg.name, actuator: p.act.kind, drive: p.drive.cfg.id, contactor: p.cfg.contactor, running: s.running, mode: s.mode, remote: s.remote, fault: s.fault,
-        reachable: s.driveReachable, startsLastHour: s.starts.length, startBlocker: p.blocker(), limits: p.cfg.limits };
-    }));
-  });
+  // `drive` is kept for clients written before contactor pumps: it names the switching device.
+  api.route({ ...get, path: '/api/devices/pumps', summary: 'Pumps: state, start blocker, limits' },
+    (c) => c.json(runtime().pumps().map((p) => ({ ...p, drive: p.device }))));
 
   api.route({ ...command, path: '/api/devices/pumps/:id/commands', params: idParams, body: commandBody, summary: 'Commands a pump (every start passes the safety rules)' },
     async (c, { params: { id }, body }) => {
       const r = runtime();
-      if (!r.pumps.has(id)) throw new HubError(404, `devices: no pump ${id}`);
+      if (!r.pumps().some((p) => p.id === id)) throw new HubError(404, `devices: no pump ${id}`);
       return answer(c, await r.command(id, body.command, body.args, actorOf(c)));
     });
 
   api.route({ ...get, path: '/api/devices/pumps/:id/daily', params: idParams, query: dailyQuery, summary: 'Starts and run hours per day' },
     (c, { params: { id }, query }) => {
-      const r = runtime();
-      if (!r.pumps.has(id)) throw new HubError(404, `devices: no pump ${id}`);
-      return c.json(r.history.daily(id, query.days, ctx.config.get().hub.timezone));
+      const days = runtime().pumpDaily(id, query.days);
+      if (!days) throw new HubError(404, `devices: no pump ${id}`);
+      return c.json(days);
     });
 
   api.route({ ...get, path: '/api/devices/alarms', summary: 'Alarms and their state' }, (c) => c.json(runtime().alarms().map((a) => ({ ...a, state: alarmState(a) }))));
@@ -81,11 +79,7 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
     return c.json({ ok: true });
   });
 
-  api.route({ ...get, path: '/api/devices/programmes', summary: 'Irrigation programmes and lighting' }, (c) => {
-    const r = runtime();
-    const active = new Set(r.automation.running());
-    return c.json({ programmes: r.cfg.programmes.map((p) => ({ ...p, running: active.has(p.id) })), lighting: r.cfg.lighting });
-  });
+  api.route({ ...get, path: '/api/devices/programmes', summary: 'Irrigation programmes and lighting' }, (c) => c.json(runtime().programmes()));
 
   api.route({ method: 'PUT', path: '/api/devices/programmes/:id', access: 'devices:configure', params: idParams, body: programmeBody, summary: 'Adds or replaces a programme' },
     async (c, { params: { id }, body }) => {
@@ -102,16 +96,14 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
 
   api.route({ ...command, path: '/api/devices/programmes/:id/run', params: idParams, summary: 'Runs a programme now' }, async (c, { params: { id } }) => {
     const r = runtime();
-    const p = r.cfg.programmes.find((x) => x.id === id);
-    if (!p) throw new HubError(404, `devices: no programme ${id}`);
-    ctx.audit.write({ actor: actorOf(c), action: 'programme.run-now', target: `programme:${p.id}`, result: 'ok' });
-    void r.automation.runProgramme(p);
-    return c.json({ ok: true, started: p.id }, 202);
+    if (!r.programmes().programmes.some((p) => p.id === id)) throw new HubError(404, `devices: no programme ${id}`);
+    const started = r.runProgramme(id, actorOf(c));
+    return started.ok ? c.json({ ok: true, started: id }, 202) : answer(c, started);
   });
 
   api.route({ ...get, path: '/api/devices/history', query: historyQuery, summary: 'History of one point (default: the last hour)' }, (c, { query }) => {
     const { from, to } = resolveRange(query, 3_600_000);
-    return c.json(runtime().history.query(query.device, query.point, from, to, query.resolution));
+    return c.json(runtime().history(query.device, query.point, from, to, query.resolution));
   });
 
   api.route({ ...get, path: '/api/devices/audit', query: auditQuery, summary: 'Audit entries of pumps, devices, programmes and alarms' }, (c, { query: q }) => {
@@ -134,5 +126,12 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DevicesRuntime |
   });
 
   api.route({ ...command, path: '/api/devices/:id/outputs/:point', params: outputParams, body: outputBody, summary: 'Sets an output (verified by read-back)' },
-    async (c, { params, body }) => answer(c, await runtime().output(params.id, params.point, body.value, actorOf(c))));
+    async (c, { params, body }) => {
+      try {
+        return answer(c, await runtime().setOutput(params.id, params.point, body.value, actorOf(c)));
+      } catch (err) {
+        if (err instanceof DeviceCommandError) return answer(c, err.result);
+        throw err;
+      }
+    });
 }

@@ -9,26 +9,25 @@ import { every } from '../core/guard.ts';
 import type { HealthBoard } from '../core/health.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
-import { BusQueue } from './bus/bus-queue.ts';
-import { ModbusSerialTransport, type LineSpec } from './bus/modbus-serial-transport.ts';
-import { AlarmBook, type Alarm, type AlarmChange, type LimitRule } from './lib/alarms.ts';
-import { t35Ms } from './lib/rtu-timing.ts';
+import type { BusQueue } from './bus/bus-queue.ts';
+import type { Alarm } from './lib/alarms.ts';
 import { reasons, type Reason } from './lib/reasons.ts';
-import { runCommand, setOutput, refused, DeviceCommandError, type CommandResult } from './commander.ts';
-import { makeDevice, Poller, type Device } from './poller.ts';
+import { DeviceCommandError, outcome, refused, type CommandResult } from './command-result.ts';
+import { runCommand, verifiedOutput, type Device } from './device-io.ts';
+import { Poller } from './poller.ts';
 import { PumpController } from './pump-controller.ts';
 import { contactorActuator, driveActuator } from './pump-actuator.ts';
 import { Automation } from './automation.ts';
-import { History } from './history.ts';
+import { AlarmDesk, type AlarmEvent } from './alarm-desk.ts';
+import { buildBuses, buildDevices } from './build.ts';
+import { History, type Sample } from './history.ts';
 import { Journal } from './journal.ts';
 import { PumpRuns } from './pump-runs.ts';
 import { ValueStore, type PointValue } from './values.ts';
 import type { DevicesConfig } from './config.ts';
-import type { DeviceInfo, DeviceService } from './service.ts';
+import type { BusInfo, DeviceInfo, DeviceService, ProgrammeInfo, PumpInfo } from './service.ts';
 
-const ALARMS_KEY = 'alarms';
-
-export type StreamEvent = { type: 'value'; data: PointValue } | { type: 'alarm'; data: { change: AlarmChange['type']; alarm: Alarm } };
+export type StreamEvent = { type: 'value'; data: PointValue } | { type: 'alarm'; data: AlarmEvent };
 
 export interface RuntimeDeps {
   db: Db;
@@ -51,17 +50,16 @@ export interface RuntimeDeps {
 }
 
 export class DevicesRuntime implements DeviceService {
-  readonly buses = new Map<string, BusQueue>();
-  readonly devs = new Map<string, Device>();
-  readonly pumps = new Map<string, PumpController>();
+  readonly busQueues: Map<string, BusQueue>;
+  readonly devs: Map<string, Device>;
+  readonly pumpControllers = new Map<string, PumpController>();
   readonly store = new ValueStore();
-  readonly alarmBook = new AlarmBook();
-  readonly history: History;
+  readonly historyDb: History;
   /** Every devices write to SQLite goes through it; it never throws (journal.ts). */
   readonly journal: Journal;
+  readonly alarmDesk: AlarmDesk;
   readonly automation: Automation;
   private readonly poller: Poller;
-  private readonly rules: LimitRule[];
   private timer: NodeJS.Timeout | undefined;
   /** The tick under way, if any: stop() awaits it. */
   private ticking: Promise<void> | undefined;
@@ -71,53 +69,40 @@ export class DevicesRuntime implements DeviceService {
 
   constructor(readonly cfg: DevicesConfig, private readonly deps: RuntimeDeps) {
     const log = deps.log;
-    this.history = new History(deps.db, cfg.history.sampleS * 1000);
+    this.historyDb = new History(deps.db, cfg.history.sampleS * 1000);
     this.journal = new Journal(deps.db, log, { health: deps.health, metrics: deps.metrics });
-    for (const b of cfg.buses) {
-      const spec: LineSpec = b.type === 'rtu'
-        ? { type: 'rtu', path: b.path, baudRate: b.baudRate, parity: b.parity, stopBits: b.stopBits }
-        : b.type === 'tcp' ? { type: 'tcp', host: b.host, port: b.port } : { type: 'tcp', host: '127.0.0.1', port: deps.simulatorPort ?? 5020 };
-      const gapMs = b.type === 'rtu' ? b.gapMs ?? t35Ms(b.baudRate) : 0;
-      this.buses.set(b.id, new BusQueue({ name: b.id, transport: new ModbusSerialTransport(spec), gapMs, backoff: { baseMs: b.backoffMs, capMs: 60_000 }, reconnect: { baseMs: 250, capMs: 10_000 } }, log));
-    }
-    for (const d of cfg.devices) {
-      const b = cfg.buses.find((x) => x.id === d.bus)!;
-      this.devs.set(d.id, makeDevice(d, this.buses.get(d.bus)!, b));
-    }
+    this.busQueues = buildBuses(cfg, log, deps.simulatorPort);
+    this.devs = buildDevices(cfg, this.busQueues);
     this.poller = new Poller([...this.devs.values()], this.store, log);
+    this.alarmDesk = new AlarmDesk(cfg, { history: this.historyDb, journal: this.journal, store: this.store, log, emit: (e) => deps.emit({ type: 'alarm', data: e }) });
     for (const p of cfg.pumps) {
       // The config schema guarantees exactly one of drive/contactor, naming configured devices.
       const act = p.contactor ? contactorActuator(this.devs.get(p.contactor.device)!, p.contactor, p) : driveActuator(this.devs.get(p.drive!)!);
-      this.pumps.set(p.id, new PumpController(p, act, this.store, new PumpRuns(p.id, this.history, this.journal, log), {
+      this.pumpControllers.set(p.id, new PumpController(p, act, this.store, new PumpRuns(p.id, this.historyDb, this.journal, log), {
         audit: (actor, action, result, detail) => this.audit({ actor, action, target: `pump:${p.id}`, result, detail }),
         recordBlocker: (probe) => this.recordBlocker(probe),
-        trip: (pump, reason) => this.applyAlarms(this.alarmBook.raise(Date.now(), {
-          id: `${pump.id}:trip:${reason.code}`, kind: 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
-        })),
-        unexpectedStop: (pump, fault) => this.applyAlarms(this.alarmBook.raise(Date.now(), {
-          id: `${pump.id}:unexpected-stop`, kind: fault ? 'fault' : 'trip', severity: 'critical', deviceId: pump.drive.cfg.id,
-          message: { en: `${pump.cfg.name} stopped without a command${fault ? ' (drive fault)' : ''}; it will not be restarted automatically`, vi: `${pump.cfg.name} dừng khi không có lệnh${fault ? ' (biến tần báo lỗi)' : ''}; hệ thống sẽ không tự khởi động lại` },
-        })),
+        trip: (pump, reason) => this.alarmDesk.trip(pump, reason),
+        unexpectedStop: (pump, fault) => this.alarmDesk.unexpectedStop(pump, fault),
       }, log));
     }
-    this.rules = cfg.alarms.map((a) => ({ id: a.id, deviceId: a.device, point: a.point, high: a.high, low: a.low, hysteresis: a.hysteresis, delayMs: a.delayS * 1000, severity: a.severity, label: a.label }));
-    this.restoreAlarms();
+    this.alarmDesk.restore(new Set(this.devs.keys()), new Set(this.pumpControllers.keys()));
     this.store.onListenerError = (err) => log.error(`devices: value listener failed: ${err.message}`, { stack: err.stack });
     this.store.onChange((v) => {
       deps.emit({ type: 'value', data: v });
       const value = v.value;
-      if (v.quality === 'good' && typeof value === 'number') this.journal.write('sample', () => this.history.sample(v.deviceId, v.point, value));
+      if (v.quality === 'good' && typeof value === 'number') this.journal.write('sample', () => this.historyDb.sample(v.deviceId, v.point, value));
     });
     this.automation = new Automation(cfg.programmes, cfg.lighting, {
       tz: deps.tz, lat: deps.lat, lon: deps.lon, minuteMs: deps.minuteMs,
+      // Programmes and lights want the result either way: a refusal is theirs to handle.
       setOutput: (device, point, value, actor) => this.output(device, point, value, actor),
-      pump: (id) => this.pumps.get(id),
+      pump: (id) => this.pumpControllers.get(id),
       audit: (actor, action, target, result, detail) => this.audit({ actor, action, target, result, detail }),
       lastAlive: () => {
-        const v = this.history.getState('lastAlive');
+        const v = this.historyDb.getState('lastAlive');
         return v ? Number(v) : undefined;
       },
-      setLastAlive: (ms) => void this.journal.write('last-alive time', () => this.history.setState('lastAlive', String(ms))),
+      setLastAlive: (ms) => void this.journal.write('last-alive time', () => this.historyDb.setState('lastAlive', String(ms))),
     }, log);
   }
 
@@ -129,7 +114,7 @@ export class DevicesRuntime implements DeviceService {
   start(): void {
     // Say at once whether the journal can be written, so health lists it from the start.
     this.journal.writable();
-    for (const b of this.buses.values()) b.start();
+    for (const b of this.busQueues.values()) b.start();
     this.poller.start();
     this.timer = every(this.cfg.tickMs, 'devices: tick', this.deps.log, () => {
       if (this.ticking || this.stopping) return;
@@ -154,12 +139,12 @@ export class DevicesRuntime implements DeviceService {
     this.automation.stop();
     await this.automation.idle();
     await this.ticking;
-    await Promise.all([...this.pumps.values()].map((p) => p.idle()));
+    await Promise.all([...this.pumpControllers.values()].map((p) => p.idle()));
     this.poller.stop();
     await this.poller.idle();
-    await Promise.all([...this.buses.values()].map((b) => b.stop()));
+    await Promise.all([...this.busQueues.values()].map((b) => b.stop()));
     // A trip queued by the last tick or a command's read-back failing fast on a closed bus.
-    await Promise.all([...this.pumps.values()].map((p) => p.idle()));
+    await Promise.all([...this.pumpControllers.values()].map((p) => p.idle()));
   }
 
   /** Audits; an audit log that cannot be written is reported by it (health, metric) and logged here. */
@@ -193,8 +178,8 @@ export class DevicesRuntime implements DeviceService {
 
   private async tick(): Promise<void> {
     const now = Date.now();
-    for (const p of this.pumps.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
-    this.evaluateAlarms(now);
+    for (const p of this.pumpControllers.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
+    this.alarmDesk.evaluate(now, this.devs.values(), this.pumpControllers.values());
     this.automation.tick(now);
     // A failing journal is probed once a second, so it recovers by itself when space returns.
     if (this.journal.unavailable() !== undefined && now - this.lastProbe >= 1000) {
@@ -203,74 +188,23 @@ export class DevicesRuntime implements DeviceService {
     }
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
-      this.journal.write('prune', () => this.history.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays));
+      this.journal.write('prune', () => this.historyDb.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays));
     }
   }
 
-  private evaluateAlarms(now: number): void {
-    for (const r of this.rules) {
-      const v = this.store.get(r.deviceId, r.point);
-      this.applyAlarms(this.alarmBook.evaluate(now, r, typeof v.value === 'number' ? v.value : null, v.quality === 'good'));
-    }
-    for (const d of this.devs.values()) {
-      const st = this.store.deviceStatus(d.cfg.id);
-      const id = `${d.cfg.id}:comm-loss`;
-      if (st?.failed) {
-        this.applyAlarms(this.alarmBook.raise(now, { id, kind: 'comm-loss', severity: 'warning', deviceId: d.cfg.id,
-          message: { en: `no communication with ${d.cfg.name}: ${st.error ?? ''}`, vi: `mất liên lạc với ${d.cfg.name}` } }));
-      } else if (st && d.stats.polls > 0) {
-        // Only a good poll clears it: a runtime just rebuilt has not heard from the device yet,
-        // and "not failed yet" must not clear an alarm a silent device raised before the rebuild.
-        this.applyAlarms(this.alarmBook.clear(now, id));
-      }
-    }
-    for (const p of this.pumps.values()) {
-      const s = p.state(now);
-      const id = `${p.id}:fault`;
-      if (s.driveReachable && s.fault) {
-        this.applyAlarms(this.alarmBook.raise(now, { id, kind: 'fault', severity: 'critical', deviceId: p.drive.cfg.id, value: s.faultCode ?? null,
-          message: { en: `${p.cfg.name}: drive fault ${s.faultCode ?? ''}`, vi: `${p.cfg.name}: biến tần báo lỗi ${s.faultCode ?? ''}` } }));
-      } else if (s.driveReachable) this.applyAlarms(this.alarmBook.clear(now, id));
-      // A trip alarm stays until acknowledged; it is cleared once the pump is seen stopped.
-      if (!s.running) for (const a of this.alarmBook.list()) if (a.active && a.kind === 'trip' && a.id.startsWith(`${p.id}:`)) this.applyAlarms(this.alarmBook.clear(now, a.id));
-    }
-  }
-
-  private applyAlarms(changes: AlarmChange[], actor?: string): void {
-    for (const c of changes) {
-      // Raised on the stream and the bus whether or not the journal takes it (a full disk is
-      // exactly when operators must still see alarms).
-      this.journal.write('alarm log', () => this.history.logAlarm(Date.now(), c.alarm.id, c.type, c.alarm.kind, c.alarm.deviceId, c.alarm.message.en, actor));
-      this.deps.emit({ type: 'alarm', data: { change: c.type, alarm: { ...c.alarm } } });
-    }
-    // The book is saved on every change, so a config rebuild or a hub restart keeps what operators
-    // have not dealt with yet (and what they acknowledged).
-    if (changes.length) this.journal.write('saved alarms', () => this.history.setState(ALARMS_KEY, JSON.stringify(this.alarmBook.list())));
-  }
-
-  /**
-   * Takes back the saved alarms. One whose source is gone from the configuration (device, limit
-   * rule or pump removed) could never clear by itself, so it is cleared now; it stays listed until
-   * acknowledged if it never was.
-   */
-  private restoreAlarms(): void {
-    const saved = this.history.getState(ALARMS_KEY);
-    if (!saved) return;
-    let list: Alarm[];
-    try {
-      list = JSON.parse(saved) as Alarm[];
-    } catch (err) {
-      this.deps.log.warn(`devices: saved alarms unreadable, starting with none: ${(err as Error).message}`);
-      return;
-    }
-    this.alarmBook.restore(list);
-    const watched = (a: Alarm): boolean => {
-      if (a.kind === 'comm-loss') return this.devs.has(a.deviceId);
-      if (a.kind === 'high' || a.kind === 'low') return this.rules.some((r) => a.id === `${r.id}:${a.kind}`);
-      return [...this.pumps.keys()].some((p) => a.id.startsWith(`${p}:`));
-    };
-    const now = Date.now();
-    for (const a of this.alarmBook.list()) if (a.active && !watched(a)) this.applyAlarms(this.alarmBook.clear(now, a.id), 'hub:config');
+  /** Sets an output and verifies it; refusals and failures resolve with the reason (automation). */
+  private async output(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
+    if (this.stopping) return refused(reasons.stopping());
+    const unaudited = this.userAuditBlocker(actor);
+    if (unaudited) return refused(unaudited);
+    const d = this.devs.get(deviceId);
+    const r = !d
+      ? refused(unknownDevice(deviceId))
+      : d.profile.kind === 'vfd'
+        ? refused({ code: 'use-pump-command', en: 'refused: drives are commanded through their pump', vi: 'từ chối: biến tần chỉ được điều khiển qua lệnh bơm' })
+        : await verifiedOutput(d, point, value, 3_000);
+    this.audit({ actor, action: 'device.output', target: `device:${deviceId}`, result: outcome(r), detail: { point, value, reason: r.reason, verifiedMs: r.verifiedMs } });
+    return r;
   }
 
   // ---- DeviceService ----
@@ -287,9 +221,21 @@ export class DevicesRuntime implements DeviceService {
     return this.store.list(deviceId);
   }
 
+  buses(): BusInfo[] {
+    return [...this.busQueues.values()].map((b) => ({ id: b.name, ...b.stats() }));
+  }
+
+  pumps(): PumpInfo[] {
+    return [...this.pumpControllers.values()].map((p) => {
+      const s = p.state();
+      return { id: p.id, name: p.cfg.name, actuator: p.act.kind, device: p.drive.cfg.id, contactor: p.cfg.contactor, running: s.running, mode: s.mode, remote: s.remote, fault: s.fault,
+        reachable: s.driveReachable, startsLastHour: s.starts.length, startBlocker: p.blocker(), limits: p.cfg.limits };
+    });
+  }
+
   /** A pump by its id, or by its drive's device id (never by a relay module's: it may carry valves too). */
-  pumpFor(id: string): PumpController | undefined {
-    return this.pumps.get(id) ?? [...this.pumps.values()].find((p) => p.act.kind === 'drive' && p.drive.cfg.id === id);
+  private pumpFor(id: string): PumpController | undefined {
+    return this.pumpControllers.get(id) ?? [...this.pumpControllers.values()].find((p) => p.act.kind === 'drive' && p.drive.cfg.id === id);
   }
 
   async command(deviceId: string, command: string, args: Record<string, number>, actor: string): Promise<CommandResult> {
@@ -306,47 +252,56 @@ export class DevicesRuntime implements DeviceService {
     const unaudited = this.userAuditBlocker(actor);
     if (unaudited) return refused(unaudited);
     const d = this.devs.get(deviceId);
-    if (!d) return refused({ code: 'unknown-device', en: `refused: no device ${deviceId}`, vi: `từ chối: không có thiết bị ${deviceId}` });
+    if (!d) return refused(unknownDevice(deviceId));
     if (d.profile.kind === 'vfd' && command === 'run') {
       const r = refused({ code: 'no-safety-profile', en: `refused: ${d.cfg.name} has no pump safety profile`, vi: `từ chối: ${d.cfg.name} chưa có cấu hình an toàn bơm` });
       this.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: 'refused', detail: { reason: r.reason } });
       return r;
     }
     const r = d.profile.commands[command] ? await runCommand(d, command, args, 5_000) : refused(reasons.unknownCommand(command));
-    this.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { args, reason: r.reason, verifiedMs: r.verifiedMs } });
+    this.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: outcome(r), detail: { args, reason: r.reason, verifiedMs: r.verifiedMs } });
     return r;
   }
 
-  /** DeviceService.setOutput: resolves only with a verified result, else rejects (DeviceCommandError). */
   async setOutput(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
     const r = await this.output(deviceId, point, value, actor);
     if (!r.ok) throw new DeviceCommandError(`${deviceId}.${point}=${String(value)}`, r);
     return r;
   }
 
-  /** Sets an output and verifies it; refusals and failures resolve with the reason (API, automation). */
-  async output(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
-    if (this.stopping) return refused(reasons.stopping());
-    const unaudited = this.userAuditBlocker(actor);
-    if (unaudited) return refused(unaudited);
-    const d = this.devs.get(deviceId);
-    const r = !d
-      ? refused({ code: 'unknown-device', en: `refused: no device ${deviceId}`, vi: `từ chối: không có thiết bị ${deviceId}` })
-      : d.profile.kind === 'vfd'
-        ? refused({ code: 'use-pump-command', en: 'refused: drives are commanded through their pump', vi: 'từ chối: biến tần chỉ được điều khiển qua lệnh bơm' })
-        : await setOutput(d, point, value, 3_000);
-    this.audit({ actor, action: 'device.output', target: `device:${deviceId}`, result: r.ok ? 'ok' : r.status === 'refused' ? 'refused' : 'failed', detail: { point, value, reason: r.reason, verifiedMs: r.verifiedMs } });
-    return r;
-  }
-
   alarms(): Alarm[] {
-    return this.alarmBook.list();
+    return this.alarmDesk.list();
   }
 
   acknowledge(alarmId: string, actor: string): boolean {
-    const changes = this.alarmBook.acknowledge(Date.now(), alarmId, actor);
-    this.applyAlarms(changes, actor);
-    if (changes.length) this.audit({ actor, action: 'alarm.ack', target: `alarm:${alarmId}`, result: 'ok' });
-    return changes.length > 0;
+    const ok = this.alarmDesk.acknowledge(alarmId, actor);
+    if (ok) this.audit({ actor, action: 'alarm.ack', target: `alarm:${alarmId}`, result: 'ok' });
+    return ok;
+  }
+
+  pumpDaily(pumpId: string, days: number): Array<{ day: string; starts: number; runHours: number }> | undefined {
+    return this.pumpControllers.has(pumpId) ? this.historyDb.daily(pumpId, days, this.deps.tz) : undefined;
+  }
+
+  programmes(): { programmes: ProgrammeInfo[]; lighting: DevicesConfig['lighting'] } {
+    const active = new Set(this.automation.running());
+    return { programmes: this.cfg.programmes.map((p) => ({ ...p, running: active.has(p.id) })), lighting: this.cfg.lighting };
+  }
+
+  runProgramme(id: string, actor: string): CommandResult {
+    const p = this.cfg.programmes.find((x) => x.id === id);
+    if (!p) return refused({ code: 'unknown-programme', en: `refused: no programme ${id}`, vi: `từ chối: không có chương trình ${id}` });
+    if (this.stopping) return refused(reasons.stopping());
+    const unaudited = this.userAuditBlocker(actor);
+    if (unaudited) return refused(unaudited);
+    this.audit({ actor, action: 'programme.run-now', target: `programme:${p.id}`, result: 'ok' });
+    void this.automation.runProgramme(p);
+    return { ok: true, status: 'done' };
+  }
+
+  history(device: string, point: string, from: number, to: number, resolution: 'raw' | 'minute' | 'auto'): Sample[] {
+    return this.historyDb.query(device, point, from, to, resolution);
   }
 }
+
+const unknownDevice = (id: string): Reason => ({ code: 'unknown-device', en: `refused: no device ${id}`, vi: `từ chối: không có thiết bị ${id}` });

@@ -1,10 +1,17 @@
-/** What the devices subsystem offers the others (the events subsystem drives a siren relay with it). */
+/**
+ * What the devices subsystem offers: the API routes (routes.ts) and the other subsystems (the
+ * events subsystem drives a siren relay with setOutput) go only through this interface.
+ */
 import type { Alarm } from './lib/alarms.ts';
-import type { CommandResult } from './commander.ts';
+import type { Reason } from './lib/reasons.ts';
+import type { CommandResult } from './command-result.ts';
+import type { BusStats } from './bus/bus-queue.ts';
+import type { Sample } from './history.ts';
+import type { PumpConfig, DevicesConfig } from './config.ts';
 import type { PointValue } from './values.ts';
 
-export type { CommandResult } from './commander.ts';
-export { DeviceCommandError } from './commander.ts';
+export type { CommandResult } from './command-result.ts';
+export { DeviceCommandError } from './command-result.ts';
 export type { PointValue } from './values.ts';
 
 export interface DeviceInfo {
@@ -19,9 +26,46 @@ export interface DeviceInfo {
   values: PointValue[];
 }
 
+export interface BusInfo extends BusStats {
+  id: string;
+}
+
+export interface PumpInfo {
+  id: string;
+  name: string;
+  actuator: 'drive' | 'contactor';
+  /** The device that switches it: the drive, or the relay module of its contactor. */
+  device: string;
+  contactor?: PumpConfig['contactor'];
+  running: boolean;
+  mode: 'hand' | 'off' | 'auto';
+  remote: boolean;
+  fault: boolean;
+  reachable: boolean;
+  startsLastHour: number;
+  /** Why a start would be refused now; null when it would be allowed. */
+  startBlocker: Reason | null;
+  limits: PumpConfig['limits'];
+}
+
+export type ProgrammeInfo = DevicesConfig['programmes'][number] & { running: boolean };
+
+export interface AlarmLogEntry {
+  id: number;
+  ts: number;
+  alarm: string;
+  change: string;
+  kind: string;
+  device: string;
+  message: string;
+  actor: string | null;
+}
+
 export interface DeviceService {
   devices(): DeviceInfo[];
   values(deviceId?: string): PointValue[];
+  buses(): BusInfo[];
+  pumps(): PumpInfo[];
   /**
    * Runs a command on a device or a pump (`run`, `stop`, `reset`, `setFrequency`): interlocks
    * first for pumps, then verified by read-back; refused or failed results carry the reason in
@@ -33,11 +77,17 @@ export interface DeviceService {
    * Resolves with the verified result ({ok: true}); a refusal (unknown device, a drive, an output
    * that switches a pump's contactor) or a failure (write error, no read-back) REJECTS with a
    * DeviceCommandError whose `result.reason` says why in Vietnamese and English, so an awaiting
-   * caller cannot miss it. Always audited.
+   * caller cannot miss it. Always audited. The one way to set an output.
    */
   setOutput(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult>;
   alarms(): Alarm[];
   acknowledge(alarmId: string, actor: string): boolean;
+  /** Starts and run hours per local day of a pump, newest first; undefined for an unknown pump. */
+  pumpDaily(pumpId: string, days: number): Array<{ day: string; starts: number; runHours: number }> | undefined;
+  programmes(): { programmes: ProgrammeInfo[]; lighting: DevicesConfig['lighting'] };
+  /** Runs a programme now ("run now"); resolves once it has started (done) or was refused. */
+  runProgramme(id: string, actor: string): CommandResult;
+  history(device: string, point: string, from: number, to: number, resolution: 'raw' | 'minute' | 'auto'): Sample[];
 }
 
 declare module '../context.ts' {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { contactorPump, startRuntime, stationConfig, sleep, useStation, waitFor, type Hub, type Line } from './harness.ts';
-import { DeviceCommandError } from '../../hub/devices/commander.ts';
-import { OutputReserved, writePoint } from '../../hub/devices/poller.ts';
+import { DeviceCommandError } from '../../hub/devices/command-result.ts';
+import { OutputReserved, writePoint } from '../../hub/devices/device-io.ts';
 import { CONTACTOR, UNITS } from '../../hub/devices/sim/station-model.ts';
 import { RelayAlarm } from '../../hub/events/alarm.ts';
 import { createLogger } from '../../hub/core/log.ts';
@@ -35,7 +35,9 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
 
   it('a direct set-output on the contactor channel is refused with the reason; setOutput rejects; the coil stays off', async () => {
     const h = await start();
-    const r = await h.rt.output('io', 'relay3', true, 'user:lan');
+    const err = await h.rt.setOutput('io', 'relay3', true, 'user:lan').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeviceCommandError);
+    const r = (err as DeviceCommandError).result;
     expect(r.status).toBe('refused');
     expect(r.reason?.en).toBe('refused: io.relay3 switches the contactor of pump "Pump 2"; use the pump\'s run/stop commands');
     expect(r.reason?.vi).toBe('từ chối: io.relay3 đóng cắt công-tắc-tơ của bơm "Pump 2"; hãy dùng lệnh chạy/dừng của bơm');
@@ -121,7 +123,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     h = await start();
     await sleep(1000); // many ticks
     expect(coil()).toBe(false);
-    expect(h.rt.pumps.get('pump2')!.state().running).toBe(false);
+    expect(h.rt.pumpControllers.get('pump2')!.state().running).toBe(false);
     expect(h.audit.query({ target: 'pump:pump2', action: 'pump.run' })).toHaveLength(1);
   });
 

@@ -84,7 +84,7 @@ describe('devices journal that cannot be written', () => {
     expect(refused).toMatchObject({ ok: false, status: 'refused', reason: { code: 'journal-unavailable' } });
     expect(refused.reason?.vi).toMatch(/nhật ký/);
     expect(t.st.sim.model.starts).toBe(starts); // the drive never saw a run command
-    expect(hub.rt.pumps.get('pump')!.blocker()?.code).toBe('journal-unavailable');
+    expect(hub.rt.pumpControllers.get('pump')!.blocker()?.code).toBe('journal-unavailable');
     expect(hub.health.get('devices/journal')?.level).toBe('degraded');
     expect(hub.health.get('devices/journal')?.message).toMatch(/full/);
 

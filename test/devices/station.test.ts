@@ -108,7 +108,7 @@ describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
     t.hub = startRuntime(t.st.dir, cfg);
     await ready();
     expect((await t.hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
-    t.hub.rt.history.setState('lastAlive', String(now - 3 * 60_000)); // the hub "went down" 3 min ago
+    t.hub.rt.historyDb.setState('lastAlive', String(now - 3 * 60_000)); // the hub "went down" 3 min ago
     await t.hub.stop();
     t.st.sim.model.powerCycleDrive(); // mains lost while the hub was down: the drive comes back stopped
     t.hub = startRuntime(t.st.dir, cfg);
@@ -134,7 +134,7 @@ describe('Modbus TCP specifics', () => {
       await sleep(300);
       await st.sim.startTcp();
       expect(await waitFor(() => hub.rt.store.get('drive', 'status').quality === 'good', 8000)).toBe(true);
-      expect(hub.rt.buses.get('line')!.stats().reconnects).toBeGreaterThanOrEqual(1);
+      expect(hub.rt.busQueues.get('line')!.stats().reconnects).toBeGreaterThanOrEqual(1);
     } finally {
       await hub.stop();
       await st.close();
@@ -163,7 +163,7 @@ describe('Modbus RTU specifics', () => {
       expect(worst).toBeLessThan(timeoutMs + 50);
       expect(level.polls).toBeGreaterThanOrEqual(10); // at worst one timeout added to each 100 ms cycle
       // The dead device is backing off rather than taking a timeout every cycle.
-      expect(hub.rt.buses.get('line')!.stats().refusedBackoff).toBeGreaterThan(5);
+      expect(hub.rt.busQueues.get('line')!.stats().refusedBackoff).toBeGreaterThan(5);
       expect(hub.rt.store.get('dead', 'salinity').quality).toBe('comm-fail');
     } finally {
       await hub.stop();
@@ -185,11 +185,11 @@ describe('Modbus RTU serial adapter unplugged and plugged back', () => {
       await sleep(1000);
       expect(q('level', 'level')).toBe('comm-fail'); // never "good" from an old value while unplugged
       expect(hub.rt.devs.get('level')!.stats.polls).toBe(polls);
-      expect(hub.rt.buses.get('line')!.stats().connected).toBe(false);
+      expect(hub.rt.busQueues.get('line')!.stats().connected).toBe(false);
       await st.replug();
       expect(await waitFor(() => q('level', 'level') === 'good' && q('salinity', 'salinity') === 'good', 10_000)).toBe(true);
       expect(await waitFor(() => hub.rt.devs.get('level')!.stats.polls > polls + 5, 3000)).toBe(true);
-      expect(hub.rt.buses.get('line')!.stats().reconnects).toBeGreaterThanOrEqual(1);
+      expect(hub.rt.busQueues.get('line')!.stats().reconnects).toBeGreaterThanOrEqual(1);
     } finally {
       await hub.stop();
       await st.close();
