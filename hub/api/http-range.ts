@@ -11,7 +11,8 @@ export function serveFileWithRange(path: string, rangeHeader: string | undefined
   try {
     size = statSync(path).size;
   } catch {
-    throw new HubError(404, `media: file is gone: ${path}`);
+    // Never the path: where the hub keeps files is not for API answers (issue 11, finding 9).
+    throw new HubError(404, 'media: the file is no longer on the hub (deleted by retention?)');
   }
   const headers = new Headers({ 'content-type': contentType, 'accept-ranges': 'bytes' });
   if (!rangeHeader) {

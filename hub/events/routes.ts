@@ -7,9 +7,12 @@ import type { HubContext } from '../context.ts';
 import { HubError } from '../core/errors.ts';
 import { actorOf, type ApiContext, type RouteInput } from '../api/router.ts';
 import { serveFileWithRange } from '../api/http-range.ts';
+import { servedFootage } from '../audit/footage-access.ts';
 import { limit, nameParam, rangeQuery, rowIdParams } from '../api/inputs.ts';
 import type { EventsService } from './module.ts';
 import { exportEvent } from './exporter.ts';
+import type { SecurityEvent, WorkflowAction } from './store.ts';
+import { AuditUnavailable } from '../audit/audit-log.ts';
 
 const TIERS = ['alert', 'detection'] as const;
 const STATES = ['active', 'ended', 'new', 'acknowledged', 'closed', 'false-alarm', 'incident'] as const;
@@ -56,9 +59,9 @@ export function registerEventRoutes(ctx: HubContext, svc: EventsService): void {
     (c, { params }) => {
       const x = store.export(params.exportId);
       if (!x) throw new HubError(404, `events: no export ${params.exportId}`);
-      if (x.format !== 'zip') throw new HubError(409, `events: export ${x.id} is a folder on the hub (${x.path}), not a download`);
-      audit.write({ actor: actorOf(c), action: 'footage.export.download', target: `event:${x.eventId}`, result: 'ok', detail: { export: x.id, range: c.req.header('range') ?? null } });
-      return serveFileWithRange(x.path, c.req.header('range'), 'application/zip');
+      if (x.format !== 'zip') throw new HubError(409, `events: export ${x.id} is a folder kept on the hub, not a download`);
+      return servedFootage(audit, { actor: actorOf(c), kind: 'export', item: x.id, target: `event:${x.eventId}`, detail: { export: x.id } },
+        () => serveFileWithRange(x.path, c.req.header('range'), 'application/zip'));
     });
 
   api.route({ method: 'GET', path: '/api/events', access: 'events:read', query: listQuery, summary: 'Events, newest first, filtered' }, (c, { query: q }) =>
@@ -76,16 +79,35 @@ export function registerEventRoutes(ctx: HubContext, svc: EventsService): void {
   const media = (kind: 'snapshot' | 'clip', type: string) => (c: ApiContext, { params: { id } }: ById) => {
     const m = store.media(id).find((x) => x.kind === kind && x.deletedAt === null);
     if (!m) throw new HubError(404, `events: event ${id} has no ${kind} (state ${store.require(id).mediaState})`);
-    audit.write({ actor: actorOf(c), action: 'footage.view', target: `event:${id}`, result: 'ok', detail: { media: kind, range: c.req.header('range') ?? null } });
-    return serveFileWithRange(m.path, c.req.header('range'), type);
+    // Audited once per user, event media and window, whatever the Range (hub/audit/footage-access.ts).
+    return servedFootage(audit, { actor: actorOf(c), kind, item: id, target: `event:${id}`, detail: { media: kind } },
+      () => serveFileWithRange(m.path, c.req.header('range'), type));
   };
   const get = { method: 'GET', params: rowIdParams } as const;
   api.route({ ...get, path: '/api/events/:id/snapshot.jpg', access: 'footage:read', summary: "The event's snapshot (the detect frame)" }, media('snapshot', 'image/jpeg'));
   api.route({ ...get, path: '/api/events/:id/clip.mp4', access: 'footage:read', summary: "The event's clip (HTTP ranges)" }, media('clip', 'video/mp4'));
 
-  // The police workflow: each action is stored with who and when, and sent on the live stream.
-  const act = (c: ApiContext, id: number, action: Parameters<typeof store.act>[2], body?: Parameters<typeof store.act>[3]) => {
-    const e = store.act(id, actorOf(c), action, body);
+  // The police workflow: each action goes to the audit log (the record: append-only, with the
+  // client's address) in the same transaction as the event's change and its event_actions row
+  // (what the event view shows), so neither exists without the other. A refused action (no such
+  // event, a closed one) is audited as refused.
+  const act = (c: ApiContext, id: number, action: WorkflowAction, body?: Record<string, unknown>) => {
+    const actor = actorOf(c);
+    const entry = { actor, action: `event.${action}`, target: `event:${id}`, detail: { ...body } };
+    let e: SecurityEvent;
+    try {
+      e = store.act(id, actor, action, body, Date.now(), (after) =>
+        audit.write({ ...entry, result: 'ok', detail: { ...entry.detail, status: after.status, verdict: after.verdict, assignee: after.assignee } }));
+    } catch (err) {
+      if (!(err instanceof AuditUnavailable)) {
+        try {
+          audit.write({ ...entry, result: err instanceof HubError ? 'refused' : 'failed', detail: { ...entry.detail, reason: (err as Error).message } });
+        } catch (auditErr) {
+          ctx.log.error(`events: audit of refused ${action} on event ${id} failed: ${(auditErr as Error).message}`);
+        }
+      }
+      throw err;
+    }
     svc.engine.emit('updated', e);
     return c.json(e);
   };
@@ -106,7 +128,13 @@ export function registerEventRoutes(ctx: HubContext, svc: EventsService): void {
     try {
       const x = exportEvent(svc.exportDeps, id, actorOf(c), body?.format ?? 'zip');
       audit.write({ actor: actorOf(c), action: 'footage.export', target: `event:${id}`, result: 'ok', detail: { export: x.id, format: x.format } });
-      return c.json({ ...x, download: x.format === 'zip' ? `/api/events/exports/${x.id}` : null, verify: `node bin/hub.mjs events verify ${x.path}` }, 201);
+      // Ids and URLs only: where the hub keeps files is no one's business over the API (issue 11, finding 9).
+      return c.json({
+        id: x.id, eventId: id, format: x.format,
+        download: x.format === 'zip' ? `/api/events/exports/${x.id}` : null,
+        key: '/api/events/key',
+        verify: x.format === 'zip' ? 'node bin/hub.mjs events verify <downloaded zip> --fingerprint <fingerprint from key>' : `on the hub: node bin/hub.mjs events verify <exports folder>/${x.id}`,
+      }, 201);
     } catch (err) {
       audit.write({ actor: actorOf(c), action: 'footage.export', target: `event:${id}`, result: 'failed', detail: { reason: (err as Error).message } });
       throw err;

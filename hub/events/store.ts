@@ -49,6 +49,21 @@ export const migrations: Migration[] = [
           created_at INTEGER NOT NULL, created_by TEXT NOT NULL, path TEXT NOT NULL, format TEXT NOT NULL,
           manifest_sha256 TEXT NOT NULL);`),
   },
+  {
+    owner: 'events',
+    version: 2,
+    description: 'the police workflow record is append-only',
+    // Issue 11, finding 9: acknowledge, verdict and close were rows anyone with the database could
+    // rewrite. The audit log holds the record (with the client's address); event_actions, which
+    // the event view reads, is now append-only too. Events are never deleted, so the cascade from
+    // events never needs a delete here.
+    up: (db) =>
+      db.exec(`
+        CREATE TRIGGER event_actions_no_update BEFORE UPDATE ON event_actions
+          BEGIN SELECT RAISE(ABORT, 'event actions are append-only'); END;
+        CREATE TRIGGER event_actions_no_delete BEFORE DELETE ON event_actions
+          BEGIN SELECT RAISE(ABORT, 'event actions are append-only'); END;`),
+  },
 ];
 
 export type Tier = 'alert' | 'detection';
@@ -56,6 +71,7 @@ export type Status = 'new' | 'acknowledged' | 'closed';
 export type Verdict = 'false-alarm' | 'incident';
 export type MediaState = 'pending' | 'ready' | 'partial' | 'failed' | 'expired';
 export type MediaKind = 'snapshot' | 'clip';
+export type WorkflowAction = 'acknowledge' | 'assign' | 'note' | 'verdict' | 'close' | 'reopen';
 
 /** One security event as the API and the export show it. Times are epoch ms. */
 export interface SecurityEvent {
@@ -292,9 +308,13 @@ export class EventStore {
     }));
   }
 
-  /** A police action (acknowledge, assign, note, verdict, close) with who and when, in one transaction. */
-  act(id: number, user: string, action: 'acknowledge' | 'assign' | 'note' | 'verdict' | 'close' | 'reopen', detail: Record<string, unknown> = {}, now = Date.now()): SecurityEvent {
-    this.db.transaction(() => {
+  /**
+   * A police action (acknowledge, assign, note, verdict, close) with who and when, in one
+   * transaction; `record` runs inside it with the changed event (the audit entry), and if it
+   * throws nothing is changed.
+   */
+  act(id: number, user: string, action: WorkflowAction, detail: Record<string, unknown> = {}, now = Date.now(), record?: (e: SecurityEvent) => void): SecurityEvent {
+    return this.db.transaction(() => {
       const e = this.require(id);
       switch (action) {
         case 'acknowledge':
@@ -318,8 +338,10 @@ export class EventStore {
           break;
       }
       this.db.prepare('INSERT INTO event_actions (event_id, at, user, action, detail) VALUES (?, ?, ?, ?, ?)').run(id, now, user, action, json(detail));
+      const after = this.require(id);
+      record?.(after);
+      return after;
     })();
-    return this.require(id);
   }
 
   actions(id: number): ActionRow[] {

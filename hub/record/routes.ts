@@ -2,6 +2,7 @@ import type { HubContext } from '../context.ts';
 import { HubError } from '../core/errors.ts';
 import { actorOf } from '../api/router.ts';
 import { serveFileWithRange } from '../api/http-range.ts';
+import { servedFootage } from '../audit/footage-access.ts';
 import { nameParam, rangeQuery, resolveRange, rowIdParams } from '../api/inputs.ts';
 import type { SegmentIndex } from './segment-index.ts';
 
@@ -26,12 +27,10 @@ export function registerRecordingRoutes(ctx: HubContext, index: SegmentIndex): v
     summary: 'One segment as MP4 (HTTP ranges for seeking)' }, (c, { params: { id } }) => {
     const seg = index.get(id);
     if (!seg) throw new HubError(404, `record: no segment ${id}`);
-    const range = c.req.header('range');
-    // One audit line per playback start, not per range request of the same player.
-    if (!range || /^bytes=0-/.test(range)) {
-      ctx.audit.write({ actor: actorOf(c), action: 'footage.view', target: `camera:${seg.cameraId}`, result: 'ok',
-        detail: { segment: seg.id, start: new Date(seg.startMs).toISOString() } });
-    }
-    return serveFileWithRange(seg.path, range, 'video/mp4');
+    // Audited once per user, segment and window, whatever the Range (hub/audit/footage-access.ts).
+    return servedFootage(ctx.audit, {
+      actor: actorOf(c), kind: 'recording', item: seg.id, target: `camera:${seg.cameraId}`,
+      detail: { start: new Date(seg.startMs).toISOString() },
+    }, () => serveFileWithRange(seg.path, c.req.header('range'), 'video/mp4'));
   });
 }
