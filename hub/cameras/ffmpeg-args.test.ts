@@ -8,7 +8,8 @@ describe('buildIngestArgs (golden command lines)', () => {
   it('copies an RTSP camera over TCP into fragmented MP4 segments and a 640x360@5 raw stream', () => {
     const cam = cameraSchema.parse({ id: 'gate', name: 'Gate', source: { type: 'rtsp', url: 'rtsp://10.0.0.5/ch1' } });
     expect(buildIngestArgs(cam, plan).join(' ')).toBe(
-      '-hide_banner -nostdin -loglevel error -rtsp_transport tcp -fflags +genpts -threads 1 -skip_loop_filter all -skip_frame noref -i rtsp://10.0.0.5/ch1 ' +
+      '-hide_banner -nostdin -loglevel error -protocol_whitelist rtsp,rtsps,rtp,srtp,udp,tcp,tls ' +
+        '-rtsp_transport tcp -fflags +genpts -threads 1 -skip_loop_filter all -skip_frame noref -i rtsp://10.0.0.5/ch1 ' +
         '-map 0:v:0 -c:v copy -an -f segment -segment_time 10 -segment_format mp4 ' +
         '-segment_format_options movflags=+frag_keyframe+empty_moov+default_base_moof -reset_timestamps 1 ' +
         '-segment_list pipe:3 -segment_list_type csv /d/recordings/gate/.incoming/r1-%06d.mp4 ' +
@@ -16,18 +17,24 @@ describe('buildIngestArgs (golden command lines)', () => {
     );
   });
 
-  it('uses UDP when the camera asks for it and loops files at their own pace', () => {
+  it('uses UDP when the camera asks for it, with the same RTSP protocols', () => {
     const udp = cameraSchema.parse({ id: 'a', name: 'A', source: { type: 'rtsp', url: 'rtsp://h/x', transport: 'udp' } });
-    expect(buildIngestArgs(udp, plan)).toContain('udp');
-    const file = cameraSchema.parse({ id: 'b', name: 'B', source: { type: 'file', path: '/v.mp4' } });
-    expect(buildIngestArgs(file, plan).slice(4, 16)).toEqual(['-re', '-stream_loop', '-1', '-fflags', '+genpts', '-threads', '1', '-skip_loop_filter', 'all', '-skip_frame', 'noref', '-i']);
+    expect(buildIngestArgs(udp, plan).slice(4, 8)).toEqual(['-protocol_whitelist', 'rtsp,rtsps,rtp,srtp,udp,tcp,tls', '-rtsp_transport', 'udp']);
+  });
+
+  it('reads a file source through the file protocol only, looped at its own pace', () => {
+    const file = cameraSchema.parse({ id: 'b', name: 'B', source: { type: 'file', path: '/media/v.mp4' } });
+    expect(buildIngestArgs(file, plan).slice(0, 19).join(' ')).toBe(
+      '-hide_banner -nostdin -loglevel error -protocol_whitelist file ' +
+        '-re -stream_loop -1 -fflags +genpts -threads 1 -skip_loop_filter all -skip_frame noref -i /media/v.mp4',
+    );
   });
 
   it('encodes a test pattern instead of copying, and skips the segment output when recording is off', () => {
     const cam = cameraSchema.parse({ id: 't', name: 'T', source: { type: 'testsrc', fps: 10 }, detect: { fps: 2 } });
     const args = buildIngestArgs(cam, { ...plan, record: false });
     expect(args).not.toContain('segment');
-    expect(args.join(' ')).toContain('testsrc2=size=1280x720:rate=10');
+    expect(args.slice(4, 11).join(' ')).toBe('-protocol_whitelist file -re -f lavfi -i testsrc2=size=1280x720:rate=10');
     expect(args.join(' ')).toContain('fps=2,scale=640:360');
     expect(buildIngestArgs(cam, plan)).toContain('libx264');
   });

@@ -1,5 +1,6 @@
 import type { CameraConfig } from './config.ts';
 import type { PixelFormat } from './frame.ts';
+import { fileInput, protocolWhitelist } from '../core/ffmpeg-input.ts';
 
 export interface IngestPlan {
   /** Where ffmpeg writes segments while they grow; the recorder moves finished ones into place. */
@@ -66,12 +67,13 @@ function inputArgs(cam: CameraConfig): string[] {
   switch (src.type) {
     case 'rtsp':
       // Our own watchdog restarts a stalled camera; ffmpeg only needs to fail fast on connect.
-      return ['-rtsp_transport', src.transport, '-fflags', '+genpts', ...DECODE_FOR_DETECTION, '-i', src.url];
+      return [...protocolWhitelist('rtsp'), '-rtsp_transport', src.transport, '-fflags', '+genpts', ...DECODE_FOR_DETECTION, '-i', src.url];
     case 'file':
       // -re paces the file like a live camera; -stream_loop -1 loops it for ever.
-      return ['-re', ...(src.loop ? ['-stream_loop', '-1'] : []), '-fflags', '+genpts', ...DECODE_FOR_DETECTION, '-i', src.path];
+      // The runner passes the path resolved inside a media folder (hub/cameras/media-folders.ts).
+      return fileInput(src.path, ['-re', ...(src.loop ? ['-stream_loop', '-1'] : []), '-fflags', '+genpts', ...DECODE_FOR_DETECTION]);
     case 'testsrc':
-      return ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${src.width}x${src.height}:rate=${src.fps}`];
+      return [...protocolWhitelist('lavfi'), '-re', '-f', 'lavfi', '-i', `testsrc2=size=${src.width}x${src.height}:rate=${src.fps}`];
   }
 }
 

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { ffmpegPath } from '../core/ffmpeg-path.ts';
+import { fileInput } from '../core/ffmpeg-input.ts';
 import { DEFAULT_LABELS, DEFAULT_SCORE_THRESHOLD } from './config.ts';
 import { iou } from './nms.ts';
 import type { Detection, InferenceEngine, RgbImage } from './types.ts';
@@ -128,7 +129,7 @@ export const REFERENCE_FRAME_NAME = `${relative(fileURLToPath(new URL('../..', i
 /** Frame 0 of the demo clip as rgb24 640x360 (one ffmpeg run, ~50 ms). */
 export function referenceFrame(): Promise<RgbImage> {
   const { width, height } = REFERENCE_SIZE;
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', REFERENCE_CLIP, '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', ...fileInput(REFERENCE_CLIP), '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
   return new Promise((ok, fail) => {
     execFile(ffmpegPath(), args, { encoding: 'buffer', maxBuffer: 4 * width * height * 3, timeout: 10_000 }, (err, stdout, stderr) => {
       if (err) return fail(new Error(`cannot decode the reference frame of ${REFERENCE_CLIP}: ${stderr.toString().trim().split('\n')[0] || err.message}`));

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { fileInput } from '../core/ffmpeg-input.ts';
 
 function run(bin: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -14,7 +15,7 @@ function run(bin: string, args: string[], timeoutMs = 60_000): Promise<{ code: n
  * ffprobe), or undefined when ffmpeg cannot open it.
  */
 export async function probeDuration(ffmpeg: string, file: string): Promise<number | undefined> {
-  const { stderr } = await run(ffmpeg, ['-hide_banner', '-i', file]);
+  const { stderr } = await run(ffmpeg, ['-hide_banner', ...fileInput(file)]);
   const m = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
   if (!m || !/Stream #\d+:\d+.*Video/.test(stderr)) return undefined;
   return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
@@ -26,7 +27,7 @@ export async function probeDuration(ffmpeg: string, file: string): Promise<numbe
  */
 export async function remuxSegment(ffmpeg: string, input: string, output: string): Promise<boolean> {
   const { code } = await run(ffmpeg, [
-    '-hide_banner', '-v', 'error', '-y', '-i', input, '-map', '0:v:0', '-c', 'copy',
+    '-hide_banner', '-v', 'error', '-y', ...fileInput(input), '-map', '0:v:0', '-c', 'copy',
     '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', output,
   ]);
   return code === 0;

@@ -6,6 +6,7 @@
 import { rmSync, writeFileSync, statSync } from 'node:fs';
 import type { Segment } from '../../record/service.ts';
 import { runFfmpeg } from './ffmpeg.ts';
+import { fileInput } from '../../core/ffmpeg-input.ts';
 import { commitFile, sha256File, tempBeside } from './files.ts';
 
 /**
@@ -33,7 +34,8 @@ const OUT_MARGIN_S = 0.3;
 export function clipArgs(listPath: string, outPath: string): string[] {
   return [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'concat', '-safe', '0', '-i', listPath,
+    // `-safe 0` takes absolute paths; the whitelist keeps every listed name a local file.
+    ...fileInput(listPath, ['-f', 'concat', '-safe', '0']),
     '-map', '0:v:0', '-map', '0:a?',
     '-c', 'copy',
     '-avoid_negative_ts', 'make_zero',

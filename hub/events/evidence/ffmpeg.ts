@@ -1,14 +1,6 @@
 /** Runs the hub's ffmpeg for evidence (clip cuts, frame grabs): bounded time, stderr kept for the error. */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-
-/** The hub's ffmpeg: HUB_FFMPEG, else the bundled @ffmpeg-installer binary. */
-export function ffmpegPath(): string {
-  if (process.env.HUB_FFMPEG) return process.env.HUB_FFMPEG;
-  return (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-}
+import { ffmpegPath } from '../../core/ffmpeg-path.ts';
 
 /** Runs ffmpeg with `args`; resolves with stdout, rejects with its last stderr lines. */
 export function runFfmpeg(args: string[], timeoutMs = 60_000): Promise<Buffer> {

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Box } from '../../pipeline/types.ts';
 import type { Segment } from '../../record/service.ts';
 import { runFfmpeg } from './ffmpeg.ts';
+import { fileInput } from '../../core/ffmpeg-input.ts';
 
 export interface Overlay {
   /** Box in detect-frame pixels and the detect frame's size. */
@@ -53,7 +54,7 @@ export async function grabFrame(segments: readonly Segment[], atMs: number): Pro
   if (!seg) throw new Error(`events: no recorded footage at ${new Date(atMs).toISOString()} for the snapshot`);
   const offset = Math.max(0, Math.min(atMs - seg.startMs, seg.endMs - seg.startMs - 50) / 1000);
   // Output seeking (-ss after -i) decodes up to the exact frame; segments are short so it is cheap.
-  const png = await runFfmpeg(['-hide_banner', '-loglevel', 'error', '-i', seg.path, '-ss', offset.toFixed(3), '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], 30_000);
+  const png = await runFfmpeg(['-hide_banner', '-loglevel', 'error', ...fileInput(seg.path), '-ss', offset.toFixed(3), '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], 30_000);
   if (png.length === 0) throw new Error(`events: ffmpeg gave no frame at ${offset.toFixed(1)} s in ${seg.path}`);
   return png;
 }
@@ -85,7 +86,7 @@ export async function matchRecordedFrame(
   const seg = segments.find((s) => s.startMs <= atMs && atMs < s.endMs);
   if (!seg) return undefined;
   const from = Math.max(0, atMs - windowMs - seg.startMs) / 1000;
-  const pngs = splitPngs(await runFfmpeg(['-hide_banner', '-loglevel', 'error', '-i', seg.path, '-ss', from.toFixed(3), '-t', ((2 * windowMs) / 1000).toFixed(3), '-f', 'image2pipe', '-c:v', 'png', '-'], 30_000));
+  const pngs = splitPngs(await runFfmpeg(['-hide_banner', '-loglevel', 'error', ...fileInput(seg.path), '-ss', from.toFixed(3), '-t', ((2 * windowMs) / 1000).toFixed(3), '-f', 'image2pipe', '-c:v', 'png', '-'], 30_000));
   let best: { png: Buffer; mad: number; index: number } | undefined;
   for (const [index, png] of pngs.entries()) {
     const grey = await sharp(png).resize(width, height, { fit: 'fill' }).greyscale().raw().toBuffer();
