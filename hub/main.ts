@@ -2,7 +2,7 @@
  * The composition root: builds the shared context and starts the hub's modules in order.
  * Read it top to bottom to see what the hub is made of.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createLogger, type Logger } from './core/log.ts';
@@ -20,6 +20,7 @@ import { registerSystemRoutes } from './system/routes.ts';
 import type { HubContext, HubModule, Running } from './context.ts';
 import { camerasModule } from './cameras/module.ts';
 import { killOrphanFfmpeg } from './cameras/orphans.ts';
+import { DEMO_MEDIA_DIR } from './cameras/media-folders.ts';
 import { recordModule } from './record/module.ts';
 import { detectModule } from './detect/module.ts';
 import { pipelineModule } from './pipeline/module.ts';
@@ -45,6 +46,12 @@ export interface HubOptions {
   port: number;
   host?: string;
   log?: Logger;
+  /**
+   * Folders file cameras may read from, beside the configuration file's `media.folders`
+   * (`hub start --media-dir`, HUB_MEDIA_DIR). The data folder's media/ and the bundled demo
+   * footage are always allowed; nothing else is.
+   */
+  mediaFolders?: readonly string[];
 }
 
 export interface RunningHub {
@@ -57,11 +64,18 @@ export interface RunningHub {
 
 export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
   const log = opts.log ?? createLogger('hub');
+  // 0. The data folder holds camera passwords, users, footage and the signing key: owner-only.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dataDir).mode & 0o777;
+  if (mode & 0o077) {
+    chmodSync(dataDir, 0o700);
+    log.warn(`hub: data folder ${dataDir} was open to others (mode ${mode.toString(8)}); now 700, owner only`);
+  }
 
   // 1. Configuration: validated on load; with no file, the embedded demo defaults.
-  const config = ConfigStore.load(join(dataDir, 'config.json'), log.child('config'));
+  const mediaFolders = [join(dataDir, 'media'), DEMO_MEDIA_DIR, ...(opts.mediaFolders ?? []).map((d) => resolve(d))];
+  const config = ConfigStore.load(join(dataDir, 'config.json'), log.child('config'), { mediaFolders });
 
   // 2. Storage for everything that grows, with every module's migrations.
   const migrations = [...auditMigrations, ...authMigrations, ...MODULES.flatMap((m) => m.migrations ?? [])];

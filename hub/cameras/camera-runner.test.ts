@@ -36,7 +36,7 @@ describe('camera runner', () => {
     const runner = new CameraRunner(cam, {
       ffmpegPath: fake, incomingDir: join(dir, 'incoming'), segmentSeconds: 2, pixelFormat: 'yuv420p',
       log: createLogger('t', () => {}), backoff: { baseMs: 60_000, capMs: 60_000 },
-      onFrame: () => {}, onSegment: () => {}, onState: (s) => states.push(s.status),
+      onFrame: () => {}, onSegment: () => {}, onState: (s) => states.push(s.status), mediaFolders: () => [],
     });
     try {
       runner.start();

@@ -7,6 +7,8 @@ import { backoffDelay } from '../core/backoff.ts';
 import { every, guarded, later } from '../core/guard.ts';
 import type { CameraConfig } from './config.ts';
 import { buildIngestArgs } from './ffmpeg-args.ts';
+import { resolveMediaFile } from './media-folders.ts';
+import { cameraRedactor } from './secrets.ts';
 import { FrameAssembler } from './frame-assembler.ts';
 import { frameBytes, type Frame, type PixelFormat } from './frame.ts';
 import { RateMeter } from './rate-meter.ts';
@@ -27,6 +29,8 @@ export interface RunnerOptions {
   backoff?: { baseMs: number; capMs: number };
   /** Detect only, no segments: the disk is full of held footage and this camera ranks lowest. */
   recordPaused?: boolean;
+  /** The folders a file source may read from, asked at each start (hub/cameras/media-folders.ts). */
+  mediaFolders(): readonly string[];
 }
 
 const STDERR_LINES = 20;
@@ -53,8 +57,11 @@ export class CameraRunner {
   private readonly stderrTail: string[] = [];
   private state: CameraState;
   private killReason?: string;
+  /** Masks this camera's credentials in ffmpeg's lines, which quote the RTSP URL whole. */
+  private readonly redact: (text: string) => string;
 
   constructor(readonly cam: CameraConfig, private readonly opts: RunnerOptions) {
+    this.redact = cameraRedactor(cam.source);
     this.state = {
       id: cam.id, status: 'starting', online: false, fpsIn: 0, bitrateKbps: 0, restarts: 0, since: new Date().toISOString(),
     };
@@ -116,7 +123,7 @@ export class CameraRunner {
   private spawnChild(): void {
     if (this.recordEnabled()) mkdirSync(this.opts.incomingDir, { recursive: true });
     const runTag = `${Date.now().toString(36)}`;
-    const args = buildIngestArgs(this.cam, {
+    const args = buildIngestArgs(this.inputCamera(), {
       incomingDir: this.opts.incomingDir, runTag, segmentSeconds: this.opts.segmentSeconds,
       record: this.recordEnabled(), pixelFormat: this.opts.pixelFormat,
     });
@@ -140,7 +147,9 @@ export class CameraRunner {
       if (child !== this.child || child.exitCode !== null || child.signalCode !== null) return;
       for (const data of assembler.push(chunk)) this.handleFrame(data);
     }));
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr! }).on('line', (raw) => {
+      // Masked before anything keeps it: the tail becomes the state's reason, seen by viewers.
+      const line = this.redact(raw);
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
       log.debug(`ffmpeg: ${line}`);
@@ -211,9 +220,23 @@ export class CameraRunner {
     this.scheduleRestart(reason);
   }
 
+  /**
+   * The camera as ffmpeg reads it: a file source by its path resolved inside a media folder, so a
+   * file outside them, or a symlink pointing out of them, is never opened. Throws otherwise.
+   */
+  private inputCamera(): CameraConfig {
+    const src = this.cam.source;
+    if (src.type !== 'file') return this.cam;
+    const found = resolveMediaFile(src.path, this.opts.mediaFolders());
+    if (!found.ok) throw new Error(`source.path ${src.path} ${found.message}`);
+    return { ...this.cam, source: { ...src, path: found.path } };
+  }
+
   /** Offline with `reason`; the next start after a capped, jittered backoff. */
-  private scheduleRestart(reason: string): void {
+  private scheduleRestart(why: string): void {
     if (this.stopped) return;
+    // Every reason passes here on its way to the state, the bus, the events and the log.
+    const reason = this.redact(why);
     const delay = backoffDelay(this.attempt++, this.opts.backoff?.baseMs ?? 1000, this.opts.backoff?.capMs ?? 8000);
     this.opts.log.warn(`camera ${this.cam.id} offline: ${reason}; retry in ${delay} ms`);
     this.setState({ status: 'offline', online: false, reason, restarts: this.state.restarts + 1 });

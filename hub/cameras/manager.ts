@@ -106,6 +106,7 @@ export class CameraManager implements CameraService {
         pixelFormat: this.opts.pixelFormat ?? 'yuv420p',
         log: this.log.child(id),
         backoff: this.opts.backoff,
+        mediaFolders: () => this.ctx.config.mediaFolders(),
         onFrame: (f) => this.dispatch(f),
         onSegment: (seg) => this.ctx.bus.emit('camera.segment', { cameraId: id, ...seg }),
         onState: (s) => this.ctx.bus.emit('camera.state', s),

@@ -7,6 +7,7 @@ import { auditedChange } from '../api/config-change.ts';
 import { actorOf } from '../api/router.ts';
 import { cameraIdSchema, cameraSchema, type CameraConfig } from './config.ts';
 import { redactUrl } from './ffmpeg-args.ts';
+import { resolveMediaFile } from './media-folders.ts';
 import type { CameraService } from './service.ts';
 
 /** A PUT names the camera in its URL: the body may repeat the id (it must match) or leave it out. */
@@ -19,17 +20,36 @@ function publicView(cam: CameraConfig): CameraConfig {
   return cam.source.type === 'rtsp' ? { ...cam, source: { ...cam.source, url: redactUrl(cam.source.url) } } : cam;
 }
 
-/** A PUT that sends back the redacted URL keeps the stored password. */
+const DEFAULT_PORT: Record<string, string> = { 'rtsp:': '554', 'rtsps:': '322' };
+
+/** Scheme, host, port and user: where a camera's password is sent, and as whom. */
+function endpoint(u: URL): string {
+  return [u.protocol, u.hostname, u.port || DEFAULT_PORT[u.protocol] || '', decodeURIComponent(u.username)].join(' ');
+}
+
+/**
+ * A PUT that sends back the masked URL (`***` for the password) keeps the stored password, but only
+ * toward the same scheme, host, port and user: an installer repointing a camera must type the
+ * password again, so the stored one is never sent to a new host (issue 11, finding 5).
+ */
 function keepPassword<T extends { source: CameraConfig['source'] }>(incoming: T, stored: CameraConfig): T {
-  if (stored.source.type !== 'rtsp' || incoming.source.type !== 'rtsp') return incoming;
-  try {
-    const u = new URL(incoming.source.url);
-    const old = new URL(stored.source.url);
-    if (u.password === '***') u.password = old.password;
-    return { ...incoming, source: { ...incoming.source, url: u.toString() } };
-  } catch {
-    return incoming;
+  if (incoming.source.type !== 'rtsp') return incoming;
+  const u = new URL(incoming.source.url); // the body's schema has checked it parses
+  if (u.password !== '***') return incoming;
+  const old = stored.source.type === 'rtsp' ? new URL(stored.source.url) : undefined;
+  if (!old || endpoint(old) !== endpoint(u)) {
+    throw new HubError(400, 'cameras: source.url: the password must be given again when host, port or user change',
+      [{ path: 'body.source.url', message: 'the password must be given again when host, port or user change' }]);
   }
+  u.password = old.password;
+  return { ...incoming, source: { ...incoming.source, url: u.toString() } };
+}
+
+/** A file source must name a file inside a media folder (the disk is read, so never in the schema). */
+function checkMediaFile(ctx: HubContext, cam: { source: CameraConfig['source'] }): void {
+  if (cam.source.type !== 'file') return;
+  const found = resolveMediaFile(cam.source.path, ctx.config.mediaFolders());
+  if (!found.ok) throw new HubError(422, `cameras: source.path ${found.message}`, [{ path: 'body.source.path', message: found.message }]);
 }
 
 /** Health (public, no footage, no names), and camera management. */
@@ -64,20 +84,24 @@ export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): v
 
   ctx.api.route({ method: 'POST', path: '/api/cameras', access: 'cameras:write', summary: 'Adds a camera', body: cameraSchema }, async (c, { body }) => {
     await auditedChange(ctx, c, { action: 'cameras.add', target: `camera:${body.id}` }, (draft) => {
+      checkMediaFile(ctx, body);
       draft.cameras = [...(draft.cameras ?? []), body];
     });
     return c.json(publicView(find(body.id)), 201);
   });
 
-  ctx.api.route({ method: 'PUT', path: '/api/cameras/:id', access: 'cameras:write', summary: 'Replaces a camera (a masked password keeps the stored one)', params: idParams, body: cameraUpdate },
+  ctx.api.route({ method: 'PUT', path: '/api/cameras/:id', access: 'cameras:write', params: idParams, body: cameraUpdate,
+    summary: 'Replaces a camera (a masked password keeps the stored one while scheme, host, port and user stay the same)' },
     async (c, { params: { id }, body }) => {
       const stored = find(id);
       if (body.id !== undefined && body.id !== id) {
         throw new HubError(400, `cameras: body id must match the URL (${id}); to rename, add a new camera and remove this one`,
           [{ path: 'body.id', message: `must be "${id}"` }]);
       }
-      const next = { ...keepPassword(body, stored), id };
       await auditedChange(ctx, c, { action: 'cameras.update', target: `camera:${id}` }, (draft) => {
+        // Inside the change, so a refusal is audited like any other.
+        const next = { ...keepPassword(body, stored), id };
+        checkMediaFile(ctx, next);
         draft.cameras = (draft.cameras ?? []).map((x) => (x.id === id ? next : x));
       });
       return c.json(publicView(find(id)));

@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, copyFileSync, openSync, writeSync, fsyncSync, closeSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Low } from 'lowdb';
-import { TextFile } from 'lowdb/node';
+import { chmodSync, existsSync, fchmodSync, mkdirSync, readFileSync, copyFileSync, openSync, statSync, writeSync, fsyncSync, closeSync, readdirSync, renameSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { ConfigError, parseConfig, type HubConfig, type HubConfigInput } from './schema.ts';
 import { demoDefaults } from './demo-defaults.ts';
@@ -23,11 +21,11 @@ type Listener = (next: HubConfig, prev: HubConfig) => void | Promise<void>;
 /**
  * The configuration document. Every change is validated against the one schema before it is
  * kept; an invalid change throws ConfigError and leaves both memory and disk on the previous good
- * config. Writes are atomic (lowdb's writer writes a temp file and renames it).
+ * config. Writes are atomic (a temp file, flushed, renamed over the file) and owner-only (0600):
+ * the file holds camera passwords.
  */
 export class ConfigStore {
   private current: HubConfig;
-  private readonly db: Low<string>;
   private readonly listeners = new Set<Listener>();
   /** The tail of the update queue: each update starts after the one before has been applied. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -39,10 +37,10 @@ export class ConfigStore {
     initial: HubConfig,
     demo: boolean,
     private readonly log: Logger,
+    private readonly opts: ConfigStoreOptions,
   ) {
     this.current = initial;
     this.demo = demo;
-    this.db = new Low(new TextFile(path), '');
   }
 
   /**
@@ -50,24 +48,38 @@ export class ConfigStore {
    * result atomically, only once the result is valid), and validates it; with no file there,
    * starts on the demo defaults. Throws ConfigError naming each bad field.
    */
-  static load(path: string, log: Logger): ConfigStore {
+  static load(path: string, log: Logger, opts: ConfigStoreOptions = {}): ConfigStore {
     if (!existsSync(path)) {
       log.info(`no configuration at ${path}; starting on the embedded demo defaults`);
-      return new ConfigStore(path, parseConfig(demoDefaults(), 'demo defaults'), true, log);
+      return new ConfigStore(path, parseConfig(demoDefaults(), 'demo defaults'), true, log, opts);
+    }
+    // It holds camera passwords: owner-only, with its backups, also when an older hub or a hand
+    // copy made them wider.
+    for (const name of readdirSync(dirname(path))) {
+      if (name === basename(path) || name.startsWith(`${basename(path)}.`)) ownerOnly(join(dirname(path), name), log);
     }
     const { config, from, notes } = readConfigFile(path);
     if (from < CONFIG_VERSION) {
       const backup = freeName(`${path}.v${from}.bak`);
       copyFileSync(path, backup);
+      chmodSync(backup, SECRET_FILE_MODE);
       writeAtomicSync(path, `${JSON.stringify(config, null, 2)}\n`);
       log.warn(`config: ${path} migrated from version ${from} to ${CONFIG_VERSION}; the old file is kept at ${backup}`);
     }
     for (const note of notes) log.warn(`config: ${note}`);
-    return new ConfigStore(path, config, false, log);
+    return new ConfigStore(path, config, false, log, opts);
   }
 
   get(): HubConfig {
     return this.current;
+  }
+
+  /**
+   * The folders file cameras may read from: the file's `media.folders` and those of the command
+   * line (with the data folder's media/ and the bundled demo footage, which the hub adds).
+   */
+  mediaFolders(): string[] {
+    return [...new Set([...this.current.media.folders, ...(this.opts.mediaFolders ?? [])])];
   }
 
   /** Waits until every update called so far has been written and applied. */
@@ -101,6 +113,10 @@ export class ConfigStore {
     const draft = structuredClone(this.current) as HubConfigInput;
     const changed = change(draft) ?? draft;
     const next = parseConfig(changed, 'change');
+    // Media folders decide which local files ffmpeg may read: only the file's owner sets them.
+    if (JSON.stringify(next.media) !== JSON.stringify(this.current.media)) {
+      throw new ConfigError('change', [{ path: 'media.folders', message: 'can be set only in the configuration file or with hub start --media-dir, then a restart' }]);
+    }
     await this.write(next);
     const prev = this.current;
     this.current = next;
@@ -119,12 +135,31 @@ export class ConfigStore {
   }
 
   private async write(cfg: HubConfig): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     // Keep the last good file beside the new one, so a bad hand edit can be rolled back.
-    if (existsSync(this.path)) copyFileSync(this.path, `${this.path}.bak`);
-    this.db.data = `${JSON.stringify(cfg, null, 2)}\n`;
-    await this.db.write();
+    if (existsSync(this.path)) {
+      copyFileSync(this.path, `${this.path}.bak`);
+      chmodSync(`${this.path}.bak`, SECRET_FILE_MODE);
+    }
+    // Owner-only from its first byte: the temp file is created 0600 before the rename.
+    writeAtomicSync(this.path, `${JSON.stringify(cfg, null, 2)}\n`);
   }
+}
+
+export interface ConfigStoreOptions {
+  /** Media folders from the command line (`hub start --media-dir`), beside the file's own. */
+  mediaFolders?: readonly string[];
+}
+
+/** Mode of files holding secrets (camera credentials): read and write by the hub's user only. */
+export const SECRET_FILE_MODE = 0o600;
+
+/** Narrows `path` to owner-only when it is wider, saying so. */
+function ownerOnly(path: string, log: Logger): void {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  chmodSync(path, SECRET_FILE_MODE);
+  log.warn(`config: ${path} was readable by others (mode ${mode.toString(8)}); now ${SECRET_FILE_MODE.toString(8)}, owner only`);
 }
 
 export interface ConfigFileReport {
@@ -160,8 +195,11 @@ function freeName(name: string): string {
 /** Writes a temp file, flushes it and renames it over `path`: a crash leaves the old or the new file, whole. */
 function writeAtomicSync(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  // 'w' with a mode creates the file owner-only (a stale temp file is narrowed too); the old file's
+  // mode does not carry over: the renamed file has this one's.
+  const fd = openSync(tmp, 'w', SECRET_FILE_MODE);
   try {
+    fchmodSync(fd, SECRET_FILE_MODE);
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {

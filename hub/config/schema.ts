@@ -38,6 +38,20 @@ export const hubConfigSchema = z
           .meta({ title: 'Coordinates', description: 'For sunrise/sunset schedules (default: Trà Vinh)' }),
       })
       .prefault({}),
+    media: z
+      .strictObject({
+        folders: z
+          .array(z.string().refine((p) => p.startsWith('/'), 'must be an absolute path'))
+          .max(32)
+          .default([])
+          .meta({ title: 'Media folders', description: 'Absolute paths of folders holding video files that file cameras may play' }),
+      })
+      .prefault({})
+      .meta({
+        title: 'Media',
+        description: 'Where file cameras may read from (a file outside these folders is refused). Set only in this file or with '
+          + '`hub start --media-dir`, never through the API; needs a restart. The data folder\'s media/ and the bundled demo footage are always allowed',
+      }),
     cameras: z.array(cameraSchema).max(64).default([]),
     recording: recordingSchema.prefault({}),
     detect: detectSchema.prefault({}),

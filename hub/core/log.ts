@@ -16,13 +16,29 @@ function threshold(): number {
   return ORDER[env] ?? ORDER.info;
 }
 
-/** Creates a logger whose lines start with `module:`. HUB_LOG_LEVEL sets the floor. */
+/**
+ * `scheme://user:password@`: the password part runs to the last `@` before the host, so a raw `@`
+ * in a badly written password is covered too. It stops at whitespace, a quote and `/?#`, so it
+ * never reaches into a neighbouring field of a JSON line.
+ */
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:"'<>]*):[^\s/?#"'<>]*@/gi;
+
+/** Replaces the password of every `scheme://user:password@host` in `text` with `***`. */
+export function redactUserinfo(text: string): string {
+  return text.replace(USERINFO, '$1$2:***@');
+}
+
+/**
+ * Creates a logger whose lines start with `module:`. HUB_LOG_LEVEL sets the floor. Every line,
+ * message and fields, has URL passwords masked: the last line of defence should a camera URL or an
+ * ffmpeg error reach a log call unredacted (issue 11: passwords were in every offline line).
+ */
 export function createLogger(module: string, sink: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   const min = threshold();
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < min) return;
     const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-    sink(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${module}: ${msg}${extra}\n`);
+    sink(redactUserinfo(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${module}: ${msg}${extra}`) + '\n');
   };
   return {
     debug: (m, f) => write('debug', m, f),

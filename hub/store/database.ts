@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, renameSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs';
 import type { Logger } from '../core/log.ts';
 
 export type Db = Database.Database;
@@ -24,20 +24,37 @@ export function openDatabase(path: string, migrations: Migration[], log: Logger)
   let recreated = !existsSync(path);
   let db: Db;
   try {
-    db = open(path);
+    db = open(path, log);
   } catch (err) {
     const aside = `${path}.corrupt-${Date.now()}`;
     log.error(`database ${path} is unreadable (${(err as Error).message}); moved it to ${aside} and starting a new one`);
     renameSync(path, aside);
     for (const ext of ['-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
-    db = open(path);
+    db = open(path, log);
     recreated = true;
   }
   migrate(db, migrations, log);
+  // SQLite gives -wal and -shm the database file's mode when it creates them; ones an older hub
+  // left wider are narrowed here.
+  for (const ext of ['-wal', '-shm']) if (existsSync(path + ext)) ownerOnly(path + ext, log);
   return { db, recreated };
 }
 
-function open(path: string): Db {
+/** Mode of the database and its -wal and -shm: they hold users, sessions and the audit log. */
+const DB_FILE_MODE = 0o600;
+
+/** Narrows `path` to owner-only when it is wider, saying so. */
+function ownerOnly(path: string, log: Logger): void {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  chmodSync(path, DB_FILE_MODE);
+  log.warn(`store: ${path} was readable by others (mode ${mode.toString(8)}); now ${DB_FILE_MODE.toString(8)}, owner only`);
+}
+
+function open(path: string, log: Logger): Db {
+  // Created owner-only before SQLite opens it (SQLite would create it 0644).
+  if (!existsSync(path)) closeSync(openSync(path, 'a', DB_FILE_MODE));
+  else ownerOnly(path, log);
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');

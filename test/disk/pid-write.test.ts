@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { FIXTURE_DIR, fixtures } from '../fixtures/fetch-fixtures.ts';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import { cameraTestHooks } from '../../hub/cameras/module.ts';
 
@@ -21,7 +21,7 @@ describe('camera supervision when the pid file cannot be written', () => {
   it('restarts the camera and keeps the hub running when writing the pid file fails', async () => {
     cameraTestHooks.backoff = { baseMs: 100, capMs: 200 };
     t = await startTestHub({
-      config: { cameras: [{ id: 'cam', name: 'Cam', source: { type: 'file', path: fixtures.vtestH264 }, record: { enabled: false } }] },
+      config: { media: { folders: [FIXTURE_DIR] }, cameras: [{ id: 'cam', name: 'Cam', source: { type: 'file', path: fixtures.vtestH264 }, record: { enabled: false } }] },
     });
     const cams = t.hub.ctx.services.cameras!;
     await waitFor(() => cams.state('cam')?.online, 30_000, 'camera online');

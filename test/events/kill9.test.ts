@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { FIXTURE_DIR, fixtures } from '../fixtures/fetch-fixtures.ts';
 import { makeDataDir, startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 
 let t: TestHub | undefined;
@@ -28,6 +28,7 @@ describe('kill -9 during an event', () => {
       recording: { segmentSeconds: 2 },
       detect: { enabled: false },
       pipeline: { enabled: false },
+      media: { folders: [FIXTURE_DIR] },
       cameras: [{ id: 'cam', name: 'Cổng', source: { type: 'file', path: fixtures.vtestH264 } }],
       events: { footageWaitSeconds: 5, preRollSeconds: 3, postRollSeconds: 3, rules: [{ id: 'gate', type: 'intrusion', camera: 'cam', zone: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] }] },
     });

@@ -4,7 +4,7 @@
  * into every export so a verifier can compare them with the hub's published key.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256, writeFileAtomic } from './files.ts';
 
@@ -33,6 +33,9 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   const dir = join(dataDir, 'keys');
   const file = join(dir, KEY_FILE);
   if (existsSync(file)) {
+    // A key copied in or left by an older hub may be wider than owner-only: narrowed first.
+    if (statSync(dir).mode & 0o077) chmodSync(dir, 0o700);
+    if (statSync(file).mode & 0o077) chmodSync(file, 0o600);
     const key = createPrivateKey(readFileSync(file));
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`events: ${file} is not an Ed25519 key`);
     return fromPrivate(key);
