@@ -1,10 +1,13 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/log.ts';
-import { CameraRunner } from './camera-runner.ts';
-import { cameraSchema } from './config.ts';
+import { ffmpegPath } from '../core/ffmpeg-path.ts';
+import { freePort } from '../../test/helpers/ports.ts';
+import { CameraRunner, type RunnerOptions } from './camera-runner.ts';
+import { cameraSchema, type CameraConfig } from './config.ts';
+import { DEMO_MEDIA_DIR } from './media-folders.ts';
 import type { CameraState } from './service.ts';
 
 const dirs: string[] = [];
@@ -44,6 +47,86 @@ describe('camera runner', () => {
       // Let every byte left in the pipe arrive: the state must stay offline until the restart.
       await until(() => runner.snapshot().status === 'offline' && (runner as unknown as { child?: { stdout?: { readableEnded: boolean } } }).child?.stdout?.readableEnded === true, 10_000);
       expect(states.slice(states.indexOf('offline'))).toEqual(['offline']);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  /** A runner on the real ffmpeg, without recording, that retries only when a test waits that long. */
+  function realRunner(cam: CameraConfig, over: Partial<RunnerOptions> & { lines?: string[] } = {}): CameraRunner {
+    const dir = mkdtempSync(join(tmpdir(), 'runner-'));
+    dirs.push(dir);
+    return new CameraRunner(cam, {
+      ffmpegPath: ffmpegPath(), incomingDir: join(dir, 'incoming'), segmentSeconds: 2, pixelFormat: 'yuv420p',
+      log: createLogger('t', (l) => over.lines?.push(l)), backoff: { baseMs: 60_000, capMs: 60_000 },
+      onFrame: () => {}, onSegment: () => {}, onState: () => {}, mediaFolders: () => [], ...over,
+    });
+  }
+
+  it('never puts the camera password in its state or its log lines, though ffmpeg quotes the URL', async () => {
+    const secret = 'Zq9-planted/SECRET:77';
+    const encoded = encodeURIComponent(secret);
+    const port = await freePort(); // nothing listens: ffmpeg fails at once, naming its input
+    const cam = cameraSchema.parse({
+      id: 'gate', name: 'Gate', source: { type: 'rtsp', url: `rtsp://admin:${encoded}@127.0.0.1:${port}/ch1` },
+      detect: { width: 64, height: 64 }, record: { enabled: false },
+    });
+    const level = process.env.HUB_LOG_LEVEL;
+    process.env.HUB_LOG_LEVEL = 'debug'; // ffmpeg's own lines are logged at debug
+    const lines: string[] = [];
+    const runner = realRunner(cam, { lines });
+    process.env.HUB_LOG_LEVEL = level;
+    try {
+      runner.start();
+      await until(() => runner.snapshot().status === 'offline', 20_000);
+      const reason = runner.snapshot().reason ?? '';
+      expect(reason).toContain(`rtsp://admin:***@127.0.0.1:${port}/ch1`);
+      expect(lines.some((l) => l.includes('ffmpeg: rtsp://admin:***@'))).toBe(true);
+      for (const text of [reason, ...lines]) {
+        expect(text).not.toContain(encoded);
+        expect(text).not.toContain(secret);
+      }
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('never starts ffmpeg on a file outside the media folders, nor through a symlink leading out of them', async () => {
+    const media = realpathSync(mkdtempSync(join(tmpdir(), 'media-')));
+    dirs.push(media);
+    symlinkSync(join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'link.mp4'));
+    for (const path of [join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'link.mp4')]) {
+      const spawned: Array<number | undefined> = [];
+      const cam = cameraSchema.parse({ id: 'file', name: 'File', source: { type: 'file', path }, detect: { width: 64, height: 64 }, record: { enabled: false } });
+      const runner = realRunner(cam, { mediaFolders: () => [media], onSpawn: (pid) => spawned.push(pid) });
+      try {
+        runner.start();
+        await until(() => runner.snapshot().status === 'offline', 10_000);
+        expect(runner.snapshot().reason, path).toMatch(/^cannot start: source\.path .* must name a file inside a media folder/);
+        expect(spawned, path).toEqual([]);
+      } finally {
+        await runner.stop();
+      }
+    }
+  });
+
+  it('gives ffmpeg the resolved path of a file inside a media folder', async () => {
+    const media = realpathSync(mkdtempSync(join(tmpdir(), 'media-')));
+    dirs.push(media);
+    copyFileSync(join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'clip.mp4'));
+    symlinkSync(join(media, 'clip.mp4'), join(media, 'alias.mp4'));
+    const cmdlines: string[][] = [];
+    const cam = cameraSchema.parse({ id: 'file', name: 'File', source: { type: 'file', path: join(media, 'alias.mp4') }, detect: { width: 64, height: 64 }, record: { enabled: false } });
+    const runner = realRunner(cam, {
+      mediaFolders: () => [media],
+      onSpawn: (pid) => pid && cmdlines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')),
+    });
+    try {
+      runner.start();
+      await until(() => runner.snapshot().status === 'online', 20_000);
+      const args = cmdlines[0]!;
+      expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-protocol_whitelist') + 2)).toEqual(['-protocol_whitelist', 'file']);
+      expect(args[args.indexOf('-i') + 1]).toBe(join(media, 'clip.mp4'));
     } finally {
       await runner.stop();
     }

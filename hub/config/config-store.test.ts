@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -125,5 +125,40 @@ describe('ConfigStore', () => {
     expect(seen).toEqual(['Hub -> Hub a', 'Hub a -> Hub a b', 'Hub a b -> Hub a b c']);
     expect(checkConfigFile(path).config.hub.name).toBe('Hub a b c');
     expect(results.map((r: HubConfig) => r.hub.name)).toEqual(['Hub a', 'Hub a b', 'Hub a b c']);
+  });
+
+  it('takes media folders from the file and the command line, and refuses any change to them made while running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'config.json');
+    writeFileSync(path, JSON.stringify({ ...good, media: { folders: ['/srv/video'] } }));
+    const store = ConfigStore.load(path, log, { mediaFolders: ['/mnt/usb'] });
+    expect(store.mediaFolders()).toEqual(['/srv/video', '/mnt/usb']);
+    const before = readFileSync(path, 'utf8');
+    await expect(store.update((d) => {
+      d.media = { folders: ['/'] };
+    })).rejects.toThrow(ConfigError);
+    await expect(store.update((d) => {
+      d.media = { folders: ['/'] };
+    })).rejects.toMatchObject({ issues: [{ path: 'media.folders' }] });
+    expect(store.mediaFolders()).toEqual(['/srv/video', '/mnt/usb']);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('keeps config.json and its backups owner-only (0600), narrowing wider ones at load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'config.json');
+    writeFileSync(path, JSON.stringify({ version: 1, cameras: [] }), { mode: 0o644 });
+    writeFileSync(`${path}.bak`, '{}', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    chmodSync(`${path}.bak`, 0o664);
+    const lines: string[] = [];
+    const store = ConfigStore.load(path, createLogger('test', (l) => lines.push(l)));
+    await store.update((d) => {
+      d.hub = { name: 'Hub Long Đức' };
+    });
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(['config.json', 'config.json.bak', 'config.json.v1.bak']);
+    for (const f of files) expect((statSync(join(dir, f)).mode & 0o777).toString(8), f).toBe('600');
+    expect(lines.some((l) => / was readable by others \(mode 644\); now 600/.test(l))).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEMO_MEDIA_DIR } from '../../hub/cameras/media-folders.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 
@@ -125,5 +126,63 @@ describe('camera management API', () => {
     const stored = t.hub.ctx.config.get().cameras[0]!;
     expect(stored.name).toBe('Cổng chính');
     expect(stored.source.type === 'rtsp' && stored.source.url).toBe('rtsp://admin:s3cret@127.0.0.1:9/ch1');
+  });
+
+  it('refuses the masked password once scheme, host, port or user change (400 naming source.url): the stored one never goes to a new host', async () => {
+    const put = (url: string) => t.request('/api/cameras/gate', {
+      method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Cổng chính', source: { type: 'rtsp', url } }),
+    });
+    const before = t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source;
+    for (const url of ['rtsp://admin:***@10.9.9.9:9/ch1', 'rtsp://admin:***@127.0.0.1:8554/ch1', 'rtsp://root:***@127.0.0.1:9/ch1', 'rtsps://admin:***@127.0.0.1:9/ch1']) {
+      const res = await put(url);
+      expect(res.status, url).toBe(400);
+      expect(((await res.json()) as { detail: unknown }).detail, url)
+        .toEqual([{ path: 'body.source.url', message: 'the password must be given again when host, port or user change' }]);
+    }
+    expect(t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source).toEqual(before);
+    expect(t.hub.ctx.audit.query({ action: 'cameras.update', target: 'camera:gate' }).filter((a) => a.result === 'refused')).toHaveLength(4);
+    // Another stream on the same camera keeps it; a new host with its own password takes that one.
+    expect((await put('rtsp://admin:***@127.0.0.1:9/ch2')).status).toBe(200);
+    expect(t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source).toMatchObject({ url: 'rtsp://admin:s3cret@127.0.0.1:9/ch2' });
+    expect((await put('rtsp://admin:m0i-pass@10.9.9.9:9/ch1')).status).toBe(200);
+    expect(t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source).toMatchObject({ url: 'rtsp://admin:m0i-pass@10.9.9.9:9/ch1' });
+  });
+
+  it('refuses a file source outside the media folders (422 naming source.path), however it points out, and audits it', async () => {
+    const media = join(t.dataDir, 'media');
+    mkdirSync(media, { recursive: true });
+    symlinkSync('/etc/hostname', join(media, 'out.mp4'));
+    for (const path of ['/etc/hostname', join(media, 'out.mp4'), `${media}/../config.json`, join(media, 'missing.mp4')]) {
+      const res = await t.request('/api/cameras', { ...json({ id: 'leak', name: 'Rò', enabled: false, source: { type: 'file', path } }), role: 'installer' });
+      expect(res.status, path).toBe(422);
+      expect(((await res.json()) as { detail: Array<{ path: string }> }).detail[0]!.path, path).toBe('body.source.path');
+    }
+    const url = await t.request('/api/cameras', { ...json({ id: 'leak', name: 'Rò', source: { type: 'file', path: 'http://127.0.0.1:9/x.mp4' } }), role: 'installer' });
+    expect(url.status).toBe(400);
+    expect(((await url.json()) as { detail: Array<{ path: string }> }).detail[0]!.path).toBe('body.source.path');
+    const repoint = await t.request('/api/cameras/gate', {
+      method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Cổng', source: { type: 'file', path: '/etc/hostname' } }),
+    });
+    expect(repoint.status).toBe(422);
+    expect(t.hub.ctx.config.get().cameras.map((c) => c.id)).not.toContain('leak');
+    expect(t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source.type).toBe('rtsp');
+    expect(t.hub.ctx.audit.query({ action: 'cameras.add', target: 'camera:leak' }).map((a) => a.result)).toEqual(['refused', 'refused', 'refused', 'refused']);
+  });
+
+  it('takes a file inside the data folder\'s media/ and plays the bundled demo footage', async () => {
+    const media = join(t.dataDir, 'media');
+    mkdirSync(media, { recursive: true });
+    copyFileSync(join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'clip.mp4'));
+    const own = await t.request('/api/cameras', { ...json({ id: 'own-clip', name: 'Tự có', enabled: false, source: { type: 'file', path: join(media, 'clip.mp4') } }), role: 'installer' });
+    expect(own.status).toBe(201);
+    const demo = await t.request('/api/cameras', {
+      ...json({ id: 'demo-clip', name: 'Mẫu', source: { type: 'file', path: join(DEMO_MEDIA_DIR, 'vtest-demo.mp4') }, detect: { width: 160, height: 90, fps: 2 }, record: { enabled: false } }),
+      role: 'installer',
+    });
+    expect(demo.status).toBe(201);
+    await waitFor(() => t.hub.ctx.services.cameras!.state('demo-clip')?.online, 20_000, 'demo footage camera online');
+    for (const id of ['own-clip', 'demo-clip']) expect((await t.request(`/api/cameras/${id}`, { method: 'DELETE', role: 'installer' })).status).toBe(200);
   });
 });
