@@ -62,7 +62,7 @@ export class Poller {
       }
       d.stats.polls++;
       d.stats.lastPollAt = Date.now();
-      this.values.update(d.cfg.id, v);
+      this.values.update(d.cfg.id, v, started);
       if (!this.stopped) this.onPolled?.(d);
     } finally {
       // Whatever happened above, the device stays on its schedule.

@@ -52,6 +52,14 @@ export class PumpController {
   /** When our last start/stop finished: polled states older than this are not news. */
   private commandedAt = 0;
   private heartbeatQueued = false;
+  /**
+   * The last start or stop this controller made and saw verified, and when the read-back proved
+   * it. Until a poll begun after that shows otherwise, the pump is in that state: the poll cache
+   * lags a command's own read-back (issue 12, findings 1 and 2: a run sent twice was executed
+   * twice, a stop passed for "still running" to the minimum off time, a programme aborted its
+   * own pump, a trip stopped a contactor twice).
+   */
+  private verified: { running: boolean; at: number } | undefined;
   /** When this controller was built: the run start assumed for a pump found running. */
   private readonly builtAt = Date.now();
 
@@ -89,6 +97,8 @@ export class PumpController {
     };
     const running = rv('running');
     const reachable = running?.quality === 'good';
+    const v = this.verified;
+    const isRunning = v && (running?.goodAt ?? 0) <= v.at ? v.running : running?.value === true;
     const fault = rv('fault');
     const remote = rv('remote');
     let mode: PumpState['mode'] = 'auto';
@@ -101,9 +111,9 @@ export class PumpController {
     const last = this.runs.lastStop();
     const currentPoint = this.role('current');
     return {
-      running: running?.value === true,
-      runningSince: running?.value === true ? run?.startMs ?? this.builtAt : undefined,
-      stoppedSince: running?.value === true ? undefined : last,
+      running: isRunning,
+      runningSince: isRunning ? run?.startMs ?? this.builtAt : undefined,
+      stoppedSince: isRunning ? undefined : last,
       starts: this.runs.startsSince(now - 3_600_000),
       fault: fault?.value === true,
       faultCode: (() => {
@@ -144,8 +154,15 @@ export class PumpController {
   start(actor: string): Promise<CommandResult> {
     return this.serial(async () => {
       const now = Date.now();
+      const s = this.state(now);
+      // Idempotent: a run sent to a pump running in AUTO writes nothing and counts nothing (a
+      // second CiA402 start sequence drops the motor out; a second start would reopen the run).
+      if (s.running && s.mode === 'auto' && !s.fault) {
+        this.events.audit(actor, 'pump.run', 'ok', { already: 'running' });
+        return { ok: true, status: 'done', verifiedMs: 0 };
+      }
       // A start that could not be journalled or audited is refused before the drive is commanded.
-      const block = startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.recordBlocker(true);
+      const block = startBlocker(s, this.limits, now, this.act.label) ?? this.events.recordBlocker(true);
       if (block) {
         this.events.audit(actor, 'pump.run', 'refused', { reason: block });
         return refused(block);
@@ -156,6 +173,7 @@ export class PumpController {
         if (r.ok) {
           this.runs.start(now);
           this.lastRunning = true;
+          this.verified = { running: true, at: Date.now() };
         }
         this.events.audit(actor, 'pump.run', outcome(r), { reason: r.reason, verifiedMs: r.verifiedMs });
         return r;
@@ -183,6 +201,7 @@ export class PumpController {
         if (r.ok) {
           this.runs.stop(Date.now(), why?.code ?? actor);
           this.lastRunning = false;
+          this.verified = { running: false, at: Date.now() };
         }
         this.events.audit(actor, 'pump.stop', outcome(r), { reason: r.reason ?? why, verifiedMs: r.verifiedMs });
         return r;

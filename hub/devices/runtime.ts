@@ -63,6 +63,7 @@ export class DevicesRuntime implements DeviceService {
   private timer: NodeJS.Timeout | undefined;
   /** The tick under way, if any: stop() awaits it. */
   private ticking: Promise<void> | undefined;
+  private tickCount = 0;
   private lastPrune = 0;
   private lastProbe = 0;
   private stopped: Promise<void> | undefined;
@@ -104,6 +105,11 @@ export class DevicesRuntime implements DeviceService {
       },
       setLastAlive: (ms) => void this.journal.write('last-alive time', () => this.historyDb.setState('lastAlive', String(ms))),
     }, log);
+  }
+
+  /** Ticks completed (tests wait for a count of ticks, never for a time). */
+  get ticks(): number {
+    return this.tickCount;
   }
 
   /** True once stop() was called: commands are refused, nothing new starts. */
@@ -190,6 +196,7 @@ export class DevicesRuntime implements DeviceService {
       this.lastPrune = now;
       this.journal.write('prune', () => this.historyDb.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays));
     }
+    this.tickCount++;
   }
 
   /** Sets an output and verifies it; refusals and failures resolve with the reason (automation). */

@@ -52,11 +52,14 @@ export class ValueStore {
     return () => this.listeners.delete(fn);
   }
 
-  /** Records good reads of a device's points. */
-  update(deviceId: string, values: Record<string, number | boolean>): void {
+  /**
+   * Records good reads of a device's points. `readAt` is when the reads began (default now): a
+   * poll cycle that began before a command finished must not pass for news of that command.
+   */
+  update(deviceId: string, values: Record<string, number | boolean>, readAt?: number): void {
     const d = this.devices.get(deviceId);
     if (!d) return;
-    const now = this.now();
+    const now = Math.min(readAt ?? this.now(), this.now());
     const wasFailed = d.failed;
     d.failed = false;
     d.error = undefined;

@@ -40,6 +40,20 @@ export async function waitFor<T>(fn: () => T, ms = 3000, step = 25): Promise<T> 
   return v;
 }
 
+/** Waits for `n` more ticks of the runtime (a count, never a time); throws if they never come. */
+export async function waitTicks(rt: DevicesRuntime, n: number): Promise<void> {
+  const target = rt.ticks + n;
+  if (!(await waitFor(() => rt.ticks >= target, 30_000, 5))) throw new Error(`test: ${n} ticks did not come`);
+}
+
+/** Waits for `n` more good polls of `device` (a count, never a time); throws if they never come. */
+export async function waitPolls(rt: DevicesRuntime, device: string, n: number): Promise<void> {
+  const d = rt.devs.get(device);
+  if (!d) throw new Error(`test: no device ${device}`);
+  const target = d.stats.polls + n;
+  if (!(await waitFor(() => d.stats.polls >= target, 30_000, 5))) throw new Error(`test: ${n} polls of ${device} did not come`);
+}
+
 /** A socat pty pair: `a` for the hub, `b` for the simulator. */
 export async function ptyPair(dir: string): Promise<{ a: string; b: string; proc: ChildProcess }> {
   const a = join(dir, 'hub-tty');

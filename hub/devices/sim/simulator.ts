@@ -47,6 +47,8 @@ export class PumpStationSimulator {
   private readonly log: Logger;
   /** Requests answered, per unit (benchmarks read it). */
   readonly answered = new Map<number, number>();
+  /** The last writes it took (register or coil), oldest first: tests count commands on the line. */
+  readonly writes: Array<{ unit: number; table: 'holding' | 'coil'; addr: number; value: number | boolean }> = [];
 
   private constructor(private readonly opts: SimulatorOptions) {
     this.model = new StationModel(opts);
@@ -130,6 +132,11 @@ export class PumpStationSimulator {
     await this.stopRtu();
   }
 
+  private logWrite(w: PumpStationSimulator['writes'][number]): void {
+    this.writes.push(w);
+    if (this.writes.length > 1000) this.writes.shift();
+  }
+
   /** The service vector: callback forms, so a silent unit simply never calls back. */
   private vector(onRequest?: (requestBytes: number) => void): IServiceVector {
     const m = this.model;
@@ -171,10 +178,12 @@ export class PumpStationSimulator {
       getDiscreteInput: bits(m.discretes),
       setRegister: (addr: number, value: number, unit: number, cb: FCallback) => {
         if (!seen(unit)) return;
+        this.logWrite({ unit, table: 'holding', addr, value });
         cb(m.writeRegister(unit, addr, value) ? null : illegalAddress);
       },
       setCoil: (addr: number, value: boolean, unit: number, cb: FCallback) => {
         if (!seen(unit)) return;
+        this.logWrite({ unit, table: 'coil', addr, value });
         cb(m.setCoil(unit, addr, value) ? null : illegalAddress);
       },
     } as IServiceVector;

@@ -1,0 +1,92 @@
+/**
+ * Issue 12: the pump station tried as a commissioning engineer would, over real Modbus TCP. Each
+ * test is one finding: a command sequence, a restart or a stuck sensor that could harm a pump or
+ * leave a valve open. Waits are for a condition or a count of ticks and polls, never a time.
+ */
+import { describe, expect, it } from 'vitest';
+import { contactorPump, startRuntime, stationConfig, useStation, waitFor, waitPolls, waitTicks, type Hub } from './harness.ts';
+import { CONTACTOR, UNITS } from '../../hub/devices/sim/station-model.ts';
+import type { z } from 'zod';
+import type { devicesSchema } from '../../hub/devices/config.ts';
+
+type Cfg = z.input<typeof devicesSchema>;
+const GD20_COMMAND = 0x2000;
+
+describe('pump station commissioning over Modbus tcp (issue 12)', () => {
+  const t = useStation('tcp');
+
+  const good = (d: string, p: string) => t.hub!.rt.store.get(d, p).quality === 'good';
+  const start = async (cfg: Cfg, opts: { minuteMs?: number } = {}): Promise<Hub> => {
+    t.hub = startRuntime(t.st.dir, cfg, opts);
+    const points = [['level', 'level'], ['salinity', 'salinity'], ['io', 'input2'], ['io', 'input3']];
+    if (cfg.pumps?.some((p) => p.drive)) points.push(['drive', 'running'], ['drive', 'remote']);
+    expect(await waitFor(() => points.every(([d, p]) => good(d!, p!)), 5000)).toBe(true);
+    return t.hub;
+  };
+  const driveCommands = () => t.st.sim.writes.filter((w) => w.unit === UNITS.drive && w.addr === GD20_COMMAND).length;
+  const runRows = (h: Hub, pump: string) => (h.db.prepare('SELECT count(*) AS n FROM pump_runs WHERE pump = ?').get(pump) as { n: number }).n;
+
+  describe('finding 1: commands are idempotent and the minimum off time reads the controller\'s own record', () => {
+    it('a run sent to a running pump writes nothing to the drive and counts no start', async () => {
+      const h = await start(stationConfig(t.st.busSpec));
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      const writes = driveCommands();
+      const second = await h.rt.command('pump', 'run', {}, 'user:lan');
+      expect(second).toMatchObject({ ok: true, status: 'done' });
+      await waitPolls(h.rt, 'drive', 3);
+      const third = await h.rt.command('pump', 'run', {}, 'user:lan');
+      expect(third.ok).toBe(true);
+      expect(driveCommands()).toBe(writes);
+      expect(runRows(h, 'pump')).toBe(1);
+      expect(h.rt.pumps().find((p) => p.id === 'pump')?.startsLastHour).toBe(1);
+      expect(t.st.sim.model.running).toBe(true);
+    });
+
+    it('stop then run at once is refused by the minimum off time', async () => {
+      const cfg = stationConfig(t.st.busSpec, {}, { minOffS: 60 });
+      // A slower drive poll: its cache says "running" from the poll after the start until well
+      // after the stop's own read-back.
+      Object.assign(cfg.devices![0]!, { intervalMs: 500, maxAgeMs: 1500 });
+      const h = await start(cfg);
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      await waitPolls(h.rt, 'drive', 1);
+      expect(h.rt.store.get('drive', 'running').value).toBe(true);
+      expect((await h.rt.command('pump', 'stop', {}, 'user:lan')).ok).toBe(true);
+      const r = await h.rt.command('pump', 'run', {}, 'user:lan');
+      expect(r).toMatchObject({ status: 'refused', reason: { code: 'min-off' } });
+      expect(t.st.sim.model.running).toBe(false);
+      expect(t.st.sim.model.starts).toBe(1);
+    });
+  });
+
+  describe('finding 2: programme steps wait for verified state', () => {
+    it('a programme that starts its pump runs to its end, not aborted by the lagging poll', async () => {
+      const cfg = stationConfig(t.st.busSpec, {
+        programmes: [{ id: 'p1', name: 'P1', starts: ['03:00'], pump: 'pump', zones: [{ valve: { device: 'io', point: 'relay1' }, minutes: 1 }] }],
+      });
+      const h = await start(cfg, { minuteMs: 400 });
+      const r = await h.rt.automation.runProgramme(h.rt.cfg.programmes[0]!);
+      expect(r).toEqual({ ok: true });
+      expect(t.st.sim.model.starts).toBe(1);
+      expect(t.st.sim.model.running).toBe(false);
+      expect(t.st.sim.model.coils.get(UNITS.relay)![0]).toBe(false);
+      expect(h.audit.query({ action: 'programme.run' }).map((a) => a.result)).toEqual(['ok', 'ok']);
+    });
+
+    it('a contactor pump tripped once is stopped once', async () => {
+      const cfg = stationConfig(t.st.busSpec, { pumps: [contactorPump()] });
+      // A slower relay-module poll: its cache shows the contactor closed well after the trip's stop.
+      Object.assign(cfg.devices![3]!, { intervalMs: 500, maxAgeMs: 1500 });
+      const h = await start(cfg);
+      expect((await h.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
+      await waitPolls(h.rt, 'io', 1);
+      t.st.sim.model.drawMps = 2;
+      expect(await waitFor(() => t.st.sim.model.coils.get(UNITS.relay)![CONTACTOR.coil] === false, 5000)).toBe(true);
+      await waitTicks(h.rt, 10);
+      await waitPolls(h.rt, 'io', 3);
+      const offs = t.st.sim.writes.filter((w) => w.unit === UNITS.relay && w.addr === CONTACTOR.coil && w.value === false);
+      expect(offs).toHaveLength(1);
+      expect(h.audit.query({ target: 'pump:pump2', action: 'pump.stop' })).toHaveLength(1);
+    });
+  });
+});
