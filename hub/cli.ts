@@ -14,7 +14,10 @@ import { ROLES, type Role } from './auth/roles.ts';
 import { HubError } from './core/errors.ts';
 
 const USAGE = `usage:
-  hub start [--data DIR] [--port N] [--host ADDR]   run the hub (defaults: ./data, 8080)
+  hub start [--data DIR] [--port N] [--host ADDR] [--media-dir DIR]...
+                                                     run the hub (defaults: ./data, 8080); file cameras
+                                                     may play files under each --media-dir (or HUB_MEDIA_DIR,
+                                                     folders separated by ':')
   hub config check [--data DIR | --file PATH]        validate a configuration file
   hub user add --username NAME --role ROLE [--data DIR] [--password-stdin]
                                                      add a user (roles: ${ROLES.join(', ')})
@@ -38,11 +41,15 @@ export async function main(argv: string[]): Promise<number> {
   const [command, sub] = argv;
   try {
     if (command === 'start') {
-      const { values } = parseArgs({ args: argv.slice(1), options: { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: argv.slice(1),
+        options: { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'media-dir': { type: 'string', multiple: true } },
+      });
       const port = Number(values.port ?? process.env.HUB_PORT ?? 8080);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`cli: --port must be 0-65535, got ${values.port}`);
       const { startHub } = await import('./main.ts');
-      const hub = await startHub({ dataDir: dataDir(values.data), port, host: values.host });
+      const mediaFolders = values['media-dir'] ?? (process.env.HUB_MEDIA_DIR ?? '').split(':').filter(Boolean);
+      const hub = await startHub({ dataDir: dataDir(values.data), port, host: values.host, mediaFolders });
       if (hub.demoAdminPassword) {
         process.stdout.write(
           `\nDemo mode. One-time admin login (change it at first sign-in):\n  user: admin\n  password: ${hub.demoAdminPassword}\n\n`,
