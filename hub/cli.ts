@@ -1,16 +1,13 @@
 /**
- * `hub <command>`: start, config check, user add. Flags may also come from the environment
- * (HUB_DATA, HUB_PORT).
+ * `hub <command>`: start, config check, user (auth/cli.ts), detect, events. Flags may also come
+ * from the environment (HUB_DATA, HUB_PORT).
  */
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { createLogger } from './core/log.ts';
 import { CONFIG_VERSION, ConfigError } from './config/schema.ts';
 import { checkConfigFile } from './config/config-store.ts';
-import { openDatabase } from './store/database.ts';
-import { UserStore, authMigrations } from './auth/users.ts';
-import { ROLES, type Role } from './auth/roles.ts';
+import { USER_USAGE, runUserCli } from './auth/cli.ts';
 import { HubError } from './core/errors.ts';
 
 const USAGE = `usage:
@@ -19,22 +16,12 @@ const USAGE = `usage:
                                                      may play files under each --media-dir (or HUB_MEDIA_DIR,
                                                      folders separated by ':')
   hub config check [--data DIR | --file PATH]        validate a configuration file
-  hub user add --username NAME --role ROLE [--data DIR] [--password-stdin]
-                                                     add a user (roles: ${ROLES.join(', ')})
+${USER_USAGE}
   hub detect <image...> [--json] [--out DIR]         run the detector on images
   hub events verify <export-dir>                     check an evidence export's signed hashes`;
 
 function dataDir(flag: string | undefined): string {
   return resolve(flag ?? process.env.HUB_DATA ?? './data');
-}
-
-async function readSecret(prompt: string, fromStdin: boolean): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) return readFileSync(0, 'utf8').split('\n')[0]?.trim() ?? '';
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(prompt);
-  rl.close();
-  return answer.trim();
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -74,26 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const note of notes) process.stdout.write(`  ${note}\n`);
       return 0;
     }
-    if (command === 'user' && sub === 'add') {
-      const { values } = parseArgs({
-        args: argv.slice(2),
-        options: { data: { type: 'string' }, username: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
-      });
-      if (!values.username || !values.role) throw new Error('cli: user add needs --username and --role');
-      if (!ROLES.includes(values.role as Role)) throw new Error(`cli: --role must be one of ${ROLES.join(', ')}`);
-      const password = await readSecret(`password for ${values.username}: `, !!values['password-stdin']);
-      const dir = dataDir(values.data);
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(dir, { recursive: true });
-      const { db } = openDatabase(join(dir, 'hub.db'), authMigrations, createLogger('cli'));
-      try {
-        await new UserStore(db).add(values.username, values.role as Role, password);
-      } finally {
-        db.close();
-      }
-      process.stdout.write(`user ${values.username} added with role ${values.role}\n`);
-      return 0;
-    }
+    if (command === 'user') return await runUserCli(argv.slice(1));
     if (command === 'detect') {
       // Loaded lazily so that `hub start` never pays for the detector's imports.
       const { runDetectCli } = await import('./detect/cli.ts');

@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { roleHas, type Permission } from '../auth/roles.ts';
 import type { User, UserStore } from '../auth/users.ts';
+import { TooManyAttempts } from '../auth/login-limits.ts';
 import { DEFAULT_BODY_LIMIT, NO_BODY_LIMIT, invalidInput, parseJson, parsePart, readBody, type InputIssue } from './request-input.ts';
 import { LiveStreams, type SseChannel, type SseMessage } from './sse.ts';
 import { currentRequest, withRequestScope } from './request-scope.ts';
@@ -33,6 +34,11 @@ export interface RouteSpec<P, Q, B> {
   body?: z.ZodType<B>;
   /** Largest body in bytes: 1 MiB by default, 64 KiB for a route without a body. */
   bodyLimit?: number;
+  /**
+   * Open to a session that must change its password first. Only /api/auth/me, /api/auth/password
+   * and /api/auth/logout are: everything else answers 403 until the password is changed.
+   */
+  whilePasswordChangeDue?: boolean;
 }
 
 /** What the router keeps of each route (the list `test/api/auth.test.ts` walks). */
@@ -45,8 +51,21 @@ export interface RouteInfo {
   query?: z.ZodType;
   body?: z.ZodType;
   bodyLimit: number;
+  whilePasswordChangeDue?: boolean;
   /** For a server-sent-events route: the name of its stream. */
   stream?: string;
+}
+
+/** A request the guard refused with 403, for the audit log (auth/forbidden-audit.ts). */
+export interface Refusal {
+  username: string;
+  /** The route as registered, e.g. `POST /api/devices/:id/command`. */
+  route: string;
+  /** The path as requested. */
+  path: string;
+  reason: 'password change required' | 'permission';
+  /** The permission the route needs. */
+  access: Access;
 }
 
 export interface RouteInput<P, Q, B> {
@@ -83,7 +102,8 @@ const pathParams = (path: string): string[] => [...path.matchAll(/:([A-Za-z0-9_]
 
 /**
  * The hub's HTTP API. Every route is registered through `route()`, which makes it declare its
- * permission and its inputs. A request passes, in order: the permission guard (401/403), the
+ * permission and its inputs. A request passes, in order: the guard (401 without a session; 403
+ * while the user's password change is due or without the permission, told to `onRefused`), the
  * body limit (413, checked on the declared length and again while the body streams in), then
  * its params, query and body are parsed by the route's schemas (400 naming each field), and only
  * then the handler runs, with the parsed values. `routes` lets tests walk every route.
@@ -91,6 +111,7 @@ const pathParams = (path: string): string[] => [...path.matchAll(/:([A-Za-z0-9_]
 export class ApiRouter {
   readonly app = new Hono<ApiEnv>();
   readonly routes: RouteInfo[] = [];
+  private readonly refusalListeners = new Set<(r: Refusal) => void>();
   /** Every live (SSE) stream, by session. */
   readonly streams: LiveStreams;
 
@@ -100,6 +121,7 @@ export class ApiRouter {
       if (err instanceof HubError) {
         // The rest of a refused body is never read: close the connection rather than drain it.
         if (err.status === 413) c.header('connection', 'close');
+        if (err instanceof TooManyAttempts) c.header('retry-after', String(err.retryAfterSeconds));
         return c.json({ error: err.message, detail: err.detail ?? null }, err.status);
       }
       if (err instanceof ConfigError) return c.json({ error: 'invalid configuration', detail: err.issues }, 422);
@@ -111,7 +133,28 @@ export class ApiRouter {
     this.app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}`, detail: null }, 404));
   }
 
-  private guard(access: Access): MiddlewareHandler<ApiEnv> {
+  /** Calls `fn` for every request the guard refuses with 403 (after it has answered, whatever `fn` does). */
+  onRefused(fn: (r: Refusal) => void): () => void {
+    this.refusalListeners.add(fn);
+    return () => this.refusalListeners.delete(fn);
+  }
+
+  private refuse(c: ApiContext, info: RouteInfo, user: User, reason: Refusal['reason'], message: string): HubError {
+    const refusal: Refusal = { username: user.username, route: `${info.method} ${info.path}`, path: c.req.path, reason, access: info.access };
+    for (const fn of this.refusalListeners) {
+      try {
+        fn(refusal);
+      } catch (err) {
+        // The refusal stands whatever its listener does (an audit log that cannot be written included).
+        this.log.warn(`api: a listener of refused requests failed: ${(err as Error).message}`);
+      }
+    }
+    return new HubError(403, message);
+  }
+
+  /** Sign-in (401), a password change that is due (403), then the route's permission (403). */
+  private guard(info: RouteInfo): MiddlewareHandler<ApiEnv> {
+    const { access } = info;
     return async (c, next) => {
       if (access === 'public') return next();
       const token = sessionToken(c);
@@ -119,8 +162,11 @@ export class ApiRouter {
       if (!user) throw new HubError(401, 'auth: sign in required');
       const scope = currentRequest();
       if (scope) scope.actor = `user:${user.username}`;
+      if (user.mustChangePassword && !info.whilePasswordChangeDue) {
+        throw this.refuse(c, info, user, 'password change required', 'auth: password change required');
+      }
       if (access !== 'authenticated' && !roleHas(user.role, access)) {
-        throw new HubError(403, `auth: role ${user.role} lacks permission ${access}`);
+        throw this.refuse(c, info, user, 'permission', `auth: role ${user.role} lacks permission ${access}`);
       }
       c.set('user', user);
       return next();
@@ -149,7 +195,7 @@ export class ApiRouter {
     if (missing.length) throw new Error(`api: ${info.method} ${info.path} must declare its params (${missing.join(', ')})`);
     if (this.routes.some((r) => r.method === info.method && r.path === info.path)) throw new Error(`api: ${info.method} ${info.path} registered twice`);
     this.routes.push(info);
-    this.app.on(info.method, info.path, this.guard(info.access), async (c) => handler(c, await this.inputs(c, info)));
+    this.app.on(info.method, info.path, this.guard(info), async (c) => handler(c, await this.inputs(c, info)));
   }
 
   /** Registers a route with its declared inputs; the handler gets them parsed and typed. */
@@ -158,6 +204,7 @@ export class ApiRouter {
       method: spec.method, path: spec.path, access: spec.access, summary: spec.summary,
       params: spec.params, query: spec.query, body: spec.body,
       bodyLimit: spec.bodyLimit ?? (spec.body ? DEFAULT_BODY_LIMIT : NO_BODY_LIMIT),
+      ...(spec.whilePasswordChangeDue ? { whilePasswordChangeDue: true } : {}),
     };
     this.register(info, handler as RouteHandler<unknown, unknown, unknown>);
   }

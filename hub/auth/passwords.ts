@@ -27,15 +27,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** Rejects passwords a neighbour could guess. Returns the reason, or undefined when acceptable. */
-export function weakPasswordReason(password: string): string | undefined {
-  if (password.length < 10) return 'must be at least 10 characters';
-  if (/^(.)\1+$/.test(password)) return 'must not repeat one character';
-  if (/^(admin|password|123456|matkhau|camera)/i.test(password)) return 'must not start with a common default';
-  return undefined;
-}
-
-/** A random password for the demo's one-time admin: 16 characters without look-alikes. */
+/** A random one-time password (the demo's admin, a reset): 16 characters without look-alikes. */
 export function generatePassword(): string {
   const alphabet = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789';
   const bytes = randomBytes(16);

@@ -39,17 +39,54 @@ describe('authentication and roles on every API route', () => {
     }
   });
 
+  it('opens only me, password change and logout to a session whose password change is due (403 elsewhere)', async () => {
+    const open = t.hub.ctx.api.routes.filter((r) => r.whilePasswordChangeDue).map((r) => `${r.method} ${r.path}`);
+    expect(open.sort()).toEqual(['GET /api/auth/me', 'POST /api/auth/logout', 'POST /api/auth/password']);
+    // An admin added through the API must change the password: its role would allow everything else.
+    const added = await t.request('/api/users', {
+      method: 'POST', role: 'admin', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'nga', role: 'admin', password: TEST_PASSWORD }),
+    });
+    expect(added.status).toBe(201);
+    const token = (await t.hub.ctx.users.login('nga', TEST_PASSWORD)).token;
+    const as = (path: string, method: string, signal?: AbortSignal) =>
+      fetch(t.base + concrete(path), { method, signal, headers: { authorization: `Bearer ${token}` } });
+    for (const r of t.hub.ctx.api.routes.filter((x) => x.access !== 'public' && !x.whilePasswordChangeDue)) {
+      const ctl = new AbortController();
+      const res = await as(r.path, r.method, ctl.signal);
+      expect(res.status, `${r.method} ${r.path}`).toBe(403);
+      expect(await res.json(), `${r.method} ${r.path}`).toEqual({ error: 'auth: password change required', detail: null });
+      ctl.abort();
+    }
+    expect((await as('/api/auth/me', 'GET')).status).toBe(200);
+    expect((await as('/api/auth/password', 'POST')).status).toBe(400); // through the guard: the body is missing
+    expect((await as('/api/auth/logout', 'POST')).status).toBe(200);
+  });
+
+  it("refuses a disabled user's old session on every non-public route (401)", async () => {
+    await t.hub.ctx.users.add('dung', 'admin', TEST_PASSWORD);
+    const token = (await t.hub.ctx.users.login('dung', TEST_PASSWORD)).token;
+    expect((await t.request('/api/users/dung/disable', { method: 'POST', role: 'admin' })).status).toBe(200);
+    for (const r of t.hub.ctx.api.routes.filter((x) => x.access !== 'public')) {
+      const res = await fetch(t.base + concrete(r.path), { method: r.method, headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, `${r.method} ${r.path}`).toBe(401);
+      await res.body?.cancel();
+    }
+  });
+
   it('refuses a forged or expired token', async () => {
     const res = await t.request('/api/cameras', { headers: { authorization: 'Bearer not-a-session' } });
     expect(res.status).toBe(401);
   });
 
-  it('locks an account after five wrong passwords, even against the right one', async () => {
+  it('locks an account after five wrong passwords, even against the right one, and says no more than for a wrong one', async () => {
     await t.hub.ctx.users.add('lan', 'viewer', TEST_PASSWORD);
     const login = (password: string) =>
       t.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lan', password }) });
     for (let i = 0; i < 5; i++) expect((await login('wrong-password-123')).status).toBe(401);
-    expect((await login(TEST_PASSWORD)).status).toBe(423);
+    const locked = await login(TEST_PASSWORD);
+    expect(locked.status).toBe(401);
+    expect(await locked.json()).toEqual({ error: 'auth: wrong user name or password', detail: null });
     const audit = t.hub.ctx.audit.query({ actor: 'user:lan', action: 'auth.login' });
     expect(audit.filter((a) => a.result === 'refused')).toHaveLength(6);
   });

@@ -84,7 +84,7 @@ describe('live streams', () => {
     const y = await open('/api/devices/stream', s2);
     const res = await fetch(`${t.base}/api/auth/password`, {
       method: 'POST', headers: { authorization: `Bearer ${s1}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ password: 'another-long-Passw0rd!' }),
+      body: JSON.stringify({ currentPassword: TEST_PASSWORD, password: 'another-long-Passw0rd!' }),
     });
     expect(res.status).toBe(200);
     await waitFor(() => x.ended && y.ended, 2000, 'streams ended on password change', 10);

@@ -2,6 +2,8 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { UserStore } from '../../hub/auth/users.ts';
 import { freePort } from '../helpers/ports.ts';
 import { makeDataDir, waitFor } from '../helpers/test-hub.ts';
 
@@ -17,7 +19,7 @@ function runCli(args: string[], stdin?: string): Promise<{ code: number; stdout:
 }
 
 describe('hub command line', () => {
-  it('`npm start` on a fresh data dir runs both demo cameras, prints a one-time admin password, and records', async () => {
+  it('`npm start` on a fresh data dir runs both demo cameras, prints a one-time admin password that must be changed first, and records', async () => {
     const dataDir = makeDataDir();
     const port = await freePort();
     const hub = spawn(process.execPath, [hubBin, 'start', '--data', dataDir, '--port', String(port), '--host', '127.0.0.1'], {
@@ -27,11 +29,22 @@ describe('hub command line', () => {
       let out = '';
       hub.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       const password = await waitFor(() => /password: (\S+)/.exec(out)?.[1], 15_000, 'the one-time password');
-      const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }),
+      const login = async (pw: string) => (await (await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
+      })).json()) as { token: string; user: { mustChangePassword: boolean } };
+      const once = await login(password);
+      expect(once.user.mustChangePassword).toBe(true);
+      // The one-time password (it stays in the terminal's scrollback) opens nothing but its own change.
+      const refused = await fetch(`http://127.0.0.1:${port}/api/cameras`, { headers: { authorization: `Bearer ${once.token}` } });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ error: 'auth: password change required', detail: null });
+      const changed = await fetch(`http://127.0.0.1:${port}/api/auth/password`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${once.token}` },
+        body: JSON.stringify({ currentPassword: password, password: 'mekong-delta-2026' }),
       });
-      const { token, user } = (await login.json()) as { token: string; user: { mustChangePassword: boolean } };
-      expect(user.mustChangePassword).toBe(true);
+      expect(changed.status).toBe(200);
+      const { token, user } = await login('mekong-delta-2026');
+      expect(user.mustChangePassword).toBe(false);
       const cameras = await waitFor(async () => {
         const list = (await (await fetch(`http://127.0.0.1:${port}/api/cameras`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{
           id: string; state: { online: boolean };
@@ -105,4 +118,52 @@ describe('hub command line', () => {
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/user chi added with role admin/);
   }, 30_000);
+
+  it('`user disable|enable|end-sessions|reset-password|delete` act on the database, keep one admin, and are audited as the OS user', async () => {
+    const dir = makeDataDir();
+    const add = (name: string, role: string) =>
+      runCli(['user', 'add', '--data', dir, '--username', name, '--role', role, '--password-stdin'], 'mekong-delta-2026\n');
+    expect((await add('chi', 'admin')).code).toBe(0);
+    expect((await add('hoa', 'viewer')).code).toBe(0);
+    const user = (args: string[]) => runCli(['user', ...args, '--data', dir]);
+    const db = new Database(join(dir, 'hub.db'));
+    try {
+      const users = new UserStore(db);
+      await users.login('hoa', 'mekong-delta-2026');
+      await users.login('hoa', 'mekong-delta-2026');
+
+      const ended = await user(['end-sessions', '--username', 'hoa']);
+      expect(ended).toMatchObject({ code: 0, stdout: '2 session(s) of hoa ended\n' });
+      expect(db.prepare("SELECT count(*) AS n FROM sessions WHERE username = 'hoa'").get()).toEqual({ n: 0 });
+
+      expect((await user(['disable', '--username', 'hoa'])).code).toBe(0);
+      await expect(users.login('hoa', 'mekong-delta-2026')).rejects.toThrow(/wrong user name or password/);
+      expect((await user(['enable', '--username', 'hoa'])).code).toBe(0);
+      await users.login('hoa', 'mekong-delta-2026');
+
+      const reset = await user(['reset-password', '--username', 'hoa']);
+      expect(reset.code).toBe(0);
+      const once = /one-time password for hoa \(to change at next sign-in\): (\S{16})\n/.exec(reset.stdout)?.[1];
+      expect(once).toBeDefined();
+      expect((await users.login('hoa', once!)).user.mustChangePassword).toBe(true);
+
+      const lastAdmin = await user(['delete', '--username', 'chi']);
+      expect(lastAdmin.code).toBe(1);
+      expect(lastAdmin.stderr).toMatch(/auth: chi is the last enabled admin/);
+      expect((await user(['disable', '--username', 'chi'])).code).toBe(1);
+      expect((await user(['delete', '--username', 'hoa'])).code).toBe(0);
+      expect(users.list().map((u) => u.username)).toEqual(['chi']);
+      expect((await user(['delete', '--username', 'nobody'])).stderr).toMatch(/auth: no user nobody/);
+
+      const rows = db.prepare('SELECT actor, action, target FROM audit_log ORDER BY id').all() as Array<{ actor: string; action: string; target: string }>;
+      expect(rows.map((r) => `${r.action} ${r.target}`)).toEqual([
+        'users.add user:chi', 'users.add user:hoa', 'users.end-sessions user:hoa', 'users.disable user:hoa', 'users.enable user:hoa',
+        'users.reset-password user:hoa', 'users.delete user:hoa',
+      ]);
+      for (const r of rows) expect(r.actor).toMatch(/^cli:\S+$/);
+      expect(JSON.stringify(db.prepare('SELECT * FROM audit_log').all())).not.toContain(once);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 });
