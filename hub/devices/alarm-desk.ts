@@ -5,7 +5,8 @@
  */
 import type { Logger } from '../core/log.ts';
 import { AlarmBook, type Alarm, type AlarmChange, type LimitRule } from './lib/alarms.ts';
-import type { Reason } from './lib/reasons.ts';
+import { reasons, type Reason } from './lib/reasons.ts';
+import { mayResetTrip, tripReset } from './lib/trip-policy.ts';
 import type { Device } from './device-io.ts';
 import type { PumpController } from './pump-controller.ts';
 import type { History } from './history.ts';
@@ -25,6 +26,11 @@ export interface AlarmDeskDeps {
   emit(e: AlarmEvent): void;
 }
 
+/** A trip alarm's reason code (older saved alarms carry it only in their id). */
+function tripCode(a: Alarm): string {
+  return a.code ?? a.id.slice(a.id.lastIndexOf(':') + 1);
+}
+
 export class AlarmDesk {
   readonly book = new AlarmBook();
   readonly rules: LimitRule[];
@@ -40,14 +46,14 @@ export class AlarmDesk {
   /** A pump's trip: the reason it was stopped. */
   trip(pump: PumpController, reason: Reason): void {
     this.apply(this.book.raise(Date.now(), {
-      id: `${pump.id}:trip:${reason.code}`, kind: 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
+      id: `${pump.id}:trip:${reason.code}`, kind: 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, pump: pump.id, code: reason.code, message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
     }));
   }
 
   /** A pump seen stopping without a command (power loss, the drive's watchdog, a fault). */
   unexpectedStop(pump: PumpController, fault: boolean): void {
     this.apply(this.book.raise(Date.now(), {
-      id: `${pump.id}:unexpected-stop`, kind: fault ? 'fault' : 'trip', severity: 'critical', deviceId: pump.drive.cfg.id,
+      id: `${pump.id}:unexpected-stop`, kind: fault ? 'fault' : 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, pump: pump.id, code: 'unexpected-stop',
       message: { en: `${pump.cfg.name} stopped without a command${fault ? ' (drive fault)' : ''}; it will not be restarted automatically`, vi: `${pump.cfg.name} dừng khi không có lệnh${fault ? ' (biến tần báo lỗi)' : ''}; hệ thống sẽ không tự khởi động lại` },
     }));
   }
@@ -78,12 +84,28 @@ export class AlarmDesk {
         this.apply(this.book.raise(now, { id, kind: 'fault', severity: 'critical', deviceId: p.drive.cfg.id, value: s.faultCode ?? null,
           message: { en: `${p.cfg.name}: drive fault ${s.faultCode ?? ''}`, vi: `${p.cfg.name}: biến tần báo lỗi ${s.faultCode ?? ''}` } }));
       } else if (s.driveReachable) this.apply(this.book.clear(now, id));
-      // A trip alarm stays until acknowledged; it is cleared once the pump is seen stopped.
-      if (!s.running) for (const a of this.book.list()) if (a.active && a.kind === 'trip' && a.id.startsWith(`${p.id}:`)) this.apply(this.book.clear(now, a.id));
+      // A trip clears once the pump is seen stopped and, when it latches, once a person
+      // acknowledged it (lib/trip-policy.ts).
+      if (s.running) continue;
+      for (const a of this.trips(p.id)) if (a.acknowledged || tripReset(tripCode(a)) === 'auto') this.apply(this.book.clear(now, a.id));
     }
   }
 
+  /** A pump's active trip alarms (its unexpected stop too). */
+  private trips(pumpId: string): Alarm[] {
+    return this.book.list().filter((a) => a.active && (a.pump === pumpId || (a.pump === undefined && a.kind === 'trip' && a.id.startsWith(`${pumpId}:`))) && a.id !== `${pumpId}:fault`);
+  }
+
+  /** Why `pumpId` may not start: a latched trip nobody has acknowledged yet; else null. */
+  latched(pumpId: string): Reason | null {
+    const a = this.trips(pumpId).find((x) => !x.acknowledged && tripReset(tripCode(x)) === 'acknowledge');
+    return a ? reasons.tripLatched(a.id, a.message.en, a.message.vi) : null;
+  }
+
+  /** Acknowledges an alarm; a latched trip only by a person (never a rule). */
   acknowledge(id: string, actor: string): boolean {
+    const a = this.book.get(id);
+    if (a?.active && (a.pump !== undefined || a.kind === 'trip') && !mayResetTrip(actor)) return false;
     const changes = this.book.acknowledge(Date.now(), id, actor);
     this.apply(changes, actor);
     return changes.length > 0;

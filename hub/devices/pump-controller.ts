@@ -26,6 +26,8 @@ export interface PumpEvents {
    * With `probe` it tries a real write first (before a start); without, it says what is known.
    */
   recordBlocker(probe: boolean): Reason | null;
+  /** A trip of this pump that latched and nobody acknowledged yet (lib/trip-policy.ts), or null. */
+  latchedTrip(pump: PumpController): Reason | null;
 }
 
 
@@ -133,7 +135,7 @@ export class PumpController {
 
   /** Why a start would be refused now (null: it would be allowed), without probing the journal. */
   blocker(now = Date.now()): Reason | null {
-    return startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.recordBlocker(false);
+    return startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(false);
   }
 
   /** Resolves once no command, stop or heartbeat is queued or under way. */
@@ -162,7 +164,7 @@ export class PumpController {
         return { ok: true, status: 'done', verifiedMs: 0 };
       }
       // A start that could not be journalled or audited is refused before the drive is commanded.
-      const block = startBlocker(s, this.limits, now, this.act.label) ?? this.events.recordBlocker(true);
+      const block = startBlocker(s, this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(true);
       if (block) {
         this.events.audit(actor, 'pump.run', 'refused', { reason: block });
         return refused(block);

@@ -84,6 +84,7 @@ export class DevicesRuntime implements DeviceService {
         recordBlocker: (probe) => this.recordBlocker(probe),
         trip: (pump, reason) => this.alarmDesk.trip(pump, reason),
         unexpectedStop: (pump, fault) => this.alarmDesk.unexpectedStop(pump, fault),
+        latchedTrip: (pump) => this.alarmDesk.latched(pump.id),
       }, log));
     }
     this.alarmDesk.restore(new Set(this.devs.keys()), new Set(this.pumpControllers.keys()));

@@ -89,4 +89,41 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(h.audit.query({ target: 'pump:pump2', action: 'pump.stop' })).toHaveLength(1);
     });
   });
+
+  describe('finding 6: trips latch until a person acknowledges them (policy per trip kind: lib/trip-policy.ts)', () => {
+    it('a dry-run trip stays raised after the pump stopped and refuses a start until a person acknowledges it', async () => {
+      const h = await start(stationConfig(t.st.busSpec));
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      t.st.sim.model.drawMps = 2;
+      expect(await waitFor(() => !t.st.sim.model.running, 5000)).toBe(true);
+      const id = 'pump:trip:dry-run';
+      // The sump refills; the pump has been seen stopped for many ticks.
+      t.st.sim.model.drawMps = 0.01;
+      t.st.sim.model.level = 2;
+      expect(await waitFor(() => Number(h.rt.store.get('level', 'level').value) > 1.5, 5000)).toBe(true);
+      await waitTicks(h.rt, 10);
+      expect(h.rt.alarms().find((a) => a.id === id)).toMatchObject({ active: true, acknowledged: false });
+      const refused = await h.rt.command('pump', 'run', {}, 'user:lan');
+      expect(refused).toMatchObject({ status: 'refused', reason: { code: 'trip-latched' } });
+      expect(refused.reason?.vi).toContain('xác nhận');
+      expect(t.st.sim.model.running).toBe(false);
+      // A rule cannot acknowledge it; a person can, and then the pump may start again.
+      expect(h.rt.acknowledge(id, 'rule:programme:p1')).toBe(false);
+      expect(h.rt.acknowledge(id, 'user:lan')).toBe(true);
+      expect(await waitFor(() => !h.rt.alarms().some((a) => a.id === id))).toBe(true);
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+    });
+
+    it('a salinity trip resets by itself once the pump stopped: the permissive alone holds the start back', async () => {
+      const h = await start(stationConfig(t.st.busSpec));
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      t.st.sim.model.salinityOverride = 3.4;
+      expect(await waitFor(() => !t.st.sim.model.running, 5000)).toBe(true);
+      expect(await waitFor(() => !h.rt.alarms().some((a) => a.id === 'pump:trip:salinity-high' && a.active), 5000)).toBe(true);
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).reason?.code).toBe('salinity-high');
+      t.st.sim.model.salinityOverride = 1;
+      expect(await waitFor(() => h.rt.store.get('salinity', 'salinity').value === 1, 5000)).toBe(true);
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+    });
+  });
 });

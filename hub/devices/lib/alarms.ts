@@ -14,6 +14,9 @@ export interface Alarm {
   severity: AlarmSeverity;
   deviceId: string;
   point?: string;
+  /** A pump's trip: the pump and the trip's reason code (its reset policy: trip-policy.ts). */
+  pump?: string;
+  code?: string;
   message: { en: string; vi: string };
   value?: number | null;
   active: boolean;

@@ -109,6 +109,11 @@ export const reasons = {
     en: 'stopped: the contactor closed without a command from the hub (a relay module restoring its state after power returned?)',
     vi: 'đã dừng: công-tắc-tơ đóng khi hệ thống không ra lệnh (mô-đun rơ-le tự khôi phục trạng thái khi có điện lại?)',
   }),
+  tripLatched: (alarmId: string, en: string, vi: string): Reason => ({
+    code: 'trip-latched',
+    en: `blocked: trip not acknowledged (${en}); a person must acknowledge alarm ${alarmId} first`,
+    vi: `bị chặn: sự cố ngắt chưa được xác nhận (${vi}); cần người vận hành xác nhận cảnh báo ${alarmId} trước`,
+  }),
   resetWhileRunning: (): Reason => ({
     code: 'reset-while-running',
     en: 'refused: a fault reset is only sent while the pump is stopped',
