@@ -113,7 +113,10 @@ export const eventsModule: HubModule = {
     });
     const off = [
       ...(offFrames ? [offFrames] : []),
-      ctx.bus.on('pipeline.tracks', 'events', (u) => cfg().enabled && engine.onTracks(u)),
+      ctx.bus.on('pipeline.tracks', 'events', (u) => {
+        frames.reported(u.cameraId, u.frameAt);
+        if (cfg().enabled) engine.onTracks(u);
+      }),
       ctx.bus.on('pipeline.tamper', 'events', (s) => cfg().enabled && engine.onTamper(s)),
       ctx.bus.on('camera.state', 'events', (s) => cfg().enabled && engine.onCameraState(s)),
     ];
