@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { UserStore } from '../../hub/auth/users.ts';
 import { freePort } from '../helpers/ports.ts';
 import { makeDataDir, waitFor } from '../helpers/test-hub.ts';
+import { CONFIG_VERSION } from '../../hub/config/migrations.ts';
 
 const hubBin = 'bin/hub.mjs';
 
@@ -94,7 +95,7 @@ describe('hub command line', () => {
     writeFileSync(join(dir, 'config.json'), v1);
     const res = await runCli(['config', 'check', '--data', dir]);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/valid \(1 cameras, once migrated from version 1 to 2 when the hub loads it\)/);
+    expect(res.stdout).toMatch(new RegExp(`valid \\(1 cameras, once migrated from version 1 to ${CONFIG_VERSION} when the hub loads it\\)`));
     expect(res.stdout).toMatch(/v2: events\.rules\[0\] \("kho-dem"\) disabled: it watches camera "kho", which is not configured/);
     expect(res.stdout).toMatch(/events\.rules\[0\]: rule "kho-dem" is disabled: it watches camera "kho", which is not configured/);
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(v1);
@@ -106,7 +107,7 @@ describe('hub command line', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ version: 99 }));
     const res = await runCli(['config', 'check', '--data', dir]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/version: version 99 was written by a newer hub; this hub understands versions up to 2/);
+    expect(res.stderr).toMatch(new RegExp(`version: version 99 was written by a newer hub; this hub understands versions up to ${CONFIG_VERSION}`));
   }, 30_000);
 
   it('`user add` creates the first admin from a password on stdin, and refuses a weak one', async () => {
