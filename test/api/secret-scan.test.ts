@@ -144,13 +144,17 @@ describe('no camera secret leaves the hub', () => {
       seen.push(`${role} ${method} ${path} ${res.status}`);
       expect(text, `${role ?? 'anonymous'} ${method} ${path} (${res.status})`).not.toMatch(MARK);
     };
-    for (const role of [...ROLES, undefined]) {
-      for (const r of gets) await check(role, 'GET', fill(r), !!r.stream);
-    }
-    // A form sending back what it was shown: the answer is the camera again.
+    // First changes that carry the password, so their audit entries are there for the walk: a
+    // form sending back what it was shown, then the password typed again with another stream.
     const shown = (await (await t.request('/api/cameras/gate', { role: 'installer' })).json()) as Record<string, unknown>;
     const { state: _state, ...form } = shown;
     await check('installer', 'PUT', '/api/cameras/gate', false, JSON.stringify(form));
+    const stored = t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source as { url: string };
+    await check('installer', 'PUT', '/api/cameras/gate', false, JSON.stringify({ ...form, source: { type: 'rtsp', url: stored.url.replace(/\/ch1$/, '/ch2') } }));
+    expect(seen).toEqual(['installer PUT /api/cameras/gate 200', 'installer PUT /api/cameras/gate 200']);
+    for (const role of [...ROLES, undefined]) {
+      for (const r of gets) await check(role, 'GET', fill(r), !!r.stream);
+    }
     for (const r of changes) {
       for (const role of [...ROLES, undefined]) await check(role, r.method, r.path.replace(/:[^/]+/g, 'x1'), false, '{}');
     }
