@@ -25,6 +25,8 @@ export interface AutomationDeps {
 export class Automation {
   private lastTick: number;
   private readonly active = new Map<string, { cancel: boolean }>();
+  /** Each running programme's run (never rejects): cancel awaits its own, not the others'. */
+  private readonly runs = new Map<string, Promise<{ ok: boolean; reason?: unknown }>>();
   private readonly lightState = new Map<string, boolean>();
   private stopped = false;
   private lastAliveWrite = 0;
@@ -77,11 +79,19 @@ export class Automation {
     }
   }
 
-  /** Runs one programme now (also used by the API's "run now"); never rejects. */
+  /**
+   * Runs one programme now (also used by the API's "run now"); never rejects. One copy at a time:
+   * a programme already running is not started again (issue 12, finding 4).
+   */
   runProgramme(p: Programme): Promise<{ ok: boolean; reason?: unknown }> {
+    if (this.active.has(p.id)) return Promise.resolve({ ok: false, reason: 'already running' });
     const run = this.execute(p).catch((err: Error) => {
       this.active.delete(p.id);
       return { ok: false, reason: err.message };
+    });
+    this.runs.set(p.id, run);
+    void run.finally(() => {
+      if (this.runs.get(p.id) === run) this.runs.delete(p.id);
     });
     this.track(`programme ${p.id}`, run);
     return run;
@@ -163,10 +173,16 @@ export class Automation {
     return { ok: true };
   }
 
+  /** Cancels a running programme: its abort path stops its pump and closes its valves. */
   cancel(id: string): boolean {
     const t = this.active.get(id);
     if (t) t.cancel = true;
     return !!t;
+  }
+
+  /** Resolves once programme `id` is no longer running. */
+  async ended(id: string): Promise<void> {
+    await this.runs.get(id);
   }
 
   stop(): void {

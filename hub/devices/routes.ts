@@ -101,6 +101,13 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
     return started.ok ? c.json({ ok: true, started: id }, 202) : answer(c, started);
   });
 
+  api.route({ ...command, path: '/api/devices/programmes/:id/cancel', params: idParams, summary: 'Cancels a running programme (its pump stopped, its valves closed)' },
+    async (c, { params: { id } }) => {
+      const r = runtime();
+      if (!r.programmes().programmes.some((p) => p.id === id)) throw new HubError(404, `devices: no programme ${id}`);
+      return answer(c, await r.cancelProgramme(id, actorOf(c)));
+    });
+
   api.route({ ...get, path: '/api/devices/history', query: historyQuery, summary: 'History of one point (default: the last hour)' }, (c, { query }) => {
     const { from, to } = resolveRange(query, 3_600_000);
     return c.json(runtime().history(query.device, query.point, from, to, query.resolution));

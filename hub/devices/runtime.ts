@@ -302,8 +302,22 @@ export class DevicesRuntime implements DeviceService {
     if (this.stopping) return refused(reasons.stopping());
     const unaudited = this.userAuditBlocker(actor);
     if (unaudited) return refused(unaudited);
+    if (this.automation.running().includes(id)) {
+      const r = refused(reasons.programmeRunning(id));
+      this.audit({ actor, action: 'programme.run-now', target: `programme:${p.id}`, result: 'refused', detail: { reason: r.reason } });
+      return r;
+    }
     this.audit({ actor, action: 'programme.run-now', target: `programme:${p.id}`, result: 'ok' });
     void this.automation.runProgramme(p);
+    return { ok: true, status: 'done' };
+  }
+
+  async cancelProgramme(id: string, actor: string): Promise<CommandResult> {
+    const unaudited = this.userAuditBlocker(actor);
+    if (unaudited) return refused(unaudited);
+    if (!this.automation.cancel(id)) return refused(reasons.programmeNotRunning(id));
+    this.audit({ actor, action: 'programme.cancel', target: `programme:${id}`, result: 'ok' });
+    await this.automation.ended(id);
     return { ok: true, status: 'done' };
   }
 

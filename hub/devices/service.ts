@@ -87,6 +87,11 @@ export interface DeviceService {
   programmes(): { programmes: ProgrammeInfo[]; lighting: DevicesConfig['lighting'] };
   /** Runs a programme now ("run now"); resolves once it has started (done) or was refused. */
   runProgramme(id: string, actor: string): CommandResult;
+  /**
+   * Cancels a running programme and resolves once its abort path has stopped its pump and closed
+   * its valves; refused when it is not running.
+   */
+  cancelProgramme(id: string, actor: string): Promise<CommandResult>;
   history(device: string, point: string, from: number, to: number, resolution: 'raw' | 'minute' | 'auto'): Sample[];
 }
 

@@ -126,4 +126,27 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
     });
   });
+
+  describe('finding 4: one copy of a programme at a time, and a route cancels it', () => {
+    it('"run now" on a running programme is refused; cancel stops its pump, closes its valve and ends it', async () => {
+      const cfg = stationConfig(t.st.busSpec, {
+        programmes: [{ id: 'p1', name: 'P1', starts: ['03:00'], pump: 'pump', zones: [{ valve: { device: 'io', point: 'relay1' }, minutes: 60 }] }],
+      });
+      const h = await start(cfg);
+      expect(h.rt.runProgramme('p1', 'user:lan')).toMatchObject({ ok: true });
+      expect(await waitFor(() => t.st.sim.model.running, 5000)).toBe(true);
+      const again = h.rt.runProgramme('p1', 'user:lan');
+      expect(again).toMatchObject({ status: 'refused', reason: { code: 'programme-running' } });
+      await waitTicks(h.rt, 5);
+      expect(t.st.sim.model.starts).toBe(1);
+      expect(h.audit.query({ target: 'programme:p1' }).filter((a) => a.action === 'programme.run')).toHaveLength(1);
+      const cancelled = await h.rt.cancelProgramme('p1', 'user:lan');
+      expect(cancelled.ok).toBe(true);
+      expect(t.st.sim.model.running).toBe(false);
+      expect(t.st.sim.model.coils.get(UNITS.relay)![0]).toBe(false);
+      expect(h.rt.programmes().programmes[0]?.running).toBe(false);
+      expect(h.audit.query({ action: 'programme.cancel' })[0]).toMatchObject({ actor: 'user:lan', result: 'ok' });
+      expect((await h.rt.cancelProgramme('p1', 'user:lan')).reason?.code).toBe('programme-not-running');
+    });
+  });
 });

@@ -114,6 +114,16 @@ export const reasons = {
     en: `blocked: trip not acknowledged (${en}); a person must acknowledge alarm ${alarmId} first`,
     vi: `bị chặn: sự cố ngắt chưa được xác nhận (${vi}); cần người vận hành xác nhận cảnh báo ${alarmId} trước`,
   }),
+  programmeRunning: (id: string): Reason => ({
+    code: 'programme-running',
+    en: `refused: programme ${id} is already running`,
+    vi: `từ chối: chương trình ${id} đang chạy`,
+  }),
+  programmeNotRunning: (id: string): Reason => ({
+    code: 'programme-not-running',
+    en: `refused: programme ${id} is not running`,
+    vi: `từ chối: chương trình ${id} không chạy`,
+  }),
   resetWhileRunning: (): Reason => ({
     code: 'reset-while-running',
     en: 'refused: a fault reset is only sent while the pump is stopped',
