@@ -24,7 +24,13 @@ const DEFAULT_PORT: Record<string, string> = { 'rtsp:': '554', 'rtsps:': '322' }
 
 /** Scheme, host, port and user: where a camera's password is sent, and as whom. */
 function endpoint(u: URL): string {
-  return [u.protocol, u.hostname, u.port || DEFAULT_PORT[u.protocol] || '', decodeURIComponent(u.username)].join(' ');
+  let user = u.username;
+  try {
+    user = decodeURIComponent(user);
+  } catch {
+    // A stray % (not an escape): compared as written.
+  }
+  return [u.protocol, u.hostname, u.port || DEFAULT_PORT[u.protocol] || '', user].join(' ');
 }
 
 /**
