@@ -58,7 +58,7 @@ async function runOnce(cameras: number, seconds: number, background: Uint8Array,
     pipeline: VARIANTS[variant],
     events: { rules: ids.map((id) => ({ id: `zone-${id}`, type: 'intrusion', camera: id, zone: ZONE, minScore: 0.3, coolDownSeconds: 0, endAfterSeconds: 2, urgent: true })) },
   }));
-  const hub = await startHub({ dataDir, port: 0, host: '127.0.0.1', log: createLogger('bench', () => {}) });
+  const hub = await startHub({ dataDir, port: 0, host: '127.0.0.1', log: createLogger('bench', () => {}), mediaFolders: [dirname(VTEST)] });
   await hub.ctx.users.add('bench', 'admin', 'bench-password-long-enough');
   const { token } = await hub.ctx.users.login('bench', 'bench-password-long-enough');
   const truths = new Map(ids.map((id) => [id, new TruthTracker(background)]));

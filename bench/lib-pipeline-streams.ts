@@ -39,7 +39,7 @@ export function quietSource(busyFile: string): string {
  * -stream_loop, -fflags), so offline decodes (reference, simulation) see the live cameras' frames.
  */
 export const LIVE_DECODE: readonly string[] = (() => {
-  const cam = cameraSchema.parse({ id: 'probe', name: 'probe', source: { type: 'file', path: 'x.mp4', loop: false }, detect: DETECT, record: { enabled: false } });
+  const cam = cameraSchema.parse({ id: 'probe', name: 'probe', source: { type: 'file', path: '/x.mp4', loop: false }, detect: DETECT, record: { enabled: false } });
   const args = buildIngestArgs(cam, { incomingDir: tmpdir(), runTag: 'probe', segmentSeconds: 10, record: false, pixelFormat: 'yuv420p' });
   const from = args.indexOf('+genpts') + 1;
   return args.slice(from, args.indexOf('-i'));
