@@ -18,11 +18,27 @@ export interface AutomationDeps {
   audit(actor: string, action: string, target: string, result: 'ok' | 'refused' | 'failed', detail: Record<string, unknown>): void;
   lastAlive(): number | undefined;
   setLastAlive(ms: number): void;
+  /** The programmes under way as last saved (a hub killed mid-programme left them there). */
+  loadActive(): ActiveProgramme[];
+  /** Saves the programmes under way, after every step (journal.ts: never throws). */
+  saveActive(list: ActiveProgramme[]): void;
   /** Minutes in ms (tests shorten it). */
   minuteMs?: number;
 }
 
+/** A programme under way, as saved after each step. */
+export interface ActiveProgramme {
+  id: string;
+  startedAt: number;
+  pump: string | null;
+  pumpStarted: boolean;
+  opened: Array<{ device: string; point: string }>;
+}
+
 export class Automation {
+  /** Programmes a previous run of the hub left under way (killed): journalled, never resumed. */
+  readonly interrupted: ActiveProgramme[];
+  private readonly records = new Map<string, ActiveProgramme>();
   private lastTick: number;
   private readonly active = new Map<string, { cancel: boolean }>();
   /** Each running programme's run (never rejects): cancel awaits its own, not the others'. */
@@ -35,6 +51,12 @@ export class Automation {
 
   constructor(private readonly programmes: Programme[], private readonly lighting: LightingSchedule[], private readonly deps: AutomationDeps, private readonly log: Logger, now = Date.now()) {
     this.lastTick = now;
+    this.interrupted = deps.loadActive();
+    for (const a of this.interrupted) {
+      this.log.warn(`devices: programme ${a.id} (started ${new Date(a.startedAt).toISOString()}) was interrupted when the hub went down; not resumed`);
+      deps.audit(`rule:programme:${a.id}`, 'programme.interrupted', `programme:${a.id}`, 'failed', { startedAt: new Date(a.startedAt).toISOString(), pumpStarted: a.pumpStarted, opened: a.opened });
+    }
+    if (this.interrupted.length) deps.saveActive([]);
     const alive = deps.lastAlive();
     if (alive !== undefined) {
       for (const p of programmes) {
@@ -115,34 +137,60 @@ export class Automation {
     const pump = p.pump ? this.deps.pump(p.pump) : undefined;
     const opened: Array<{ device: string; point: string }> = [];
     let pumpStarted = false;
+    const record: ActiveProgramme = { id: p.id, startedAt: Date.now(), pump: p.pump, pumpStarted, opened };
+    // Saved before each step that changes an output and after it, so a hub killed in between
+    // knows at its next start which programme it interrupted.
+    const persist = (): void => {
+      record.pumpStarted = pumpStarted;
+      this.records.set(p.id, record);
+      this.deps.saveActive([...this.records.values()]);
+    };
+    const forget = (): void => {
+      this.records.delete(p.id);
+      this.deps.saveActive([...this.records.values()]);
+    };
+    persist();
     const fail = async (reason: unknown): Promise<{ ok: false; reason: unknown }> => {
       if (pumpStarted && pump) await pump.stop(actor, { code: 'programme-abort', en: 'programme aborted', vi: 'chương trình bị hủy' });
-      for (const v of opened) await this.deps.setOutput(v.device, v.point, false, actor);
-      this.deps.audit(actor, 'programme.run', `programme:${p.id}`, 'failed', { reason });
+      for (const v of [...opened]) {
+        const r = await this.deps.setOutput(v.device, v.point, false, actor);
+        if (r.ok) opened.splice(opened.indexOf(v), 1);
+      }
+      // What could not be closed stays in the record: the next start closes it.
+      if (opened.length === 0 && !(pumpStarted && pump?.state().running)) forget();
+      else persist();
+      const why = this.stopped && reason === 'cancelled' ? 'interrupted: the hub is stopping' : reason;
+      this.deps.audit(actor, 'programme.run', `programme:${p.id}`, 'failed', { reason: why, left: opened });
       this.active.delete(p.id);
-      return { ok: false, reason };
+      return { ok: false, reason: why };
     };
     this.deps.audit(actor, 'programme.run', `programme:${p.id}`, 'ok', { phase: 'start' });
     for (const step of programmeSteps(p, this.deps.minuteMs)) {
       if (token.cancel || this.stopped) return fail('cancelled');
       switch (step.op) {
         case 'open': {
+          opened.push(step.valve);
+          persist();
           const r = await this.deps.setOutput(step.valve.device, step.valve.point, true, actor);
           if (!r.ok) return fail(r.reason);
-          opened.push(step.valve);
           break;
         }
         case 'close': {
           await this.deps.setOutput(step.valve.device, step.valve.point, false, actor);
           const i = opened.findIndex((v) => v.device === step.valve.device && v.point === step.valve.point);
           if (i >= 0) opened.splice(i, 1);
+          persist();
           break;
         }
         case 'pump-start': {
           if (!pump) return fail(`no pump ${p.pump}`);
-          const r = await pump.start(actor);
-          if (!r.ok) return fail(r.reason);
           pumpStarted = true;
+          persist();
+          const r = await pump.start(actor);
+          if (!r.ok) {
+            pumpStarted = false;
+            return fail(r.reason);
+          }
           break;
         }
         case 'pump-stop': {
@@ -154,7 +202,8 @@ export class Automation {
             await new Promise((ok) => setTimeout(ok, 500));
             if (this.stopped) break;
           }
-          pumpStarted = false;
+          pumpStarted = pump.state().running;
+          persist();
           break;
         }
         case 'wait': {
@@ -169,6 +218,7 @@ export class Automation {
       }
     }
     this.deps.audit(actor, 'programme.run', `programme:${p.id}`, 'ok', { phase: 'done' });
+    forget();
     this.active.delete(p.id);
     return { ok: true };
   }

@@ -80,6 +80,21 @@ const pumpSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   verifyMs: z.int().min(100).default(5_000).meta({ title: 'Deadline for a command to be confirmed by read-back (ms)' }),
   heartbeatMs: z.int().min(100).default(1_000),
+  safeState: z.enum(['off', 'hold']).default('off').meta({
+    title: 'Safe state: what the hub does with this pump when it shuts down, or finds the programme that started it interrupted',
+    description: "'off': stopped (an irrigation pump); 'hold': left running (a drain pump in a flood, where stopping is not safe)",
+  }),
+});
+
+/**
+ * The safe state of an output (issue 12, finding 3): where the hub leaves it when it shuts down
+ * and where it puts it when it starts. Programme valves are 'off' (closed) unless listed here;
+ * any other output is left as it is ('hold') unless listed.
+ */
+const outputSchema = z.strictObject({
+  device: id,
+  point: z.string().min(1),
+  safeState: z.enum(['off', 'on', 'hold']).meta({ title: 'Safe state', description: "'off' / 'on': written and verified at shutdown and start; 'hold': never touched" }),
 });
 
 const limitRuleSchema = z.strictObject({
@@ -127,6 +142,7 @@ const devicesObject = z.strictObject({
     buses: z.array(busSchema).default([]),
     devices: z.array(deviceSchema).default([]),
     pumps: z.array(pumpSchema).default([]),
+    outputs: z.array(outputSchema).default([]).meta({ title: 'Safe states of outputs (valves, relays)', description: 'Programme valves default to off (closed); other outputs to hold' }),
     alarms: z.array(limitRuleSchema).default([]),
     programmes: z.array(programmeSchema).default([]),
     lighting: z.array(lightingSchema).default([]),
@@ -248,5 +264,9 @@ export function devicesReferences(cfg: DevicesConfig, report: Report): void {
   cfg.lighting.forEach((l, i) => {
     checkRef(l.output, ['lighting', i, 'output']);
     notContactor(l.output, ['lighting', i, 'output']);
+  });
+  cfg.outputs.forEach((o, i) => {
+    const problem = outputProblem(cfg, o.device, o.point);
+    if (problem) report(['outputs', i, problem.field === 'device' ? 'device' : 'point'], problem.message);
   });
 }

@@ -55,7 +55,9 @@ export const devicesModule: HubModule = {
       const old = runtime;
       runtime = undefined;
       delete ctx.services.devices;
-      await old?.stop();
+      // A rebuild leaves pumps and outputs as they are; only the hub's shutdown brings them to
+      // their safe state.
+      await old?.stop({ rebuild: true });
       if (!stopped) await build(cfg);
     };
 

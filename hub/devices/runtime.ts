@@ -17,9 +17,10 @@ import { runCommand, verifiedOutput, type Device } from './device-io.ts';
 import { Poller } from './poller.ts';
 import { PumpController } from './pump-controller.ts';
 import { contactorActuator, driveActuator } from './pump-actuator.ts';
-import { Automation } from './automation.ts';
+import { Automation, type ActiveProgramme } from './automation.ts';
 import { AlarmDesk, type AlarmEvent } from './alarm-desk.ts';
 import { buildBuses, buildDevices } from './build.ts';
+import { isSafeWrite, safeTargets, type SafeTarget } from './safe-state.ts';
 import { History, type Sample } from './history.ts';
 import { Journal } from './journal.ts';
 import { PumpRuns } from './pump-runs.ts';
@@ -49,6 +50,8 @@ export interface RuntimeDeps {
   minuteMs?: number;
 }
 
+const ACTIVE_KEY = 'programmes.active';
+
 export class DevicesRuntime implements DeviceService {
   readonly busQueues: Map<string, BusQueue>;
   readonly devs: Map<string, Device>;
@@ -67,6 +70,11 @@ export class DevicesRuntime implements DeviceService {
   private lastPrune = 0;
   private lastProbe = 0;
   private stopped: Promise<void> | undefined;
+  /** Where outputs go at shutdown and start (safe-state.ts). */
+  private readonly safe: SafeTarget[];
+  /** Outputs and interrupted programmes' pumps brought to their safe state at start: stop awaits it. */
+  private startup: Promise<void> | undefined;
+  private started = false;
 
   constructor(readonly cfg: DevicesConfig, private readonly deps: RuntimeDeps) {
     const log = deps.log;
@@ -94,6 +102,7 @@ export class DevicesRuntime implements DeviceService {
       const value = v.value;
       if (v.quality === 'good' && typeof value === 'number') this.journal.write('sample', () => this.historyDb.sample(v.deviceId, v.point, value));
     });
+    this.safe = safeTargets(cfg);
     this.automation = new Automation(cfg.programmes, cfg.lighting, {
       tz: deps.tz, lat: deps.lat, lon: deps.lon, minuteMs: deps.minuteMs,
       // Programmes and lights want the result either way: a refusal is theirs to handle.
@@ -105,6 +114,14 @@ export class DevicesRuntime implements DeviceService {
         return v ? Number(v) : undefined;
       },
       setLastAlive: (ms) => void this.journal.write('last-alive time', () => this.historyDb.setState('lastAlive', String(ms))),
+      loadActive: () => {
+        try {
+          return JSON.parse(this.historyDb.getState(ACTIVE_KEY) ?? '[]') as ActiveProgramme[];
+        } catch {
+          return [];
+        }
+      },
+      saveActive: (list) => void this.journal.write('programmes under way', () => this.historyDb.setState(ACTIVE_KEY, JSON.stringify(list))),
     }, log);
   }
 
@@ -123,6 +140,10 @@ export class DevicesRuntime implements DeviceService {
     this.journal.writable();
     for (const b of this.busQueues.values()) b.start();
     this.poller.start();
+    // A hub that went down mid-programme (killed, power cut) left valves open and maybe a pump
+    // running: both go to their safe state before any programme may run (issue 12, finding 3).
+    this.startup = this.bringToSafeState('hub:start', this.automation.interrupted.filter((a) => a.pumpStarted && a.pump).map((a) => a.pump!))
+      .finally(() => (this.started = true));
     this.timer = every(this.cfg.tickMs, 'devices: tick', this.deps.log, () => {
       if (this.ticking || this.stopping) return;
       this.ticking = this.tick().finally(() => (this.ticking = undefined));
@@ -136,22 +157,50 @@ export class DevicesRuntime implements DeviceService {
    * buses, so those run first), the tick under way, pump commands and trips finish, polls end,
    * then the buses close. The caller may close the database once this resolves.
    */
-  stop(): Promise<void> {
-    this.stopped ??= this.shutdown();
+  stop(opts: { rebuild?: boolean } = {}): Promise<void> {
+    this.stopped ??= this.shutdown(opts.rebuild === true);
     return this.stopped;
   }
 
-  private async shutdown(): Promise<void> {
+  /**
+   * Stops the runtime. The hub shutting down (not a rebuild for a configuration change, which
+   * leaves outputs and pumps as they are) brings pumps and outputs to their safe state, awaited
+   * and audited, before the buses close.
+   */
+  private async shutdown(rebuild: boolean): Promise<void> {
     clearInterval(this.timer);
     this.automation.stop();
+    await this.startup;
     await this.automation.idle();
     await this.ticking;
     await Promise.all([...this.pumpControllers.values()].map((p) => p.idle()));
+    if (!rebuild) await this.bringToSafeState('hub:shutdown', [...this.pumpControllers.values()].filter((p) => p.state().running).map((p) => p.id));
     this.poller.stop();
     await this.poller.idle();
     await Promise.all([...this.busQueues.values()].map((b) => b.stop()));
     // A trip queued by the last tick or a command's read-back failing fast on a closed bus.
     await Promise.all([...this.pumpControllers.values()].map((p) => p.idle()));
+  }
+
+  /**
+   * Stops `pumps` whose safe state is 'off' and writes every output's safe state, verified by
+   * read-back; each is audited (`pump.stop`, `device.safe-state`) and a failure logged. Never rejects.
+   */
+  private async bringToSafeState(actor: string, pumps: string[]): Promise<void> {
+    const log = this.deps.log;
+    for (const id of new Set(pumps)) {
+      const p = this.pumpControllers.get(id);
+      if (!p || p.cfg.safeState !== 'off') continue;
+      const r = await p.stop(actor, reasons.safeState(actor === 'hub:start')).catch((err: Error) => refused(reasons.writeFailed(err.message)));
+      if (!r.ok) log.error(`devices: pump ${id} not brought to its safe state (off) at ${actor}: ${r.reason?.en ?? ''}`);
+    }
+    await Promise.all(this.safe.map(async (t) => {
+      const d = this.devs.get(t.device);
+      if (!d) return;
+      const r = await verifiedOutput(d, t.point, t.value, 3_000);
+      this.audit({ actor, action: 'device.safe-state', target: `device:${t.device}`, result: outcome(r), detail: { point: t.point, value: t.value, reason: r.reason } });
+      if (!r.ok) log.error(`devices: ${t.device}.${t.point} not brought to its safe state (${t.value ? 'on' : 'off'}) at ${actor}: ${r.reason?.en ?? ''}`);
+    }));
   }
 
   /** Audits; an audit log that cannot be written is reported by it (health, metric) and logged here. */
@@ -187,7 +236,8 @@ export class DevicesRuntime implements DeviceService {
     const now = Date.now();
     for (const p of this.pumpControllers.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
     this.alarmDesk.evaluate(now, this.devs.values(), this.pumpControllers.values());
-    this.automation.tick(now);
+    // No programme or light before the outputs are in their safe state after the start.
+    if (this.started) this.automation.tick(now);
     // A failing journal is probed once a second, so it recovers by itself when space returns.
     if (this.journal.unavailable() !== undefined && now - this.lastProbe >= 1000) {
       this.lastProbe = now;
@@ -202,7 +252,9 @@ export class DevicesRuntime implements DeviceService {
 
   /** Sets an output and verifies it; refusals and failures resolve with the reason (automation). */
   private async output(deviceId: string, point: string, value: boolean | number, actor: string): Promise<CommandResult> {
-    if (this.stopping) return refused(reasons.stopping());
+    // While stopping, only a write that brings an output to its safe state (a programme's abort
+    // closing its valves) goes through.
+    if (this.stopping && !isSafeWrite(this.safe, deviceId, point, value)) return refused(reasons.stopping());
     const unaudited = this.userAuditBlocker(actor);
     if (unaudited) return refused(unaudited);
     const d = this.devs.get(deviceId);

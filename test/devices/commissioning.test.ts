@@ -4,6 +4,8 @@
  * leave a valve open. Waits are for a condition or a count of ticks and polls, never a time.
  */
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { crashConfig } from './station-config.ts';
 import { contactorPump, startRuntime, stationConfig, useStation, waitFor, waitPolls, waitTicks, type Hub } from './harness.ts';
 import { CONTACTOR, UNITS } from '../../hub/devices/sim/station-model.ts';
 import type { z } from 'zod';
@@ -147,6 +149,56 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(h.rt.programmes().programmes[0]?.running).toBe(false);
       expect(h.audit.query({ action: 'programme.cancel' })[0]).toMatchObject({ actor: 'user:lan', result: 'ok' });
       expect((await h.rt.cancelProgramme('p1', 'user:lan')).reason?.code).toBe('programme-not-running');
+    });
+  });
+
+  describe('finding 3: shutdown and restart bring outputs to their safe state; an interrupted programme is journalled, not resumed', () => {
+    const relay1 = () => t.st.sim.model.coils.get(UNITS.relay)![0];
+
+    it('a hub killed mid-programme: at the next start the valve is closed, the pump stopped and the programme journalled as interrupted', async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/devices/crash-child.ts', t.st.dir, String(t.st.sim.tcpPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((ok) => child.once('exit', ok));
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      try {
+        expect(await waitFor(() => out.includes('programme-running'), 20_000)).toBe(true);
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      expect(relay1()).toBe(true);
+      expect(t.st.sim.model.running).toBe(true);
+
+      const h = await start(crashConfig(t.st.sim.tcpPort));
+      expect(await waitFor(() => relay1() === false && !t.st.sim.model.running, 5000)).toBe(true);
+      expect(h.audit.query({ action: 'programme.interrupted' })).toHaveLength(1);
+      expect(h.audit.query({ action: 'device.safe-state' })[0]).toMatchObject({ actor: 'hub:start', result: 'ok', target: 'device:io' });
+      expect(h.audit.query({ target: 'pump:pump', action: 'pump.stop' })[0]).toMatchObject({ actor: 'hub:start', result: 'ok' });
+      // Not resumed: over many ticks nothing opens or starts again.
+      await waitTicks(h.rt, 10);
+      expect(relay1()).toBe(false);
+      expect(t.st.sim.model.starts).toBe(1);
+      expect(h.rt.programmes().programmes[0]?.running).toBe(false);
+    }, 30_000);
+
+    it('a hub shut down mid-programme closes the valve and stops the pump before its stop resolves, and journals why', async () => {
+      const h = await start(crashConfig(t.st.sim.tcpPort));
+      expect(h.rt.runProgramme('p1', 'user:lan').ok).toBe(true);
+      expect(await waitFor(() => relay1() === true && t.st.sim.model.running, 5000)).toBe(true);
+      await h.rt.stop();
+      expect(relay1()).toBe(false);
+      expect(t.st.sim.model.running).toBe(false);
+      const run = h.audit.query({ target: 'programme:p1' }).find((a) => a.action === 'programme.run' && a.result === 'failed');
+      expect(JSON.stringify(run?.detail)).toContain('the hub is stopping');
+    });
+
+    it("a pump whose safe state is 'hold' (a drain pump in a flood) keeps running through the hub's shutdown", async () => {
+      const cfg = stationConfig(t.st.busSpec);
+      Object.assign(cfg.pumps![0]!, { safeState: 'hold' });
+      const h = await start(cfg);
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      await h.rt.stop();
+      expect(t.st.sim.model.running).toBe(true);
     });
   });
 });

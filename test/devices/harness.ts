@@ -148,38 +148,8 @@ export function useStation(line: Line): StationUse {
   return use;
 }
 
-/** The station's devices with test-short intervals; `extra` merges over the defaults. */
-export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z.input<typeof devicesSchema>> = {}, limits: Record<string, unknown> = {}): z.input<typeof devicesSchema> {
-  return {
-    buses: [{ ...busSpec, timeoutMs: 200, retries: 1, backoffMs: 300 } as never],
-    devices: [
-      { id: 'drive', name: 'Drive', bus: 'line', unit: 1, profile: 'invt-gd20', intervalMs: 100, maxAgeMs: 600 },
-      { id: 'level', name: 'Intake level', bus: 'line', unit: 2, profile: 'level-4-20ma', intervalMs: 100, maxAgeMs: 600 },
-      { id: 'salinity', name: 'Salinity', bus: 'line', unit: 3, profile: 'ec-salinity-rs485', intervalMs: 100, maxAgeMs: 600 },
-      { id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch', intervalMs: 100, maxAgeMs: 600 },
-    ],
-    pumps: [{
-      id: 'pump', name: 'Pump 1', drive: 'drive',
-      intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
-      hoa: { device: 'io', hand: 'input1', auto: 'input2' },
-      limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 0.6, ...limits },
-      verifyMs: 1500, heartbeatMs: 300,
-    }],
-    tickMs: 50,
-    ...extra,
-  };
-}
-
-/** A second pump with no drive: a contactor on relay3 of the relay module (input3 aux, input4 overload). */
-export function contactorPump(limits: Record<string, unknown> = {}): z.input<typeof devicesSchema>['pumps'] extends (infer T)[] | undefined ? T : never {
-  return {
-    id: 'pump2', name: 'Pump 2', contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4' },
-    intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
-    hoa: { device: 'io', hand: 'input1', auto: 'input2' },
-    limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 0.6, ...limits },
-    verifyMs: 1500,
-  };
-}
+export { stationConfig, contactorPump } from './station-config.ts';
+import { stationConfig } from './station-config.ts';
 
 export interface Hub {
   rt: DevicesRuntime;

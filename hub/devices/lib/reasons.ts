@@ -124,6 +124,9 @@ export const reasons = {
     en: `refused: programme ${id} is not running`,
     vi: `từ chối: chương trình ${id} không chạy`,
   }),
+  safeState: (atStart: boolean): Reason => atStart
+    ? { code: 'safe-state', en: 'stopped: its programme was interrupted when the hub went down', vi: 'đã dừng: chương trình tưới bị gián đoạn khi trung tâm ngừng hoạt động' }
+    : { code: 'safe-state', en: 'stopped: the hub is shutting down', vi: 'đã dừng: trung tâm đang tắt' },
   resetWhileRunning: (): Reason => ({
     code: 'reset-while-running',
     en: 'refused: a fault reset is only sent while the pump is stopped',
