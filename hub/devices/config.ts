@@ -54,6 +54,10 @@ const limitsSchema = z.strictObject({
   canalMinM: z.number().nullable().default(null),
   canalMaxM: z.number().nullable().default(null),
   sensorFailsafeS: z.number().min(0).default(10).meta({ title: 'Stop when a protecting sensor is not good for this long (s)' }),
+  minSpeedHz: z.number().min(0).default(20).meta({
+    title: 'Minimum drive frequency (Hz)',
+    description: 'setFrequency below it is refused: a pump turning too slowly moves no water and overheats (check the pump curve at commissioning); drives only',
+  }),
 });
 
 /**

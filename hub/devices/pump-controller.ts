@@ -222,7 +222,10 @@ export class PumpController {
     return this.serial(async () => {
       // The polled state may lag a start verified a moment ago, so our own record counts too.
       const running = this.state().running || this.lastRunning === true;
-      const r = command === 'reset' && running ? refused(reasons.resetWhileRunning()) : await this.act.other(command, args, this.cfg.verifyMs);
+      const hz = args.hz;
+      const r = command === 'reset' && running ? refused(reasons.resetWhileRunning())
+        : command === 'setFrequency' && typeof hz === 'number' && hz < this.cfg.limits.minSpeedHz ? refused(reasons.minSpeed(hz, this.cfg.limits.minSpeedHz))
+          : await this.act.other(command, args, this.cfg.verifyMs);
       this.commandedAt = Date.now();
       this.events.audit(actor, `pump.${command}`, outcome(r), { args, reason: r.reason, verifiedMs: r.verifiedMs });
       return r;

@@ -201,4 +201,16 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(t.st.sim.model.running).toBe(true);
     });
   });
+
+  describe('finding 5: a minimum speed per pump', () => {
+    it('a frequency below the pump\'s minimum speed is refused and never reaches the drive; one above it is set', async () => {
+      const h = await start(stationConfig(t.st.busSpec)); // the default minimum speed, 20 Hz
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      const r = await h.rt.command('pump', 'setFrequency', { hz: 0.5 }, 'user:lan');
+      expect(r).toMatchObject({ status: 'refused', reason: { code: 'min-speed', en: "refused: 0.5 Hz is below the pump's minimum speed 20.0 Hz" } });
+      expect(t.st.sim.model.reg(UNITS.drive, 0x2001)).toBe(5000);
+      expect((await h.rt.command('pump', 'setFrequency', { hz: 30 }, 'user:lan')).ok).toBe(true);
+      expect(t.st.sim.model.reg(UNITS.drive, 0x2001)).toBe(3000);
+    });
+  });
 });

@@ -127,6 +127,11 @@ export const reasons = {
   safeState: (atStart: boolean): Reason => atStart
     ? { code: 'safe-state', en: 'stopped: its programme was interrupted when the hub went down', vi: 'đã dừng: chương trình tưới bị gián đoạn khi trung tâm ngừng hoạt động' }
     : { code: 'safe-state', en: 'stopped: the hub is shutting down', vi: 'đã dừng: trung tâm đang tắt' },
+  minSpeed: (hz: number, min: number): Reason => ({
+    code: 'min-speed',
+    en: `refused: ${en(hz)} Hz is below the pump's minimum speed ${en(min)} Hz`,
+    vi: `từ chối: ${vi(hz)} Hz thấp hơn tốc độ tối thiểu của bơm ${vi(min)} Hz`,
+  }),
   resetWhileRunning: (): Reason => ({
     code: 'reset-while-running',
     en: 'refused: a fault reset is only sent while the pump is stopped',
