@@ -257,13 +257,20 @@ export class PumpController {
     // In AUTO nothing but the hub may close a contactor: a relay module that restores its outputs
     // when power returns would otherwise restart the pump by itself.
     const contactorAuto = this.act.kind === 'contactor' && s.mode === 'auto';
+    // A drive in AUTO under remote control takes run commands only from the network: a start the
+    // hub did not command there came from another Modbus master (issue 12, finding 8). A start at
+    // the panel shows as local control or HAND and is only counted.
+    const foreignStart = contactorAuto || (this.act.kind === 'drive' && s.mode === 'auto' && s.remote);
     // A poll made before our own command finished still shows the old state: not a change.
     const runPoint = this.role('running');
     const fresh = !!runPoint && (this.values.get(this.drive.cfg.id, runPoint).goodAt ?? 0) > this.commandedAt;
     if (this.lastRunning !== undefined && s.running !== this.lastRunning && !this.commanding && fresh) {
       if (s.running) {
         this.runs.start(now);
-        if (contactorAuto) this.uncommanded = true;
+        if (foreignStart) {
+          this.uncommanded = true;
+          this.events.audit(`device:${this.drive.cfg.id}`, 'pump.uncommanded-start', 'failed', { mode: s.mode, remote: s.remote, actuator: this.act.kind });
+        }
       } else {
         this.runs.stop(now, s.fault ? 'drive-fault' : 'unexpected');
         this.events.unexpectedStop(this, s.fault);
@@ -280,7 +287,7 @@ export class PumpController {
     }
     if (!this.commanding && fresh) this.lastRunning = s.running;
     if (!s.running) this.uncommanded = false;
-    const trip = tripReason(s, this.limits, now) ?? (this.uncommanded ? reasons.uncommandedStart() : null);
+    const trip = tripReason(s, this.limits, now) ?? (this.uncommanded ? reasons.uncommandedStart(this.act.kind) : null);
     if (trip && !this.tripping) {
       this.tripping = true;
       this.log.warn(`devices: pump ${this.id} tripped: ${trip.en}`);

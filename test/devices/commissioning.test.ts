@@ -213,4 +213,15 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(t.st.sim.model.reg(UNITS.drive, 0x2001)).toBe(3000);
     });
   });
+
+  describe('finding 8: a drive started in AUTO by another Modbus master is alarmed, audited and stopped', () => {
+    it('a run written to the drive by another master raises the uncommanded-start trip and is audited', async () => {
+      const h = await start(stationConfig(t.st.busSpec));
+      t.st.sim.model.writeRegister(UNITS.drive, GD20_COMMAND, 1); // not through the hub
+      expect(await waitFor(() => h.rt.alarms().some((a) => a.id === 'pump:trip:uncommanded-start'), 5000)).toBe(true);
+      expect(h.audit.query({ action: 'pump.uncommanded-start' })[0]).toMatchObject({ actor: 'device:drive', target: 'pump:pump' });
+      expect(await waitFor(() => !t.st.sim.model.running, 5000)).toBe(true);
+      expect(await waitFor(() => h.audit.query({ target: 'pump:pump', action: 'pump.stop' })[0])).toMatchObject({ actor: 'rule:safety:pump', result: 'ok' });
+    });
+  });
 });

@@ -104,7 +104,11 @@ export const reasons = {
     en: `refused: ${target} switches the contactor of pump "${pump}"; use the pump's run/stop commands`,
     vi: `từ chối: ${target} đóng cắt công-tắc-tơ của bơm "${pump}"; hãy dùng lệnh chạy/dừng của bơm`,
   }),
-  uncommandedStart: (): Reason => ({
+  uncommandedStart: (kind: 'drive' | 'contactor' = 'contactor'): Reason => kind === 'drive' ? {
+    code: 'uncommanded-start',
+    en: 'stopped: the drive started in AUTO without a command from the hub (another Modbus master?)',
+    vi: 'đã dừng: biến tần khởi động ở chế độ TỰ ĐỘNG khi hệ thống không ra lệnh (một thiết bị chủ Modbus khác?)',
+  } : ({
     code: 'uncommanded-start',
     en: 'stopped: the contactor closed without a command from the hub (a relay module restoring its state after power returned?)',
     vi: 'đã dừng: công-tắc-tơ đóng khi hệ thống không ra lệnh (mô-đun rơ-le tự khôi phục trạng thái khi có điện lại?)',
