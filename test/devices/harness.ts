@@ -4,7 +4,7 @@
  */
 import { HealthBoard } from '../../hub/core/health.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../hub/core/log.ts';
@@ -54,14 +54,19 @@ export async function waitPolls(rt: DevicesRuntime, device: string, n: number): 
   if (!(await waitFor(() => d.stats.polls >= target, 30_000, 5))) throw new Error(`test: ${n} polls of ${device} did not come`);
 }
 
-/** A socat pty pair: `a` for the hub, `b` for the simulator. */
-export async function ptyPair(dir: string): Promise<{ a: string; b: string; proc: ChildProcess }> {
+/**
+ * A socat pty pair: `a` for the hub, `b` for the simulator. With `tracePath`, socat writes every
+ * chunk it carries there (`-x`: direction, time stamp to the nanosecond, length, hex bytes).
+ */
+export async function ptyPair(dir: string, tracePath?: string): Promise<{ a: string; b: string; proc: ChildProcess }> {
   const a = join(dir, 'hub-tty');
   const b = join(dir, 'sim-tty');
   // Links left by an earlier pair would look ready before the new socat made its own.
   rmSync(a, { force: true });
   rmSync(b, { force: true });
-  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
+  const trace = tracePath ? openSync(tracePath, 'a') : 'ignore';
+  const proc = spawn('socat', [...(tracePath ? ['-x'] : []), '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', trace] });
+  if (typeof trace === 'number') closeSync(trace);
   const ok = await waitFor(() => existsSync(a) && existsSync(b), 5000);
   if (!ok) throw new Error('test: socat did not create the pty pair');
   return { a, b, proc };
@@ -80,7 +85,7 @@ export interface Station {
   close(): Promise<void>;
 }
 
-export async function startStation(line: Line, baudRate = 115200): Promise<Station> {
+export async function startStation(line: Line, baudRate = 115200, opts: { tracePath?: string } = {}): Promise<Station> {
   const dir = mkdtempSync(join(tmpdir(), 'devices-test-'));
   if (line === 'tcp') {
     const sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
@@ -93,7 +98,7 @@ export async function startStation(line: Line, baudRate = 115200): Promise<Stati
       },
     };
   }
-  let pty = await ptyPair(dir);
+  let pty = await ptyPair(dir, opts.tracePath);
   const sim = await PumpStationSimulator.start({ rtu: { path: pty.b, baudRate }, tickMs: 50 });
   return {
     sim, dir, busSpec: { id: 'line', type: 'rtu', path: pty.a, baudRate, parity: 'none' },

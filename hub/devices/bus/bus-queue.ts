@@ -34,6 +34,11 @@ export interface BusQueueOptions {
   backoff?: { baseMs: number; capMs: number };
   reconnect?: { baseMs: number; capMs: number };
   now?: () => number;
+  /**
+   * The clock of the line's silences, in fractional ms (default performance.now()). Date.now()
+   * counts whole ms: a 2.005 ms t3.5 at 19200 baud came out as 1.62 ms gaps (issue 12, finding 9).
+   */
+  lineNow?: () => number;
 }
 
 interface Request {
@@ -51,7 +56,8 @@ interface Request {
 interface Health {
   failures: number;
   backoffUntil: number;
-  lastEnd: number;
+  /** When its last transaction ended, on the line clock (lineNow). */
+  lineEnd: number;
   lastError?: string;
 }
 
@@ -74,14 +80,17 @@ export class BusQueue {
   private wake: (() => void) | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
-  private lastEnd = 0;
+  /** When the last transaction on the line ended, on the line clock. */
+  private lastEnd = -Infinity;
   private reconnectAttempt = 0;
   private reconnectAt = 0;
   private readonly now: () => number;
+  private readonly lineNow: () => number;
   private readonly counters = { transactions: 0, failures: 0, timeouts: 0, retries: 0, refusedBackoff: 0, refusedFull: 0, reconnects: 0 };
 
   constructor(private readonly opts: BusQueueOptions, private readonly log: Logger) {
     this.now = opts.now ?? Date.now;
+    this.lineNow = opts.lineNow ?? (() => performance.now());
     opts.transport.onDisconnect((reason) => {
       this.log.warn(`modbus: bus ${opts.name} disconnected (${reason}); reconnecting`);
       this.reconnectAt = 0;
@@ -133,7 +142,7 @@ export class BusQueue {
   private healthOf(id: string): Health {
     let h = this.health.get(id);
     if (!h) {
-      h = { failures: 0, backoffUntil: 0, lastEnd: 0 };
+      h = { failures: 0, backoffUntil: 0, lineEnd: -Infinity };
       this.health.set(id, h);
     }
     return h;
@@ -200,11 +209,18 @@ export class BusQueue {
     }
   }
 
+  /**
+   * Waits until the line has been silent for the gap (and the device for its own). Timers may fire
+   * early and count whole ms, so the gap is checked again after each one fires.
+   */
   private async silence(dev: DeviceLink): Promise<void> {
     const h = this.healthOf(dev.id);
-    const ready = Math.max(this.lastEnd + this.opts.gapMs, h.lastEnd + dev.minGapMs);
-    const wait = ready - this.now();
-    if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+    for (;;) {
+      const ready = Math.max(this.lastEnd + this.opts.gapMs, h.lineEnd + dev.minGapMs);
+      const wait = ready - this.lineNow();
+      if (wait <= 0) return;
+      await new Promise((ok) => setTimeout(ok, Math.ceil(wait)));
+    }
   }
 
   private async execute(req: Request): Promise<void> {
@@ -220,14 +236,14 @@ export class BusQueue {
         const out = req.op === 'read'
           ? await t.read(dev.unit, req.table, req.address, req.count, dev.timeoutMs)
           : (await t.write(dev.unit, req.table, req.address, req.values, dev.timeoutMs), []);
-        this.lastEnd = h.lastEnd = this.now();
+        this.lastEnd = h.lineEnd = this.lineNow();
         h.failures = 0;
         h.backoffUntil = 0;
         h.lastError = undefined;
         req.resolve(out);
         return;
       } catch (err) {
-        this.lastEnd = h.lastEnd = this.now();
+        this.lastEnd = h.lineEnd = this.lineNow();
         lastErr = err as Error;
         if (err instanceof ModbusException) break; // it answered: retrying will not change the answer
         if (err instanceof BusDown) break;
