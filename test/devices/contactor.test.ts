@@ -4,7 +4,7 @@
  * written by anything but the pump's own commands, and a hub restart never re-energises it.
  */
 import { describe, expect, it } from 'vitest';
-import { contactorPump, startRuntime, stationConfig, sleep, useStation, waitFor, type Hub, type Line } from './harness.ts';
+import { contactorPump, startRuntime, stationConfig, useStation, waitFor, waitPolls, waitTicks, type Hub, type Line } from './harness.ts';
 import { DeviceCommandError } from '../../hub/devices/command-result.ts';
 import { OutputReserved, writePoint } from '../../hub/devices/device-io.ts';
 import { CONTACTOR, UNITS } from '../../hub/devices/sim/station-model.ts';
@@ -44,7 +44,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     await expect(h.rt.setOutput('io', 'relay3', true, 'rule:x')).rejects.toBeInstanceOf(DeviceCommandError);
     // Below the service: a raw point write without the pump's key is refused too.
     await expect(writePoint(h.rt.devs.get('io')!, 'relay3', true)).rejects.toBeInstanceOf(OutputReserved);
-    await sleep(200);
+    await waitPolls(h.rt, 'io', 2);
     expect(coil()).toBe(false);
     expect(h.audit.query({ target: 'device:io' })[0]).toMatchObject({ result: 'refused', action: 'device.output' });
     // Other channels of the same module still work.
@@ -69,7 +69,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     expect(r.status).toBe('refused');
     expect(r.reason?.en).toBe('blocked: salinity 3.4‰ > 2‰');
     expect(r.reason?.vi).toBe('bị chặn: độ mặn 3,4‰ > 2‰');
-    await sleep(200);
+    await waitPolls(h.rt, 'io', 2);
     expect(coil()).toBe(false);
   });
 
@@ -121,7 +121,7 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
     t.hub = undefined;
     t.st.sim.model.powerCycleRelay(); // mains lost while the hub was down: every relay comes back off
     h = await start();
-    await sleep(1000); // many ticks
+    await waitTicks(h.rt, 20); // nothing happens during many ticks
     expect(coil()).toBe(false);
     expect(h.rt.pumpControllers.get('pump2')!.state().running).toBe(false);
     expect(h.audit.query({ target: 'pump:pump2', action: 'pump.run' })).toHaveLength(1);

@@ -54,6 +54,12 @@ export async function waitPolls(rt: DevicesRuntime, device: string, n: number): 
   if (!(await waitFor(() => d.stats.polls >= target, 30_000, 5))) throw new Error(`test: ${n} polls of ${device} did not come`);
 }
 
+/** Waits for `n` more steps of the simulator's model (its own tick, 50 ms in tests). */
+export async function waitSimSteps(sim: PumpStationSimulator, n: number): Promise<void> {
+  const target = sim.steps + n;
+  if (!(await waitFor(() => sim.steps >= target, 30_000, 5))) throw new Error(`test: ${n} simulator steps did not come`);
+}
+
 /**
  * A socat pty pair: `a` for the hub, `b` for the simulator. With `tracePath`, socat writes every
  * chunk it carries there (`-x`: direction, time stamp to the nanosecond, length, hex bytes).

@@ -11,7 +11,7 @@ import { devicesMigrations } from '../../hub/devices/history.ts';
 import { devicesModule } from '../../hub/devices/module.ts';
 import type { DevicesRuntime } from '../../hub/devices/runtime.ts';
 import type { Running } from '../../hub/context.ts';
-import { log, sleep, startModuleHub, startRuntime, stationConfig, useStation, waitFor, type ModuleHub } from './harness.ts';
+import { log, startModuleHub, startRuntime, stationConfig, useStation, waitFor, waitSimSteps, type ModuleHub } from './harness.ts';
 
 const escaped: unknown[] = [];
 const onEscape = (err: unknown): void => void escaped.push(err);
@@ -97,8 +97,8 @@ describe('devices module and configuration changes', () => {
     running = undefined;
     const total = (): number => [...sim.answered.values()].reduce((a, b) => a + b, 0);
     const after = total();
-    // Negative check: over ten poll intervals, no runtime is left to ask the simulator anything.
-    await sleep(1000);
+    // Negative check: over 20 simulator steps (ten poll intervals), no runtime is left to ask anything.
+    await waitSimSteps(sim, 20);
     expect(total()).toBe(after);
     expect(escaped).toEqual([]);
   });
@@ -121,7 +121,7 @@ describe('devices module and configuration changes', () => {
     await ctx.config.settled();
     const total = (): number => [...sim.answered.values()].reduce((a, b) => a + b, 0);
     const after = total();
-    await sleep(1000);
+    await waitSimSteps(sim, 20);
     expect(total()).toBe(after);
     expect(ctx.services.devices).toBeUndefined();
   });

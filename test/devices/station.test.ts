@@ -3,7 +3,7 @@
  * line (a socat pseudo-terminal pair). Each behaviour of issue 4's "Done when" list is one test.
  */
 import { describe, expect, it } from 'vitest';
-import { startRuntime, startStation, stationConfig, sleep, useStation, waitFor, type Line } from './harness.ts';
+import { startRuntime, startStation, stationConfig, useStation, waitFor, waitPolls, waitTicks, type Line } from './harness.ts';
 import { localTime } from '../../hub/devices/lib/schedule.ts';
 
 describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
@@ -113,7 +113,7 @@ describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
     t.st.sim.model.powerCycleDrive(); // mains lost while the hub was down: the drive comes back stopped
     t.hub = startRuntime(t.st.dir, cfg);
     await waitFor(good('drive', 'running'));
-    await sleep(1000); // many ticks
+    await waitTicks(t.hub.rt, 20); // nothing happens during many ticks
     expect(t.st.sim.model.running).toBe(false);
     expect(t.st.sim.model.starts).toBe(1);
     expect(t.hub.rt.store.get('io', 'relay1').value).toBe(false);
@@ -131,7 +131,7 @@ describe('Modbus TCP specifics', () => {
       expect(await waitFor(() => hub.rt.store.get('drive', 'status').quality === 'good')).toBe(true);
       await st.sim.stopTcp();
       expect(await waitFor(() => hub.rt.store.get('drive', 'status').quality === 'comm-fail', 3000)).toBe(true);
-      await sleep(300);
+      await waitTicks(hub.rt, 5); // the hub ticks on with the server gone
       await st.sim.startTcp();
       expect(await waitFor(() => hub.rt.store.get('drive', 'status').quality === 'good', 8000)).toBe(true);
       expect(hub.rt.busQueues.get('line')!.stats().reconnects).toBeGreaterThanOrEqual(1);
@@ -152,7 +152,7 @@ describe('Modbus RTU specifics', () => {
     ];
     const hub = startRuntime(st.dir, cfg);
     try {
-      await sleep(2500);
+      await waitPolls(hub.rt, 'level', 20);
       const level = hub.rt.devs.get('level')!.stats;
       const dead = hub.rt.devs.get('dead')!.stats;
       const timeoutMs = 200;
@@ -182,7 +182,7 @@ describe('Modbus RTU serial adapter unplugged and plugged back', () => {
       await st.unplug();
       expect(await waitFor(() => q('level', 'level') === 'comm-fail' && q('salinity', 'salinity') === 'comm-fail', 3000)).toBe(true);
       const polls = hub.rt.devs.get('level')!.stats.polls;
-      await sleep(1000);
+      await waitTicks(hub.rt, 20);
       expect(q('level', 'level')).toBe('comm-fail'); // never "good" from an old value while unplugged
       expect(hub.rt.devs.get('level')!.stats.polls).toBe(polls);
       expect(hub.rt.busQueues.get('line')!.stats().connected).toBe(false);

@@ -45,6 +45,8 @@ export class PumpStationSimulator {
   private timer: NodeJS.Timeout | undefined;
   private last = Date.now();
   private readonly log: Logger;
+  /** Model steps taken (tests count them as ticks of time passing). */
+  steps = 0;
   /** Requests answered, per unit (benchmarks read it). */
   readonly answered = new Map<number, number>();
   /** The last writes it took (register or coil), oldest first: tests count commands on the line. */
@@ -61,6 +63,7 @@ export class PumpStationSimulator {
       const now = Date.now();
       sim.model.step(now - sim.last, now);
       sim.last = now;
+      sim.steps++;
     });
     if (opts.tcp) await sim.startTcp();
     if (opts.rtu) await sim.startRtu();
