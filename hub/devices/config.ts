@@ -84,6 +84,16 @@ const pumpSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   verifyMs: z.int().min(100).default(5_000).meta({ title: 'Deadline for a command to be confirmed by read-back (ms)' }),
   heartbeatMs: z.int().min(100).default(1_000),
+  plausibility: z.strictObject({
+    frozenS: z.number().positive().nullable().default(600).meta({ title: 'Intake level frozen this long while the pump runs is implausible (s)', description: 'null: not checked' }),
+    noiseBandM: z.number().min(0).default(0.005).meta({ title: 'Noise band of the intake level (m): moves inside it count as frozen' }),
+    maxRateMps: z.number().positive().nullable().default(null).meta({ title: 'Fastest the intake level can change (m/s)', description: 'Faster is a transmitter or wiring fault; null: not checked (set it from the sump\'s size and the pumps\' flow)' }),
+    floatSwitch: z.strictObject({
+      device: id,
+      point: z.string().min(1),
+      dryWhen: z.boolean().default(false).meta({ title: 'Input value that means dry' }),
+    }).optional().meta({ title: 'Float switch in the sump', description: 'Dry while the transmitter says water: the reading is implausible' }),
+  }).prefault({}).meta({ title: 'Plausibility of the intake level (issue 12)', description: 'An implausible reading refuses starts and trips a running pump' }),
   safeState: z.enum(['off', 'hold']).default('off').meta({
     title: 'Safe state: what the hub does with this pump when it shuts down, or finds the programme that started it interrupted',
     description: "'off': stopped (an irrigation pump); 'hold': left running (a drain pump in a flood, where stopping is not safe)",
@@ -244,6 +254,8 @@ export function devicesReferences(cfg: DevicesConfig, report: Report): void {
       else contactors.set(key, p.id);
     }
     checkRef(p.intakeLevel, ['pumps', i, 'intakeLevel']);
+    const fs = p.plausibility.floatSwitch;
+    if (fs) checkRef({ device: fs.device, point: fs.point }, ['pumps', i, 'plausibility', 'floatSwitch']);
     checkRef(p.salinity, ['pumps', i, 'salinity']);
     if (p.canalLevel) checkRef(p.canalLevel, ['pumps', i, 'canalLevel']);
     if (p.hoa) {

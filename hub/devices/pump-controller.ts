@@ -15,6 +15,7 @@ import type { PumpActuator, PumpRole } from './pump-actuator.ts';
 import type { PumpConfig } from './config.ts';
 import type { ValueStore } from './values.ts';
 import type { PumpRuns } from './pump-runs.ts';
+import { LevelPlausibility, type Implausible } from './lib/plausibility.ts';
 
 /** What the pump tells the runtime. None of these may throw (the runtime catches its own I/O). */
 export interface PumpEvents {
@@ -62,6 +63,9 @@ export class PumpController {
    * own pump, a trip stopped a contactor twice).
    */
   private verified: { running: boolean; at: number } | undefined;
+  /** Is the intake level transmitter telling the truth (issue 12, finding 7). */
+  private readonly plausibility: LevelPlausibility;
+  private lastLevelAt: number | undefined;
   /** When this controller was built: the run start assumed for a pump found running. */
   private readonly builtAt = Date.now();
 
@@ -76,6 +80,20 @@ export class PumpController {
     private readonly log: Logger,
   ) {
     this.limits = limitsOf(cfg);
+    const pl = cfg.plausibility;
+    this.plausibility = new LevelPlausibility({ frozenMs: pl.frozenS === null ? null : pl.frozenS * 1000, noiseBand: pl.noiseBandM, maxRatePerS: pl.maxRateMps });
+  }
+
+  /** Why the intake level reading cannot be believed now, in words for the reason; undefined if it can. */
+  private implausible(now: number, level: { value: number | null; quality: string }): { sensor: string; why: string } | undefined {
+    const fs = this.cfg.plausibility.floatSwitch;
+    const float = fs ? this.values.get(fs.device, fs.point) : undefined;
+    const floatDry = float?.quality === 'good' && float.value === fs!.dryWhen;
+    const v: Implausible | null = this.plausibility.verdict(now, floatDry, level.quality === 'good' && level.value !== null ? level.value : undefined, this.limits.dryRunLevelM);
+    if (!v) return undefined;
+    const why = v.why === 'frozen' ? `frozen within ${this.cfg.plausibility.noiseBandM} m for ${Math.round(v.forMs / 1000)} s while running`
+      : v.why === 'rate' ? `changing ${v.perS.toFixed(2)} m/s` : 'the float switch says dry';
+    return { sensor: 'intake level', why };
   }
 
   get id(): string {
@@ -130,6 +148,7 @@ export class PumpController {
       salinity: this.values.reading(this.cfg.salinity.device, this.cfg.salinity.point),
       canalLevel: this.cfg.canalLevel ? this.values.reading(this.cfg.canalLevel.device, this.cfg.canalLevel.point) : undefined,
       current: currentPoint ? this.values.reading(dev, currentPoint) : undefined,
+      implausible: this.implausible(now, this.values.reading(this.cfg.intakeLevel.device, this.cfg.intakeLevel.point)),
     };
   }
 
@@ -249,6 +268,11 @@ export class PumpController {
 
   /** Called every tick: trips, transitions seen on the drive, heartbeat, commissioning. */
   async tick(now = Date.now()): Promise<void> {
+    const lv = this.values.reading(this.cfg.intakeLevel.device, this.cfg.intakeLevel.point);
+    if (lv.quality === 'good' && lv.value !== null && lv.goodAt !== undefined && lv.goodAt !== this.lastLevelAt) {
+      this.lastLevelAt = lv.goodAt;
+      this.plausibility.observe(lv.goodAt, lv.value, this.state(now).running);
+    }
     const s = this.state(now);
     if (!s.driveReachable) return;
     if (!this.commissioned) await this.commission();

@@ -224,4 +224,20 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(await waitFor(() => h.audit.query({ target: 'pump:pump', action: 'pump.stop' })[0])).toMatchObject({ actor: 'rule:safety:pump', result: 'ok' });
     });
   });
+
+  describe('finding 7: an implausible level reading is not a good permissive', () => {
+    it('a level transmitter stuck at a good value while a contactor pump runs trips the pump before the sump runs dry', async () => {
+      const pump = { ...contactorPump(), plausibility: { frozenS: 1, noiseBandM: 0.005 } };
+      const h = await start(stationConfig(t.st.busSpec, { pumps: [pump] }));
+      expect((await h.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
+      t.st.sim.model.levelStuckAt = 1.8; // stuck at a good value...
+      t.st.sim.model.drawMps = 0.2; // ...while the sump empties (dry in under 10 s)
+      expect(await waitFor(() => !t.st.sim.model.contactorRunning, 8000)).toBe(true);
+      expect(t.st.sim.model.level).toBeGreaterThan(0.5);
+      const stop = await waitFor(() => h.audit.query({ target: 'pump:pump2', action: 'pump.stop' })[0]);
+      expect(stop?.actor).toBe('rule:safety:pump2');
+      expect(JSON.stringify(stop?.detail)).toContain('implausible');
+      expect(h.rt.alarms().find((a) => a.id === 'pump2:trip:implausible')).toMatchObject({ active: true });
+    });
+  });
 });

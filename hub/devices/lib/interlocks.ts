@@ -53,6 +53,8 @@ export interface PumpState {
   salinity: Reading;
   canalLevel?: Reading;
   current?: Reading;
+  /** The intake level reading is implausible (lib/plausibility.ts): frozen, too fast, or a float switch disagrees. */
+  implausible?: { sensor: string; why: string };
 }
 
 const HOUR = 3_600_000;
@@ -69,6 +71,7 @@ export function startBlocker(s: PumpState, l: PumpLimits, now: number, deviceNam
   if (s.mode !== 'auto') return reasons.notAuto(s.mode);
   if (!s.remote) return reasons.local();
   for (const [name, r] of sensors(s)) if (r.quality !== 'good' || r.value === null) return reasons.sensorBad(name, r.quality);
+  if (s.implausible) return reasons.implausible(s.implausible.sensor, s.implausible.why, false);
   if (s.salinity.value! > l.salinityMaxPpt) return reasons.salinityHigh(s.salinity.value!, l.salinityMaxPpt);
   if (s.intakeLevel.value! < l.dryRunLevelM) return reasons.dryRun(s.intakeLevel.value!, l.dryRunLevelM);
   const canal = s.canalLevel?.value;
@@ -91,6 +94,7 @@ export function tripReason(s: PumpState, l: PumpLimits, now: number): Reason | n
     const badFor = r.goodAt === undefined ? Infinity : now - r.goodAt;
     if (badFor >= l.sensorFailsafeMs) return reasons.sensorFailsafe(name, r.quality, Number.isFinite(badFor) ? badFor : l.sensorFailsafeMs);
   }
+  if (s.implausible) return reasons.implausible(s.implausible.sensor, s.implausible.why, true);
   const level = s.intakeLevel;
   if (level.quality === 'good' && level.value !== null && level.value < l.dryRunLevelM) return reasons.dryRun(level.value, l.dryRunLevelM);
   const sal = s.salinity;

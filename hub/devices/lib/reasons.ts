@@ -131,6 +131,11 @@ export const reasons = {
   safeState: (atStart: boolean): Reason => atStart
     ? { code: 'safe-state', en: 'stopped: its programme was interrupted when the hub went down', vi: 'đã dừng: chương trình tưới bị gián đoạn khi trung tâm ngừng hoạt động' }
     : { code: 'safe-state', en: 'stopped: the hub is shutting down', vi: 'đã dừng: trung tâm đang tắt' },
+  implausible: (sensor: string, why: string, trip: boolean): Reason => ({
+    code: 'implausible',
+    en: `${trip ? 'tripped' : 'blocked'}: ${sensor} reading is implausible (${why}); check the transmitter`,
+    vi: `${trip ? 'ngắt' : 'bị chặn'}: số đo ${sensorVi(sensor)} không hợp lý (${whyImplausibleVi(why)}); hãy kiểm tra cảm biến`,
+  }),
   minSpeed: (hz: number, min: number): Reason => ({
     code: 'min-speed',
     en: `refused: ${en(hz)} Hz is below the pump's minimum speed ${en(min)} Hz`,
@@ -163,6 +168,11 @@ export const reasons = {
   }),
 };
 
+function whyImplausibleVi(why: string): string {
+  return why.replace(/^frozen within (\S+) m for (\d+) s while running$/, 'không đổi quá $1 m trong $2 giây khi bơm chạy')
+    .replace(/^changing (\S+) m\/s$/, 'thay đổi $1 m/giây')
+    .replace(/^the float switch says dry$/, 'phao báo cạn');
+}
 function whyVi(why: string): string {
   return why === 'the disk is full' ? 'đĩa đầy' : why;
 }

@@ -34,6 +34,8 @@ export class StationModel {
   readonly silent = new Set<number>();
 
   level = 2.0;
+  /** A level transmitter stuck at this reading (m) whatever the sump does; null: healthy. */
+  levelStuckAt: number | null = null;
   readonly levelMax = 2.5;
   /** Canal water level (m) as the canal transmitter reports it. */
   canalLevel = 1.2;
@@ -183,7 +185,7 @@ export class StationModel {
     d.set(0x3003, this.running ? Math.round((380 * freq) / 5000) : 0);
     d.set(0x3004, this.running ? Math.round((dry ? 3 : 12) * (freq / 5000) * 10) : 0);
     // 4-20 mA over 0-5 m, in µA.
-    this.input.get(UNITS.level)!.set(0, Math.round(4000 + (this.level / 5) * 16000));
+    this.input.get(UNITS.level)!.set(0, Math.round(4000 + ((this.levelStuckAt ?? this.level) / 5) * 16000));
     const sal = this.salinity();
     const ec = Math.round(sal * 1700 + 150);
     for (const u of [UNITS.salinity, ...(this.opts.extraProbes ?? [])]) {
