@@ -20,6 +20,17 @@ const issues = (cfg: unknown): string[] => {
 };
 
 describe('contactor pumps in the devices config', () => {
+  it('refuses a relay-watchdog protection on a relay module whose profile has no watchdog, naming the field', () => {
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'relay-watchdog' } } })] }))
+      .toEqual(['pumps.0.contactor.protection: profile relay-8ch has no communication-loss watchdog; wire a float switch or accept the risk']);
+  });
+
+  it('takes a float switch or an accepted risk as protection, and an accepted risk needs who and why', () => {
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'float-switch' } } })] })).toEqual([]);
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'risk-accepted', by: 'Kỹ sư An', reason: 'sump has an overflow to the canal' } } })] })).toEqual([]);
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'risk-accepted' } } })] })).not.toEqual([]);
+  });
+
   it('accepts a pump switched by a relay output with its auxiliary contact and overload inputs', () => {
     expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4' } })] })).toEqual([]);
   });

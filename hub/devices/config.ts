@@ -69,6 +69,14 @@ const contactorSchema = z.strictObject({
   output: z.string().min(1).meta({ title: 'The relay output (coil) wired to the contactor coil' }),
   feedback: z.string().min(1).optional().meta({ title: 'Input wired to the contactor auxiliary contact', description: 'Proves the contactor pulled in; without it the relay read-back is the only check' }),
   overload: z.string().min(1).optional().meta({ title: 'Input wired to the thermal overload relay (on = tripped)' }),
+  protection: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('relay-watchdog') }).meta({ title: "The relay module's communication-loss watchdog (its profile must have one; the hub sets and verifies it)" }),
+    z.strictObject({ type: z.literal('float-switch'), note: z.string().optional() }).meta({ title: 'A float switch hard-wired in the contactor coil circuit' }),
+    z.strictObject({ type: z.literal('risk-accepted'), by: z.string().min(1), reason: z.string().min(1) }).meta({ title: 'No protection while the hub is down: risk accepted by an engineer' }),
+  ]).optional().meta({
+    title: 'What stops this pump while the hub is down (issue 12)',
+    description: 'Without it the pump is refused every start: a contactor stays closed when the hub dies (a sump was emptied in 56 s)',
+  }),
 });
 
 const pumpSchema = z.strictObject({
@@ -249,6 +257,9 @@ export function devicesReferences(cfg: DevicesConfig, report: Report): void {
       if (!dev) report([...path, 'device'], `no device "${c.device}"`);
       else if (!out || out.table !== 'coil' || out.access === 'r') report([...path, 'output'], `device "${c.device}" has no relay output (coil) "${c.output}"`);
       for (const k of ['feedback', 'overload'] as const) if (c[k] !== undefined) checkRef({ device: c.device, point: c[k] }, [...path, k]);
+      if (dev && c.protection?.type === 'relay-watchdog' && !PROFILES[dev.profile].commLossWatchdog) {
+        report([...path, 'protection'], `profile ${dev.profile} has no communication-loss watchdog; wire a float switch or accept the risk`);
+      }
       const key = `${c.device}.${c.output}`;
       if (contactors.has(key)) report([...path, 'output'], `${key} already switches pump "${contactors.get(key)}"`);
       else contactors.set(key, p.id);

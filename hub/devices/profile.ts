@@ -56,6 +56,14 @@ export const profileSchema = z
     commands: z.record(z.string(), commandSchema),
     commissioning: z.array(z.strictObject({ point: z.string(), value: z.number(), why: z.string().optional() })),
     heartbeat: z.strictObject({ point: z.string(), why: z.string().optional() }).optional(),
+    /**
+     * Writes that arm a relay module's own communication-loss watchdog (its outputs drop when the
+     * master goes quiet), each written and verified by read-back before a contactor pump on it may
+     * start (issue 12, finding 11). Generic on purpose: none of the bundled profiles declares one,
+     * as the manuals they cite document none; a module that has one gets a profile citing its
+     * manual's registers.
+     */
+    commLossWatchdog: z.array(z.strictObject({ point: z.string(), value: z.number(), why: z.string().optional() })).min(1).optional(),
   })
   .superRefine((p, ctx) => {
     const known = (n: string): boolean => n in p.points || n in p.derived;
@@ -70,6 +78,7 @@ export const profileSchema = z
       if (!known(c.verify.point)) ctx.addIssue({ code: 'custom', path: ['commands', name, 'verify'], message: `no point "${c.verify.point}"` });
     }
     for (const [i, c] of p.commissioning.entries()) if (!(c.point in p.points)) ctx.addIssue({ code: 'custom', path: ['commissioning', i], message: `no point "${c.point}"` });
+    for (const [i, c] of (p.commLossWatchdog ?? []).entries()) if (!(c.point in p.points)) ctx.addIssue({ code: 'custom', path: ['commLossWatchdog', i], message: `no point "${c.point}"` });
     if (p.heartbeat && !(p.heartbeat.point in p.points)) ctx.addIssue({ code: 'custom', path: ['heartbeat'], message: `no point "${p.heartbeat.point}"` });
   });
 

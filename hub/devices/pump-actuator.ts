@@ -4,9 +4,9 @@
  * applies the same safety rules to both; only this file knows the difference. A contactor's
  * output is reserved for its pump when the actuator is made, so no other path can write it.
  */
-import { reasons } from './lib/reasons.ts';
+import { reasons, type Reason } from './lib/reasons.ts';
 import { refused, type CommandResult } from './command-result.ts';
-import { reserveOutput, runCommand, writeAndVerify, writePoint, type Device } from './device-io.ts';
+import { readPoint, reserveOutput, runCommand, writeAndVerify, writePoint, type Device } from './device-io.ts';
 import type { Profile } from './profile.ts';
 import type { ContactorConfig } from './config.ts';
 
@@ -28,6 +28,9 @@ export interface PumpActuator {
   readonly commissioning: Profile['commissioning'];
   readonly heartbeat?: string;
   write(point: string, value: number | boolean): Promise<void>;
+  read(point: string): Promise<number | boolean>;
+  /** Why this pump may not start for want of hardware protection (contactors), or null. */
+  protectionBlocker(commissioned: boolean): Reason | null;
 }
 
 export function driveActuator(drive: Device): PumpActuator {
@@ -42,6 +45,9 @@ export function driveActuator(drive: Device): PumpActuator {
     commissioning: drive.profile.commissioning,
     heartbeat: drive.profile.heartbeat?.point,
     write: (point, value) => writePoint(drive, point, value),
+    read: (point) => readPoint(drive, point),
+    // A drive has its own communication-loss stop (its commissioning writes).
+    protectionBlocker: () => null,
   };
 }
 
@@ -63,7 +69,12 @@ export function contactorActuator(relay: Device, c: ContactorConfig, pump: { id:
     run: (ms) => writeAndVerify(relay, [{ point: c.output, value: true }], running, true, ms, 'run', key),
     stop: (ms) => writeAndVerify(relay, [{ point: c.output, value: false }], running, false, ms, 'stop', key),
     other: (command) => Promise.resolve(refused(reasons.unknownCommand(command))),
-    commissioning: [],
-    write: () => Promise.reject(new Error(`devices: ${relay.cfg.id}.${c.output} is written only by run/stop`)),
+    // The relay module's own watchdog, when this pump relies on it (config: protection).
+    commissioning: c.protection?.type === 'relay-watchdog' ? relay.profile.commLossWatchdog ?? [] : [],
+    // Only the watchdog's points: the contactor output itself is written only by run/stop.
+    write: (point, value) => writePoint(relay, point, value),
+    read: (point) => readPoint(relay, point),
+    protectionBlocker: (commissioned) => !c.protection ? reasons.noProtection()
+      : c.protection.type === 'relay-watchdog' && !commissioned ? reasons.protectionUnverified() : null,
   };
 }

@@ -154,7 +154,7 @@ export class PumpController {
 
   /** Why a start would be refused now (null: it would be allowed), without probing the journal. */
   blocker(now = Date.now()): Reason | null {
-    return startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(false);
+    return this.act.protectionBlocker(this.commissioned) ?? startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(false);
   }
 
   /** Resolves once no command, stop or heartbeat is queued or under way. */
@@ -183,7 +183,7 @@ export class PumpController {
         return { ok: true, status: 'done', verifiedMs: 0 };
       }
       // A start that could not be journalled or audited is refused before the drive is commanded.
-      const block = startBlocker(s, this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(true);
+      const block = this.act.protectionBlocker(this.commissioned) ?? startBlocker(s, this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(true);
       if (block) {
         this.events.audit(actor, 'pump.run', 'refused', { reason: block });
         return refused(block);
@@ -251,12 +251,17 @@ export class PumpController {
     });
   }
 
-  /** Sets the drive's own communication-loss watchdog, where the profile knows how. */
+  /**
+   * Sets and verifies (read-back) the device's own communication-loss behaviour, where its profile
+   * knows how: a drive's timeout, a relay module's watchdog. Tried again every tick until done.
+   */
   async commission(): Promise<void> {
     if (this.commissioned) return;
     for (const c of this.act.commissioning) {
       try {
         await this.act.write(c.point, c.value);
+        const back = Number(await this.act.read(c.point));
+        if (Math.abs(back - c.value) > 1e-6) throw new Error(`read back ${back}, not ${c.value}`);
         this.events.audit('hub', 'pump.commission', 'ok', { point: c.point, value: c.value, why: c.why });
       } catch (err) {
         this.log.warn(`devices: commissioning ${this.drive.cfg.id}.${c.point} failed: ${(err as Error).message}`);

@@ -240,4 +240,22 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(h.rt.alarms().find((a) => a.id === 'pump2:trip:implausible')).toMatchObject({ active: true });
     });
   });
+
+  describe('finding 11: a contactor pump declares its protection for when the hub is down', () => {
+    it('one that declares none is refused every start, with the reason; one whose risk an engineer accepted starts', async () => {
+      const bare = contactorPump();
+      const { protection: _none, ...contactor } = bare.contactor!;
+      const h = await start(stationConfig(t.st.busSpec, { pumps: [{ ...bare, contactor }] }));
+      const r = await h.rt.command('pump2', 'run', {}, 'user:lan');
+      expect(r).toMatchObject({ status: 'refused', reason: { code: 'no-protection' } });
+      expect(r.reason?.vi).toContain('bảo vệ');
+      expect(h.rt.pumps()[0]?.startBlocker?.code).toBe('no-protection');
+      expect(t.st.sim.model.contactorRunning).toBe(false);
+      await h.stop();
+      t.hub = undefined;
+      const accepted = { ...bare, contactor: { ...contactor, protection: { type: 'risk-accepted' as const, by: 'Kỹ sư An', reason: 'the sump overflows to the canal' } } };
+      const h2 = await start(stationConfig(t.st.busSpec, { pumps: [accepted] }));
+      expect((await h2.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
+    });
+  });
 });

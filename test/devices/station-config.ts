@@ -29,7 +29,7 @@ export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z
 /** A second pump with no drive: a contactor on relay3 of the relay module (input3 aux, input4 overload). */
 export function contactorPump(limits: Record<string, unknown> = {}): z.input<typeof devicesSchema>['pumps'] extends (infer T)[] | undefined ? T : never {
   return {
-    id: 'pump2', name: 'Pump 2', contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4' },
+    id: 'pump2', name: 'Pump 2', contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4', protection: { type: 'float-switch' } },
     intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
     hoa: { device: 'io', hand: 'input1', auto: 'input2' },
     limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 0.6, ...limits },

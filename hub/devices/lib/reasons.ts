@@ -136,6 +136,16 @@ export const reasons = {
     en: `${trip ? 'tripped' : 'blocked'}: ${sensor} reading is implausible (${why}); check the transmitter`,
     vi: `${trip ? 'ngắt' : 'bị chặn'}: số đo ${sensorVi(sensor)} không hợp lý (${whyImplausibleVi(why)}); hãy kiểm tra cảm biến`,
   }),
+  noProtection: (): Reason => ({
+    code: 'no-protection',
+    en: 'refused: this contactor pump declares no protection for when the hub is down (a relay watchdog or a hard-wired float switch), and no engineer accepted the risk in the configuration',
+    vi: 'từ chối: bơm công-tắc-tơ này chưa khai báo bảo vệ khi trung tâm ngừng hoạt động (watchdog của mô-đun rơ-le hoặc phao nối cứng), và chưa có kỹ sư chấp nhận rủi ro trong cấu hình',
+  }),
+  protectionUnverified: (): Reason => ({
+    code: 'protection-unverified',
+    en: "refused: the relay module's communication-loss watchdog is not set and verified yet",
+    vi: 'từ chối: watchdog mất liên lạc của mô-đun rơ-le chưa được cài đặt và xác nhận',
+  }),
   minSpeed: (hz: number, min: number): Reason => ({
     code: 'min-speed',
     en: `refused: ${en(hz)} Hz is below the pump's minimum speed ${en(min)} Hz`,
