@@ -27,6 +27,8 @@ export interface PumpEvents {
    * With `probe` it tries a real write first (before a start); without, it says what is known.
    */
   recordBlocker(probe: boolean): Reason | null;
+  /** When the hub was last known alive before this start (its last-alive time), if ever. */
+  lastAlive(): number | undefined;
   /** A trip of this pump that latched and nobody acknowledged yet (lib/trip-policy.ts), or null. */
   latchedTrip(pump: PumpController): Reason | null;
 }
@@ -312,7 +314,10 @@ export class PumpController {
         this.runs.start(now);
         if (contactorAuto) this.uncommanded = true;
       }
-      if (!s.running && this.runs.openRun()) this.runs.stop(now, 'found-stopped');
+      // Found stopped: it stopped while the hub was down, at the latest when the hub was last
+      // alive, not now (issue 12, finding 10: run hours were overstated by the whole outage).
+      const open = this.runs.openRun();
+      if (!s.running && open) this.runs.stop(Math.max(open.startMs, Math.min(now, this.events.lastAlive() ?? now)), 'found-stopped');
     }
     if (!this.commanding && fresh) this.lastRunning = s.running;
     if (!s.running) this.uncommanded = false;

@@ -79,6 +79,8 @@ export class DevicesRuntime implements DeviceService {
   constructor(readonly cfg: DevicesConfig, private readonly deps: RuntimeDeps) {
     const log = deps.log;
     this.historyDb = new History(deps.db, cfg.history.sampleS * 1000);
+    const alive = Number(this.historyDb.getState('lastAlive'));
+    const lastAlive = Number.isFinite(alive) && alive > 0 ? alive : undefined;
     this.journal = new Journal(deps.db, log, { health: deps.health, metrics: deps.metrics });
     this.busQueues = buildBuses(cfg, log, deps.simulatorPort);
     this.devs = buildDevices(cfg, this.busQueues);
@@ -93,6 +95,7 @@ export class DevicesRuntime implements DeviceService {
         trip: (pump, reason) => this.alarmDesk.trip(pump, reason),
         unexpectedStop: (pump, fault) => this.alarmDesk.unexpectedStop(pump, fault),
         latchedTrip: (pump) => this.alarmDesk.latched(pump.id),
+        lastAlive: () => lastAlive,
       }, log));
     }
     this.alarmDesk.restore(new Set(this.devs.keys()), new Set(this.pumpControllers.keys()));
@@ -175,6 +178,8 @@ export class DevicesRuntime implements DeviceService {
     await this.ticking;
     await Promise.all([...this.pumpControllers.values()].map((p) => p.idle()));
     if (!rebuild) await this.bringToSafeState('hub:shutdown', [...this.pumpControllers.values()].filter((p) => p.state().running).map((p) => p.id));
+    // The hub was alive until now: what is found changed at the next start happened after this.
+    this.journal.write('last-alive time', () => this.historyDb.setState('lastAlive', String(Date.now())));
     this.poller.stop();
     await this.poller.idle();
     await Promise.all([...this.busQueues.values()].map((b) => b.stop()));

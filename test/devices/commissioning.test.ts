@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { crashConfig } from './station-config.ts';
-import { contactorPump, startRuntime, stationConfig, useStation, waitFor, waitPolls, waitTicks, type Hub } from './harness.ts';
+import { contactorPump, startRuntime, stationConfig, useStation, waitFor, waitPolls, waitSimSteps, waitTicks, type Hub } from './harness.ts';
 import { CONTACTOR, UNITS } from '../../hub/devices/sim/station-model.ts';
 import type { z } from 'zod';
 import type { devicesSchema } from '../../hub/devices/config.ts';
@@ -256,6 +256,26 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       const accepted = { ...bare, contactor: { ...contactor, protection: { type: 'risk-accepted' as const, by: 'Kỹ sư An', reason: 'the sump overflows to the canal' } } };
       const h2 = await start(stationConfig(t.st.busSpec, { pumps: [accepted] }));
       expect((await h2.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
+    });
+  });
+
+  describe('finding 10: what the station tells the outside', () => {
+    it('a pump found stopped at start-up is booked as stopped when the hub was last alive, not at the new start', async () => {
+      const cfg = stationConfig(t.st.busSpec);
+      Object.assign(cfg.pumps![0]!, { safeState: 'hold' }); // left running through the shutdown
+      const h = await start(cfg);
+      expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
+      await h.stop();
+      t.hub = undefined;
+      const down = Date.now();
+      t.st.sim.model.powerCycleDrive(); // it stopped while the hub was down
+      await waitSimSteps(t.st.sim, 5);
+      const h2 = await start(cfg);
+      expect(await waitFor(() => (h2.db.prepare("SELECT stop_ms FROM pump_runs WHERE pump = 'pump'").get() as { stop_ms: number | null }).stop_ms !== null, 5000)).toBe(true);
+      const row = h2.db.prepare("SELECT start_ms, stop_ms, stop_reason FROM pump_runs WHERE pump = 'pump'").get() as { start_ms: number; stop_ms: number; stop_reason: string };
+      expect(row.stop_reason).toBe('found-stopped');
+      expect(row.stop_ms).toBeGreaterThanOrEqual(row.start_ms);
+      expect(row.stop_ms).toBeLessThanOrEqual(down);
     });
   });
 });

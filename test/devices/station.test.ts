@@ -3,8 +3,12 @@
  * line (a socat pseudo-terminal pair). Each behaviour of issue 4's "Done when" list is one test.
  */
 import { describe, expect, it } from 'vitest';
-import { startRuntime, startStation, stationConfig, useStation, waitFor, waitPolls, waitTicks, type Line } from './harness.ts';
+import { log, startRuntime, startStation, stationConfig, useStation, waitFor, waitPolls, waitTicks, type Line } from './harness.ts';
+import { join } from 'node:path';
 import { localTime } from '../../hub/devices/lib/schedule.ts';
+import { openDatabase } from '../../hub/store/database.ts';
+import { auditMigrations } from '../../hub/audit/audit-log.ts';
+import { devicesMigrations, History } from '../../hub/devices/history.ts';
 
 describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
   const t = useStation(line);
@@ -108,8 +112,11 @@ describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
     t.hub = startRuntime(t.st.dir, cfg);
     await ready();
     expect((await t.hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
-    t.hub.rt.historyDb.setState('lastAlive', String(now - 3 * 60_000)); // the hub "went down" 3 min ago
     await t.hub.stop();
+    // The hub "went down" 3 min ago (its shutdown wrote its last-alive time: put it back).
+    const { db } = openDatabase(join(t.st.dir, 'hub.db'), [...auditMigrations, ...devicesMigrations], log);
+    new History(db, 1000).setState('lastAlive', String(now - 3 * 60_000));
+    db.close();
     t.st.sim.model.powerCycleDrive(); // mains lost while the hub was down: the drive comes back stopped
     t.hub = startRuntime(t.st.dir, cfg);
     await waitFor(good('drive', 'running'));

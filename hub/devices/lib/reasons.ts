@@ -9,6 +9,14 @@ export interface Reason {
 }
 
 const en = (n: number, digits = 1): string => n.toFixed(digits);
+/**
+ * Digits (1 to 3) enough for `value` not to print as `limit` when it is beyond it: 2.05‰ against
+ * a 2‰ limit read "2.0‰ > 2‰" with one (issue 12, finding 10).
+ */
+const beyondDigits = (value: number, limit: number): number => {
+  for (let d = 1; d < 3; d++) if (Number(value.toFixed(d)) !== limit) return d;
+  return 3;
+};
 const vi = (n: number, digits = 1): string => n.toFixed(digits).replace('.', ',');
 const mins = (ms: number): number => Math.ceil(ms / 60_000);
 const secs = (ms: number): number => Math.ceil(ms / 1000);
@@ -16,8 +24,8 @@ const secs = (ms: number): number => Math.ceil(ms / 1000);
 export const reasons = {
   salinityHigh: (value: number, limit: number): Reason => ({
     code: 'salinity-high',
-    en: `blocked: salinity ${en(value)}‰ > ${en(limit, limit % 1 ? 1 : 0)}‰`,
-    vi: `bị chặn: độ mặn ${vi(value)}‰ > ${vi(limit, limit % 1 ? 1 : 0)}‰`,
+    en: `blocked: salinity ${en(value, beyondDigits(value, limit))}‰ > ${en(limit, limit % 1 ? 1 : 0)}‰`,
+    vi: `bị chặn: độ mặn ${vi(value, beyondDigits(value, limit))}‰ > ${vi(limit, limit % 1 ? 1 : 0)}‰`,
   }),
   dryRun: (level: number, min: number): Reason => ({
     code: 'dry-run',
