@@ -173,6 +173,7 @@ const devicesObject = z.strictObject({
         sampleS: z.number().min(1).default(10).meta({ title: 'Seconds between history samples per value' }),
         rawDays: z.number().min(1).default(7),
         minuteDays: z.number().min(1).default(90),
+        alarmDays: z.number().min(1).default(365).meta({ title: 'Days the alarm journal is kept' }),
       })
       .prefault({}),
     tickMs: z.int().min(50).max(10_000).default(500).meta({ title: 'Safety and automation tick (ms)' }),

@@ -35,6 +35,17 @@ export const devicesMigrations: Migration[] = [
   },
 ];
 
+export interface AlarmLogRow {
+  id: number;
+  ts: number;
+  alarm: string;
+  change: string;
+  kind: string;
+  device: string;
+  message: string;
+  actor: string | null;
+}
+
 export interface Sample {
   ts: number;
   value?: number;
@@ -93,9 +104,16 @@ export class History {
       WHERE device = ? AND point = ? AND minute BETWEEN ? AND ? ORDER BY minute LIMIT ?`).all(device, point, from, to, limit) as Sample[];
   }
 
-  prune(now: number, rawDays: number, minuteDays: number): void {
+  prune(now: number, rawDays: number, minuteDays: number, alarmDays = 365): void {
     this.db.prepare('DELETE FROM device_samples WHERE ts < ?').run(now - rawDays * 86_400_000);
     this.db.prepare('DELETE FROM device_minutes WHERE minute < ?').run(now - minuteDays * 86_400_000);
+    this.db.prepare('DELETE FROM device_alarm_log WHERE ts < ?').run(now - alarmDays * 86_400_000);
+  }
+
+  /** The alarm journal in [from, to], newest first. */
+  alarmLog(from: number, to: number, limit: number): AlarmLogRow[] {
+    return this.db.prepare('SELECT id, ts, alarm, change, kind, device, message, actor FROM device_alarm_log WHERE ts BETWEEN ? AND ? ORDER BY id DESC LIMIT ?')
+      .all(from, to, limit) as AlarmLogRow[];
   }
 
   /** Journals a start; a run left open is closed as 'unknown' in the same transaction. */

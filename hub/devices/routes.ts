@@ -24,6 +24,7 @@ const outputParams = z.strictObject({ id: nameParam, point: nameParam });
 const dailyQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(366).default(7) });
 const historyQuery = rangeQuery({ device: nameParam, point: nameParam, resolution: z.enum(['raw', 'minute', 'auto']).default('auto') });
 const auditQuery = rangeQuery({ limit: limit(1000, 200) });
+const alarmLogQuery = rangeQuery({ limit: limit(1000, 200) });
 
 /** The devices' live values and alarms, on the API's one fan-out (`sse_*{stream="devices"}`). */
 export class StreamHub extends SseChannel<StreamEvent> {
@@ -72,6 +73,11 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
     });
 
   api.route({ ...get, path: '/api/devices/alarms', summary: 'Alarms and their state' }, (c) => c.json(runtime().alarms().map((a) => ({ ...a, state: alarmState(a) }))));
+
+  api.route({ ...get, path: '/api/devices/alarms/log', query: alarmLogQuery, summary: 'The alarm journal: raises, clears, acknowledgements (default: the last 7 days)' }, (c, { query }) => {
+    const { from, to } = resolveRange(query, 7 * 86_400_000);
+    return c.json(runtime().alarmLog(from, to, query.limit));
+  });
 
   api.route({ ...command, path: '/api/devices/alarms/:id/ack', params: idParams, summary: 'Acknowledges an alarm' }, (c, { params: { id } }) => {
     const ok = runtime().acknowledge(id, actorOf(c));

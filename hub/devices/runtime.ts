@@ -21,7 +21,8 @@ import { Automation, type ActiveProgramme } from './automation.ts';
 import { AlarmDesk, type AlarmEvent } from './alarm-desk.ts';
 import { buildBuses, buildDevices } from './build.ts';
 import { isSafeWrite, safeTargets, type SafeTarget } from './safe-state.ts';
-import { History, type Sample } from './history.ts';
+import { reportStation, watchMetrics } from './station-watch.ts';
+import { History, type AlarmLogRow, type Sample } from './history.ts';
 import { Journal } from './journal.ts';
 import { PumpRuns } from './pump-runs.ts';
 import { ValueStore, type PointValue } from './values.ts';
@@ -75,6 +76,7 @@ export class DevicesRuntime implements DeviceService {
   /** Outputs and interrupted programmes' pumps brought to their safe state at start: stop awaits it. */
   private startup: Promise<void> | undefined;
   private started = false;
+  private releaseMetrics: (() => void) | undefined;
 
   constructor(readonly cfg: DevicesConfig, private readonly deps: RuntimeDeps) {
     const log = deps.log;
@@ -142,6 +144,7 @@ export class DevicesRuntime implements DeviceService {
     // Say at once whether the journal can be written, so health lists it from the start.
     this.journal.writable();
     for (const b of this.busQueues.values()) b.start();
+    this.releaseMetrics = this.deps.metrics ? watchMetrics(this.deps.metrics, this) : undefined;
     this.poller.start();
     // A hub that went down mid-programme (killed, power cut) left valves open and maybe a pump
     // running: both go to their safe state before any programme may run (issue 12, finding 3).
@@ -183,6 +186,7 @@ export class DevicesRuntime implements DeviceService {
     this.poller.stop();
     await this.poller.idle();
     await Promise.all([...this.busQueues.values()].map((b) => b.stop()));
+    this.releaseMetrics?.();
     // A trip queued by the last tick or a command's read-back failing fast on a closed bus.
     await Promise.all([...this.pumpControllers.values()].map((p) => p.idle()));
   }
@@ -241,6 +245,7 @@ export class DevicesRuntime implements DeviceService {
     const now = Date.now();
     for (const p of this.pumpControllers.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
     this.alarmDesk.evaluate(now, this.devs.values(), this.pumpControllers.values());
+    if (this.deps.health) reportStation(this.deps.health, this);
     // No programme or light before the outputs are in their safe state after the start.
     if (this.started) this.automation.tick(now);
     // A failing journal is probed once a second, so it recovers by itself when space returns.
@@ -250,7 +255,7 @@ export class DevicesRuntime implements DeviceService {
     }
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
-      this.journal.write('prune', () => this.historyDb.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays));
+      this.journal.write('prune', () => this.historyDb.prune(now, this.cfg.history.rawDays, this.cfg.history.minuteDays, this.cfg.history.alarmDays));
     }
     this.tickCount++;
   }
@@ -380,6 +385,10 @@ export class DevicesRuntime implements DeviceService {
 
   history(device: string, point: string, from: number, to: number, resolution: 'raw' | 'minute' | 'auto'): Sample[] {
     return this.historyDb.query(device, point, from, to, resolution);
+  }
+
+  alarmLog(from: number, to: number, limit: number): AlarmLogRow[] {
+    return this.historyDb.alarmLog(from, to, limit);
   }
 }
 

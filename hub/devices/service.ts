@@ -6,7 +6,7 @@ import type { Alarm } from './lib/alarms.ts';
 import type { Reason } from './lib/reasons.ts';
 import type { CommandResult } from './command-result.ts';
 import type { BusStats } from './bus/bus-queue.ts';
-import type { Sample } from './history.ts';
+import type { AlarmLogRow, Sample } from './history.ts';
 import type { PumpConfig, DevicesConfig } from './config.ts';
 import type { PointValue } from './values.ts';
 
@@ -50,16 +50,7 @@ export interface PumpInfo {
 
 export type ProgrammeInfo = DevicesConfig['programmes'][number] & { running: boolean };
 
-export interface AlarmLogEntry {
-  id: number;
-  ts: number;
-  alarm: string;
-  change: string;
-  kind: string;
-  device: string;
-  message: string;
-  actor: string | null;
-}
+export type { AlarmLogRow as AlarmLogEntry } from './history.ts';
 
 export interface DeviceService {
   devices(): DeviceInfo[];
@@ -93,6 +84,8 @@ export interface DeviceService {
    */
   cancelProgramme(id: string, actor: string): Promise<CommandResult>;
   history(device: string, point: string, from: number, to: number, resolution: 'raw' | 'minute' | 'auto'): Sample[];
+  /** The alarm journal (every raise, clear, acknowledgement), newest first; kept `history.alarmDays`. */
+  alarmLog(from: number, to: number, limit: number): AlarmLogRow[];
 }
 
 declare module '../context.ts' {

@@ -86,6 +86,9 @@ describe('devices API', () => {
     expect((await req('/api/devices/alarms/level:comm-loss/ack', 'lan', { method: 'POST' })).status).toBe(200);
     const after = (await (await req('/api/devices/alarms', 'van')).json()) as Array<{ id: string; state: string }>;
     expect(after.find((a) => a.id === 'level:comm-loss')?.state).toBe('acknowledged');
+    const journal = (await (await req('/api/devices/alarms/log', 'van')).json()) as Array<{ alarm: string; change: string; actor: string | null }>;
+    expect(journal[0]).toMatchObject({ alarm: 'level:comm-loss', change: 'acknowledged', actor: 'user:lan' });
+    expect(journal.some((r) => r.alarm === 'level:comm-loss' && r.change === 'raised')).toBe(true);
     sim.model.silent.delete(2);
   });
 

@@ -5,8 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { crashConfig } from './station-config.ts';
-import { contactorPump, startRuntime, stationConfig, useStation, waitFor, waitPolls, waitSimSteps, waitTicks, type Hub } from './harness.ts';
+import { openDatabase } from '../../hub/store/database.ts';
+import { auditMigrations } from '../../hub/audit/audit-log.ts';
+import { devicesMigrations, History } from '../../hub/devices/history.ts';
+import { contactorPump, log, startRuntime, stationConfig, useStation, waitFor, waitPolls, waitSimSteps, waitTicks, type Hub } from './harness.ts';
 import { CONTACTOR, UNITS } from '../../hub/devices/sim/station-model.ts';
 import type { z } from 'zod';
 import type { devicesSchema } from '../../hub/devices/config.ts';
@@ -19,6 +23,9 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
 
   const good = (d: string, p: string) => t.hub!.rt.store.get(d, p).quality === 'good';
   const start = async (cfg: Cfg, opts: { minuteMs?: number } = {}): Promise<Hub> => {
+    // A loaded test machine must not see a stale sensor where a finding is not about one.
+    for (const d of cfg.devices ?? []) d.maxAgeMs = Math.max(d.maxAgeMs ?? 0, 2000);
+    for (const p of cfg.pumps ?? []) p.limits = { ...p.limits, sensorFailsafeS: 10 };
     t.hub = startRuntime(t.st.dir, cfg, opts);
     const points = [['level', 'level'], ['salinity', 'salinity'], ['io', 'input2'], ['io', 'input3']];
     if (cfg.pumps?.some((p) => p.drive)) points.push(['drive', 'running'], ['drive', 'remote']);
@@ -276,6 +283,37 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(row.stop_reason).toBe('found-stopped');
       expect(row.stop_ms).toBeGreaterThanOrEqual(row.start_ms);
       expect(row.stop_ms).toBeLessThanOrEqual(down);
+    });
+  });
+
+  describe('finding 10: the alarm journal can be read and is kept for history.alarmDays', () => {
+    it('journal entries older than the retention are pruned; recent raises are read back newest first', async () => {
+      const { db } = openDatabase(join(t.st.dir, 'hub.db'), [...auditMigrations, ...devicesMigrations], log);
+      const old = Date.now() - 400 * 86_400_000;
+      new History(db, 1000).logAlarm(old, 'level:comm-loss', 'raised', 'comm-loss', 'level', 'long ago');
+      db.close();
+      const h = await start(stationConfig(t.st.busSpec));
+      t.st.sim.model.silent.add(UNITS.level);
+      expect(await waitFor(() => h.rt.alarms().some((a) => a.id === 'level:comm-loss'), 5000)).toBe(true);
+      const rows = h.rt.alarmLog(0, Date.now(), 100);
+      expect(rows.some((r) => r.ts === old)).toBe(false);
+      expect(rows[0]).toMatchObject({ alarm: 'level:comm-loss', change: 'raised', kind: 'comm-loss', device: 'level' });
+    });
+  });
+
+  describe('finding 10: the station in /metrics and on the health board', () => {
+    it('bus and device figures are in /metrics, and a silent device puts the station on health until it answers again', async () => {
+      const h = await start(stationConfig(t.st.busSpec));
+      h.metrics.render();
+      expect(h.metrics.value('devices_bus_transactions', { bus: 'line' })).toBeGreaterThan(0);
+      expect(h.metrics.value('devices_device_online', { device: 'level' })).toBe(1);
+      expect(h.metrics.value('devices_pump_running', { pump: 'pump' })).toBe(0);
+      t.st.sim.model.silent.add(UNITS.level);
+      expect(await waitFor(() => h.health.get('devices/station')?.level === 'degraded', 5000)).toBe(true);
+      expect(h.health.get('devices/station')?.message).toContain('level');
+      expect(h.metrics.render()).toContain('devices_device_online{device="level"} 0');
+      t.st.sim.model.silent.delete(UNITS.level);
+      expect(await waitFor(() => h.health.get('devices/station')?.level === 'ok', 10_000)).toBe(true);
     });
   });
 });
