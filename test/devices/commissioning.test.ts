@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { crashConfig } from './station-config.ts';
 import { openDatabase } from '../../hub/store/database.ts';
@@ -316,4 +317,53 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(await waitFor(() => h.health.get('devices/station')?.level === 'ok', 10_000)).toBe(true);
     });
   });
+
+  describe('finding 10: a hung TCP gateway socket is recycled', () => {
+    it('when nothing answers on the open connection any more, the bus opens a new one and polling resumes', async () => {
+      const proxy = await hangingProxy(t.st.sim.tcpPort);
+      try {
+        const h = await start(stationConfig({ id: 'line', type: 'tcp', host: '127.0.0.1', port: proxy.port }, { pumps: [] }));
+        proxy.hangOpen(); // the gateway stops answering on the connection it has; a new one works
+        expect(await waitFor(() => (h.rt.buses()[0]?.recycles ?? 0) >= 1, 10_000)).toBe(true);
+        // Every device answers again, on the new connection.
+        for (const d of ['drive', 'level', 'salinity', 'io']) await waitPolls(h.rt, d, 2);
+        expect(proxy.connections()).toBeGreaterThanOrEqual(2);
+        expect(h.rt.devices().every((d) => d.online)).toBe(true);
+      } finally {
+        await proxy.close();
+      }
+    }, 30_000);
+  });
 });
+
+/** A TCP relay to the simulator whose open connections can be hung (they swallow every byte). */
+async function hangingProxy(target: number): Promise<{ port: number; hangOpen(): void; connections(): number; close(): Promise<void> }> {
+  const open = new Set<{ hung: boolean; a: Socket; b: Socket }>();
+  let count = 0;
+  const server = createServer((a) => {
+    count++;
+    const b = connect(target, '127.0.0.1');
+    const c = { hung: false, a, b };
+    open.add(c);
+    a.on('data', (d) => { if (!c.hung) b.write(d); });
+    b.on('data', (d) => { if (!c.hung) a.write(d); });
+    const end = (): void => {
+      open.delete(c);
+      a.destroy();
+      b.destroy();
+    };
+    a.on('close', end).on('error', end);
+    b.on('close', end).on('error', end);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    hangOpen: () => { for (const c of open) c.hung = true; },
+    connections: () => count,
+    close: () => new Promise<void>((ok) => {
+      for (const c of open) { c.a.destroy(); c.b.destroy(); }
+      server.close(() => ok());
+    }),
+  };
+}

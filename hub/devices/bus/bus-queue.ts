@@ -39,6 +39,11 @@ export interface BusQueueOptions {
    * counts whole ms: a 2.005 ms t3.5 at 19200 baud came out as 1.62 ms gaps (issue 12, finding 9).
    */
   lineNow?: () => number;
+  /**
+   * Closes and reopens the connection after this many timeouts in a row with no answer between
+   * (TCP gateways: a half-open or hung socket answers nothing, while a new one would). Unset: never.
+   */
+  recycleAfterTimeouts?: number;
 }
 
 interface Request {
@@ -69,6 +74,8 @@ export interface BusStats {
   refusedBackoff: number;
   refusedFull: number;
   reconnects: number;
+  /** Connections closed and reopened because nothing answered on them (a hung gateway socket). */
+  recycles: number;
   queued: number;
   connected: boolean;
 }
@@ -86,7 +93,9 @@ export class BusQueue {
   private reconnectAt = 0;
   private readonly now: () => number;
   private readonly lineNow: () => number;
-  private readonly counters = { transactions: 0, failures: 0, timeouts: 0, retries: 0, refusedBackoff: 0, refusedFull: 0, reconnects: 0 };
+  private readonly counters = { transactions: 0, failures: 0, timeouts: 0, retries: 0, refusedBackoff: 0, refusedFull: 0, reconnects: 0, recycles: 0 };
+  /** Timeouts in a row on the whole line, with no answer from anyone between. */
+  private silentRun = 0;
 
   constructor(private readonly opts: BusQueueOptions, private readonly log: Logger) {
     this.now = opts.now ?? Date.now;
@@ -213,6 +222,18 @@ export class BusQueue {
    * Waits until the line has been silent for the gap (and the device for its own). Timers may fire
    * early and count whole ms, so the gap is checked again after each one fires.
    */
+  /** Recycles the connection when nothing has answered on it for too long; true if it did. */
+  private async recycleIfHung(): Promise<boolean> {
+    const n = this.opts.recycleAfterTimeouts;
+    if (n === undefined || ++this.silentRun < n) return false;
+    this.silentRun = 0;
+    this.counters.recycles++;
+    this.log.warn(`modbus: bus ${this.opts.name}: ${n} timeouts in a row with no answer; closing the connection and opening a new one`);
+    await this.opts.transport.close().catch(() => undefined);
+    this.reconnectAt = 0;
+    return true;
+  }
+
   private async silence(dev: DeviceLink): Promise<void> {
     const h = this.healthOf(dev.id);
     for (;;) {
@@ -237,6 +258,7 @@ export class BusQueue {
           ? await t.read(dev.unit, req.table, req.address, req.count, dev.timeoutMs)
           : (await t.write(dev.unit, req.table, req.address, req.values, dev.timeoutMs), []);
         this.lastEnd = h.lineEnd = this.lineNow();
+        this.silentRun = 0;
         h.failures = 0;
         h.backoffUntil = 0;
         h.lastError = undefined;
@@ -245,9 +267,15 @@ export class BusQueue {
       } catch (err) {
         this.lastEnd = h.lineEnd = this.lineNow();
         lastErr = err as Error;
-        if (err instanceof ModbusException) break; // it answered: retrying will not change the answer
+        if (err instanceof ModbusException) {
+          this.silentRun = 0;
+          break; // it answered: retrying will not change the answer
+        }
         if (err instanceof BusDown) break;
-        if (err instanceof ModbusTimeout) this.counters.timeouts++;
+        if (err instanceof ModbusTimeout) {
+          this.counters.timeouts++;
+          if (await this.recycleIfHung()) break;
+        }
       }
     }
     this.counters.failures++;
