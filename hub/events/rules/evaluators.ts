@@ -31,6 +31,12 @@ export interface Condition {
    * present for a while after its last sighting, and its event ends dated from that sighting.
    */
   seenAt?: number;
+  /**
+   * When the condition really began, if before this frame: a line crossing made before the
+   * tracker confirmed the track is reported on confirmation, up to seconds later, and its event
+   * is dated from the crossing (so the clip's pre-roll shows it).
+   */
+  since?: number;
   /** Rule-specific facts: crossing direction, dwell, count. */
   data?: Record<string, unknown>;
 }
@@ -93,6 +99,7 @@ abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
         detected: o.lastSeenAt === u.frameAt,
         // Not moved yet counts as stationary: a young track has to be seen to move first.
         stationary: o.stationary || stillFor >= STATIONARY_SECONDS || !this.still.moved(o.trackId),
+        since: this.since(o.trackId),
         data: extra === true ? undefined : extra,
       });
     }
@@ -113,6 +120,10 @@ abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
   protected abstract test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown>;
   /** Sees every present object, before the rule's filter (confirmation, score, size). */
   protected watch(_o: TrackedObject, _u: TrackUpdate): void {}
+  /** When the condition `test` just reported for this object really began, if before this frame. */
+  protected since(_trackId: string): number | undefined {
+    return undefined;
+  }
   protected forget(_trackId: string): void {}
 }
 
@@ -185,17 +196,27 @@ class LineEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'line' }>> {
     this.settled.set(o.trackId, { side: now, p, pending: 0, crossed });
   }
 
+  private readonly lateSince = new Map<string, number>();
+
   protected test(o: TrackedObject, u: TrackUpdate): boolean | Record<string, unknown> {
+    this.lateSince.delete(o.trackId);
     const s = this.settled.get(o.trackId);
     const c = s?.crossed;
     if (!s || !c) return false;
     s.crossed = undefined;
     if (u.frameAt - c.at > LINE_LATE_MS) return false;
-    return c.at === u.frameAt ? { direction: c.direction } : { direction: c.direction, crossedAt: c.at };
+    if (c.at === u.frameAt) return { direction: c.direction };
+    this.lateSince.set(o.trackId, c.at);
+    return { direction: c.direction, crossedAt: c.at };
+  }
+
+  protected override since(trackId: string): number | undefined {
+    return this.lateSince.get(trackId);
   }
 
   protected override forget(id: string): void {
     this.settled.delete(id);
+    this.lateSince.delete(id);
   }
 }
 

@@ -148,7 +148,7 @@ export class RuleLifecycle {
     if (s.candidateSince === undefined) {
       // The schedule gates the start of an event; one already running carries on past the window.
       if (!inSchedule(this.rule.schedule, at, this.timeZone)) return undefined;
-      s.candidateSince = at;
+      s.candidateSince = Math.min(at, c.since ?? at);
       s.best = undefined;
     }
     s.lastTrueAt = c.seenAt ?? at;

@@ -195,6 +195,8 @@ describe('line crossing', () => {
     const frames = (confirmedFrom: number) => xs.map((x, i) => update(i * 200, [obj('a', at(x, 0.8), { confirmed: i >= confirmedFrom })]));
     const out = starts(run({ type: 'line', line, coolDownSeconds: 0, endAfterSeconds: 0 }, frames(5)));
     expect(out.map((t) => [t.at - T0, t.condition.data])).toEqual([[1000, { direction: 'b-a', crossedAt: T0 + 600 }]]);
+    // The event is dated from the crossing, not from the confirmation: its clip's pre-roll shows it.
+    expect(out[0]!.startAt - T0).toBe(600);
     // Never confirmed: never counted; confirmed over 3 s after the crossing: too late to say.
     expect(run({ type: 'line', line }, frames(99))).toEqual([]);
     const late = [...frames(99), ...Array.from({ length: 20 }, (_, i) => update(1400 + i * 200, [obj('a', at(0.7, 0.8), { confirmed: i >= 12 })]))];
