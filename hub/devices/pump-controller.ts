@@ -280,9 +280,11 @@ export class PumpController {
       this.lastLevelAt = lv.goodAt;
       this.plausibility.observe(lv.goodAt, lv.value, this.state(now).running);
     }
-    const s = this.state(now);
-    if (!s.driveReachable) return;
+    if (!this.state(now).driveReachable) return;
     if (!this.commissioned) await this.commission();
+    // Read after the commissioning writes: a command finished meanwhile must not be judged against
+    // the state from before it (that passed for an unexpected stop, then an uncommanded start).
+    const s = this.state(now);
     // Changes the hub did not command: a start at the panel (counted against the hourly limit),
     // or a stop by power loss, the drive's watchdog or a fault (never undone by the hub).
     // In AUTO nothing but the hub may close a contactor: a relay module that restores its outputs

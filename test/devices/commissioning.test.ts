@@ -45,7 +45,7 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(second).toMatchObject({ ok: true, status: 'done' });
       await waitPolls(h.rt, 'drive', 3);
       const third = await h.rt.command('pump', 'run', {}, 'user:lan');
-      expect(third.ok).toBe(true);
+      expect(third).toMatchObject({ ok: true });
       expect(driveCommands()).toBe(writes);
       expect(runRows(h, 'pump')).toBe(1);
       expect(h.rt.pumps().find((p) => p.id === 'pump')?.startsLastHour).toBe(1);

@@ -4,21 +4,21 @@
 import type { z } from 'zod';
 import type { devicesSchema } from '../../hub/devices/config.ts';
 
-/** The station's devices with test-short intervals; `extra` merges over the defaults. */
+/** The station's devices with test-short intervals; `extra` merges over the defaults. Sensor ages and the failsafe leave room for a loaded box (a failsafe trip latches). */
 export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z.input<typeof devicesSchema>> = {}, limits: Record<string, unknown> = {}): z.input<typeof devicesSchema> {
   return {
     buses: [{ ...busSpec, timeoutMs: 200, retries: 1, backoffMs: 300 } as never],
     devices: [
-      { id: 'drive', name: 'Drive', bus: 'line', unit: 1, profile: 'invt-gd20', intervalMs: 100, maxAgeMs: 600 },
-      { id: 'level', name: 'Intake level', bus: 'line', unit: 2, profile: 'level-4-20ma', intervalMs: 100, maxAgeMs: 600 },
-      { id: 'salinity', name: 'Salinity', bus: 'line', unit: 3, profile: 'ec-salinity-rs485', intervalMs: 100, maxAgeMs: 600 },
-      { id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch', intervalMs: 100, maxAgeMs: 600 },
+      { id: 'drive', name: 'Drive', bus: 'line', unit: 1, profile: 'invt-gd20', intervalMs: 100, maxAgeMs: 1500 },
+      { id: 'level', name: 'Intake level', bus: 'line', unit: 2, profile: 'level-4-20ma', intervalMs: 100, maxAgeMs: 1500 },
+      { id: 'salinity', name: 'Salinity', bus: 'line', unit: 3, profile: 'ec-salinity-rs485', intervalMs: 100, maxAgeMs: 1500 },
+      { id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch', intervalMs: 100, maxAgeMs: 1500 },
     ],
     pumps: [{
       id: 'pump', name: 'Pump 1', drive: 'drive',
       intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
       hoa: { device: 'io', hand: 'input1', auto: 'input2' },
-      limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 0.6, ...limits },
+      limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 2, ...limits },
       verifyMs: 1500, heartbeatMs: 300,
     }],
     tickMs: 50,
@@ -32,7 +32,7 @@ export function contactorPump(limits: Record<string, unknown> = {}): z.input<typ
     id: 'pump2', name: 'Pump 2', contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4', protection: { type: 'float-switch' } },
     intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
     hoa: { device: 'io', hand: 'input1', auto: 'input2' },
-    limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 0.6, ...limits },
+    limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 2, ...limits },
     verifyMs: 1500,
   };
 }

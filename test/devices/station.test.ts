@@ -74,7 +74,7 @@ describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
   });
 
   it('the stale-sensor failsafe stops the pump when the level sensor stops answering', async () => {
-    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec));
+    t.hub = startRuntime(t.st.dir, stationConfig(t.st.busSpec, {}, { sensorFailsafeS: 0.6 }));
     await ready();
     expect((await t.hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
     const t0 = Date.now();
