@@ -10,6 +10,7 @@ import atv320 from './profiles/schneider-atv320.json' with { type: 'json' };
 import level420 from './profiles/level-4-20ma.json' with { type: 'json' };
 import ecSalinity from './profiles/ec-salinity-rs485.json' with { type: 'json' };
 import relay8 from './profiles/relay-8ch.json' with { type: 'json' };
+import wbMr6c from './profiles/wb-mr6c.json' with { type: 'json' };
 import type { RegisterPoint } from './lib/registers.ts';
 
 const pointSchema = z.strictObject({
@@ -59,9 +60,10 @@ export const profileSchema = z
     /**
      * Writes that arm a relay module's own communication-loss watchdog (its outputs drop when the
      * master goes quiet), each written and verified by read-back before a contactor pump on it may
-     * start (issue 12, finding 11). Generic on purpose: none of the bundled profiles declares one,
-     * as the manuals they cite document none; a module that has one gets a profile citing its
-     * manual's registers.
+     * start (issue 12, finding 11). Generic on purpose: a module that has one gets a profile citing
+     * its manual's registers (wb-mr6c: safe-mode timeout and power-up state). A point with unit
+     * "s" written here is the watchdog's timeout: the configuration keeps the module's poll
+     * interval well inside it.
      */
     commLossWatchdog: z.array(z.strictObject({ point: z.string(), value: z.number(), why: z.string().optional() })).min(1).optional(),
   })
@@ -87,7 +89,7 @@ export type ProfilePoint = z.infer<typeof pointSchema>;
 export type DerivedPoint = z.infer<typeof derivedSchema>;
 export type ProfileCommand = z.infer<typeof commandSchema>;
 
-export const PROFILE_IDS = ['invt-gd20', 'schneider-atv320', 'level-4-20ma', 'ec-salinity-rs485', 'relay-8ch'] as const;
+export const PROFILE_IDS = ['invt-gd20', 'schneider-atv320', 'level-4-20ma', 'ec-salinity-rs485', 'relay-8ch', 'wb-mr6c'] as const;
 export type ProfileId = (typeof PROFILE_IDS)[number];
 
 function load(id: ProfileId, doc: unknown): Profile {
@@ -104,6 +106,7 @@ export const PROFILES = {
   'level-4-20ma': load('level-4-20ma', level420),
   'ec-salinity-rs485': load('ec-salinity-rs485', ecSalinity),
   'relay-8ch': load('relay-8ch', relay8),
+  'wb-mr6c': load('wb-mr6c', wbMr6c),
 } satisfies Record<ProfileId, Profile>;
 
 /** Applies a device's per-point overrides to its profile (shallow merge per point). */
