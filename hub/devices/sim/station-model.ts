@@ -4,7 +4,10 @@
  * following a semi-diurnal tide (12.42 h), a canal level transmitter, an 8-channel relay module
  * whose inputs carry the Hand/Off/Auto selector and whose relay3 switches a second pump's
  * contactor (input3 its auxiliary contact, input4 its thermal overload), and an ATV320-like drive
- * (atv-drive.ts). `step(dtMs)` advances time; the Modbus servers read and write the images.
+ * (atv-drive.ts). The relay module also has the Wiren Board WB-MR safe mode (holding 8, seconds:
+ * its relays drop when no request reached it for that long) and power-up state (holding 6), for
+ * the wb-mr6c profile; a profile without them never touches those registers.
+ * `step(dtMs, nowMs)` advances time; the Modbus servers read and write the images.
  */
 import { AtvDrive } from './atv-drive.ts';
 
@@ -12,6 +15,9 @@ export const UNITS = { drive: 1, level: 2, salinity: 3, relay: 4, atv: 5, canal:
 
 /** The relay channel (coil index) wired to the second pump's contactor, and its inputs. */
 export const CONTACTOR = { coil: 2, aux: 2, overload: 3 } as const;
+
+/** The relay module's WB-MR holding registers (Wiren Board wiki, 'Relay Module Modbus Management'). */
+export const RELAY_REGS = { powerUpRestore: 6, safeModeS: 8 } as const;
 
 const TIDE_MS = 12.42 * 3_600_000;
 
@@ -49,6 +55,11 @@ export class StationModel {
   starts = 0;
   private simMs = 0;
   private lastDriveComm = 0;
+  /** When a request last reached the relay module (its safe-mode timer), by the clock of touched(). */
+  private lastRelayComm = 0;
+  /** The clock (ms) of the last step, and the times the relay's safe mode dropped its relays. */
+  lastStepMs = 0;
+  readonly relaySafeModeTrips: Array<{ atMs: number; quietMs: number }> = [];
   private readonly speedup: number;
   drawMps: number;
   recoverMps: number;
@@ -64,6 +75,8 @@ export class StationModel {
     this.input.set(UNITS.level, new Map());
     this.holding.set(UNITS.salinity, new Map());
     this.coils.set(UNITS.relay, Array(8).fill(false));
+    // Factory values: safe mode off, relays off at power-up.
+    this.holding.set(UNITS.relay, new Map([[RELAY_REGS.powerUpRestore, 0], [RELAY_REGS.safeModeS, 0]]));
     this.discretes.set(UNITS.relay, Array(8).fill(false));
     this.input.set(UNITS.canal, new Map());
     this.atv = new AtvDrive();
@@ -109,12 +122,28 @@ export class StationModel {
       this.running = false;
       this.fault = 18; // CE
     }
+    // WB-MR safe mode: with a timeout set, no request for that long switches every relay off
+    // (the contactor drops, so the pump stops drawing at the next step).
+    const safeMs = this.reg(UNITS.relay, RELAY_REGS.safeModeS) * 1000;
+    const quietMs = nowMs - this.lastRelayComm;
+    const relays = this.coils.get(UNITS.relay)!;
+    if (safeMs > 0 && this.lastRelayComm > 0 && quietMs > safeMs && relays.some(Boolean)) {
+      relays.fill(false);
+      this.relaySafeModeTrips.push({ atMs: nowMs, quietMs });
+    }
+    this.lastStepMs = nowMs;
     this.refresh();
   }
 
-  /** A request reached `unit` (the drive's comm timer counts any valid frame). */
+  /** A request reached `unit` (the drive's comm timer and the relay's safe mode count any valid frame). */
   touched(unit: number, nowMs: number): void {
     if (unit === UNITS.drive) this.lastDriveComm = nowMs;
+    if (unit === UNITS.relay) this.lastRelayComm = nowMs;
+  }
+
+  /** How long no request had reached the relay module at the last step (ms, by the model's clock). */
+  relayQuietMs(): number {
+    return this.lastRelayComm > 0 ? this.lastStepMs - this.lastRelayComm : 0;
   }
 
   /** Mains lost and back: the drive comes up stopped, whatever it was doing. */
@@ -123,9 +152,9 @@ export class StationModel {
     this.refresh();
   }
 
-  /** Mains lost and back on the relay module: every relay comes up off (the usual default). */
+  /** Mains lost and back on the relay module: every relay comes up off, unless holding 6 says restore. */
   powerCycleRelay(): void {
-    this.coils.get(UNITS.relay)!.fill(false);
+    if (this.reg(UNITS.relay, RELAY_REGS.powerUpRestore) !== 1) this.coils.get(UNITS.relay)!.fill(false);
     this.refresh();
   }
 
@@ -145,7 +174,7 @@ export class StationModel {
       this.command(value);
       return true;
     }
-    const writable = unit === UNITS.drive ? [0x2001, 0x0e04, 0x0e05] : [];
+    const writable: number[] = unit === UNITS.drive ? [0x2001, 0x0e04, 0x0e05] : unit === UNITS.relay ? Object.values(RELAY_REGS) : [];
     if (!writable.includes(addr)) return false;
     regs.set(addr, value);
     this.refresh();
