@@ -7,7 +7,7 @@
 import type { CameraConfig } from '../cameras/config.ts';
 import { eventsReferences, parkedRules, type EventsConfig } from '../events/config.ts';
 import { pipelineReferences, type PipelineConfig } from '../pipeline/config.ts';
-import { outputProblem, type DevicesConfig } from '../devices/config.ts';
+import { devicesNotes, outputProblem, type DevicesConfig } from '../devices/config.ts';
 import { under, uniqueIds, type Report } from './ref-check.ts';
 
 /** The parts of a parsed config that refer to each other (HubConfig, named structurally to avoid a cycle). */
@@ -38,5 +38,5 @@ export function referenceNotes(cfg: LinkedSections): string[] {
   return parkedRules(cfg.events.rules, (id) => cameras.has(id)).map(({ rule, reason }) => {
     const i = cfg.events.rules.indexOf(rule);
     return `events.rules[${i}]: ${reason}`;
-  });
+  }).concat(devicesNotes(cfg.devices));
 }

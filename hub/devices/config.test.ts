@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { devicesSchema } from './config.ts';
+import { devicesNotes, devicesSchema } from './config.ts';
 import { demoDevices } from './demo.ts';
 
 const base = {
@@ -23,6 +23,20 @@ describe('contactor pumps in the devices config', () => {
   it('refuses a relay-watchdog protection on a relay module whose profile has no watchdog, naming the field', () => {
     expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'relay-watchdog' } } })] }))
       .toEqual(['pumps.0.contactor.protection: profile relay-8ch has no communication-loss watchdog; wire a float switch or accept the risk']);
+  });
+
+  it('takes a relay-watchdog protection on a WB-MR6C, whose profile arms its safe mode, and refuses one polled too slowly for that safe mode', () => {
+    const wb = (intervalMs?: number) => ({
+      ...base, devices: [...base.devices, { id: 'wb', name: 'WB-MR6C', bus: 'line', unit: 5, profile: 'wb-mr6c', intervalMs }],
+      pumps: [pump({ contactor: { device: 'wb', output: 'relay3', feedback: 'input3', protection: { type: 'relay-watchdog' } } })],
+    });
+    expect(issues(wb())).toEqual([]);
+    expect(issues(wb(5000))).toEqual(['pumps.0.contactor.protection: device "wb" is polled every 5000 ms; its watchdog drops the relays after 10 s without a request: poll it every 3333 ms or faster']);
+  });
+
+  it('says, for `hub config check`, which contactor pumps declare no protection (valid, but their starts are refused)', () => {
+    const cfg = devicesSchema.parse({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3' } }), pump({ id: 'p3', contactor: { device: 'io', output: 'relay4', protection: { type: 'float-switch' } } })] });
+    expect(devicesNotes(cfg)).toEqual(['devices.pumps[0] (p2): a contactor pump with no declared protection; its starts are refused until contactor.protection is set']);
   });
 
   it('takes a float switch or an accepted risk as protection, and an accepted risk needs who and why', () => {

@@ -188,6 +188,34 @@ export type DeviceConfig = DevicesConfig['devices'][number];
 export type PumpConfig = DevicesConfig['pumps'][number];
 export type ContactorConfig = NonNullable<PumpConfig['contactor']>;
 
+/**
+ * The communication-loss timeout a profile's watchdog writes set (ms): its entry whose point is
+ * in seconds. Undefined when the profile has no watchdog; Infinity when none of its writes is a
+ * time (nothing to keep the polls inside).
+ */
+function watchdogTimeoutMs(profile: keyof typeof PROFILES): number | undefined {
+  const p = PROFILES[profile];
+  if (!p.commLossWatchdog) return undefined;
+  let out = Infinity;
+  for (const w of p.commLossWatchdog) {
+    const pt = p.points[w.point];
+    if (pt?.unit === 's' && w.value > 0) out = Math.min(out, w.value * (pt.scale ?? 1) * 1000);
+  }
+  return out;
+}
+
+/**
+ * What is valid but cannot run, one line each, for `hub config check`: a contactor pump that
+ * declares no protection for when the hub is down (the hub starts; that pump's starts do not).
+ */
+export function devicesNotes(cfg: DevicesConfig): string[] {
+  const out: string[] = [];
+  cfg.pumps.forEach((p, i) => {
+    if (p.contactor && !p.contactor.protection) out.push(`devices.pumps[${i}] (${p.id}): a contactor pump with no declared protection; its starts are refused until contactor.protection is set`);
+  });
+  return out;
+}
+
 /** The relay outputs (`device.output`) that switch a pump's contactor, with the pump's id. */
 function contactorOutputs(cfg: DevicesConfig): Map<string, string> {
   const out = new Map<string, string>();
@@ -258,8 +286,14 @@ export function devicesReferences(cfg: DevicesConfig, report: Report): void {
       if (!dev) report([...path, 'device'], `no device "${c.device}"`);
       else if (!out || out.table !== 'coil' || out.access === 'r') report([...path, 'output'], `device "${c.device}" has no relay output (coil) "${c.output}"`);
       for (const k of ['feedback', 'overload'] as const) if (c[k] !== undefined) checkRef({ device: c.device, point: c[k] }, [...path, k]);
-      if (dev && c.protection?.type === 'relay-watchdog' && !PROFILES[dev.profile].commLossWatchdog) {
-        report([...path, 'protection'], `profile ${dev.profile} has no communication-loss watchdog; wire a float switch or accept the risk`);
+      if (dev && c.protection?.type === 'relay-watchdog') {
+        const timeoutMs = watchdogTimeoutMs(dev.profile);
+        if (timeoutMs === undefined) report([...path, 'protection'], `profile ${dev.profile} has no communication-loss watchdog; wire a float switch or accept the risk`);
+        // Polls are what keep the watchdog from tripping while the hub runs: a slow poll would
+        // drop the pump between two of them.
+        else if (dev.intervalMs * 3 > timeoutMs) {
+          report([...path, 'protection'], `device "${dev.id}" is polled every ${dev.intervalMs} ms; its watchdog drops the relays after ${timeoutMs / 1000} s without a request: poll it every ${Math.floor(timeoutMs / 3)} ms or faster`);
+        }
       }
       const key = `${c.device}.${c.output}`;
       if (contactors.has(key)) report([...path, 'output'], `${key} already switches pump "${contactors.get(key)}"`);
