@@ -44,3 +44,18 @@ export function crashConfig(port: number): z.input<typeof devicesSchema> {
     programmes: [{ id: 'p1', name: 'P1', starts: ['03:00'], pump: 'pump', zones: [{ valve: { device: 'io', point: 'relay1' }, minutes: 60 }] }],
   });
 }
+
+/** What protects the contactor pump while the hub is down (the config's `contactor.protection`). */
+export type Protection = NonNullable<ReturnType<typeof contactorPump>['contactor']>['protection'];
+
+/**
+ * The station at `busSpec` with a Wiren Board WB-MR6C as its relay module (unit 4) and only the
+ * contactor pump on it, protected by `protection`. Sensor ages and the failsafe leave room for a
+ * loaded box: a trip before the test's kill would stop the pump for the wrong reason.
+ */
+export function wbContactorConfig(busSpec: Record<string, unknown>, protection: Protection): z.input<typeof devicesSchema> {
+  const pump = contactorPump({ sensorFailsafeS: 10 });
+  const cfg = stationConfig(busSpec, { pumps: [{ ...pump, contactor: { ...pump.contactor!, protection } }] });
+  cfg.devices = cfg.devices!.map((d) => ({ ...d, maxAgeMs: 2000, ...(d.id === 'io' ? { profile: 'wb-mr6c' as const } : {}) }));
+  return cfg;
+}
