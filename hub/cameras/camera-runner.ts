@@ -22,7 +22,7 @@ export interface RunnerOptions {
   pixelFormat: PixelFormat;
   log: Logger;
   onFrame(frame: Frame): void;
-  onSegment(seg: { file: string; durationSec: number; endedAt: number; bytes?: number }): void;
+  onSegment(seg: { file: string; startedAt: number; endedAt: number }): void;
   onState(state: CameraState): void;
   /** Records this child's pid so a hub that died can kill an orphan at its next start. */
   onSpawn?(pid: number | undefined): void;
@@ -190,7 +190,9 @@ export class CameraRunner {
     const file = m[1]!.startsWith('/') ? m[1]! : `${this.opts.incomingDir}/${m[1]}`;
     // Place the segment on the detect frames' clock, so recordings and detections agree; before
     // the first frame, fall back to the line's arrival.
-    this.notify('segment listener', this.opts.onSegment, { file, durationSec: end - start, endedAt: this.clock.wallAt(end) ?? Date.now() });
+    const now = Date.now();
+    const placed = this.clock.placeSegment(start, end) ?? { startMs: now - Math.round((end - start) * 1000), endMs: now };
+    this.notify('segment listener', this.opts.onSegment, { file, startedAt: placed.startMs, endedAt: placed.endMs });
   }
 
   private checkStall(): void {

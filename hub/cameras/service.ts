@@ -43,7 +43,7 @@ declare module '../context.ts' {
 declare module '../core/hub-events.ts' {
   interface HubEvents {
     'camera.state': CameraState;
-    /** A recording segment ffmpeg finished writing (before indexing). */
-    'camera.segment': { cameraId: string; file: string; durationSec: number; endedAt: number };
+    /** A recording segment ffmpeg finished writing (before indexing), placed in wall-clock ms on the detect frames' clock; consecutive segments abut. */
+    'camera.segment': { cameraId: string; file: string; startedAt: number; endedAt: number };
   }
 }

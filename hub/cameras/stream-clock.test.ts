@@ -20,4 +20,30 @@ describe('StreamClock', () => {
   it('knows nothing before the first frame', () => {
     expect(new StreamClock(5).wallAt(1)).toBeUndefined();
   });
+
+  it('places segments whose stream times abut end to end, while the offset estimate moves between them', () => {
+    const clock = new StreamClock(5, 10);
+    const start = 1_000_000;
+    // Good arrivals (30 ms late) leave the window and the next are 300 ms late, then a quiet
+    // spell brings them to 10 ms: the estimate rises by 270 ms, then falls by 290 ms.
+    const delay = (n: number): number => (n < 25 ? 30 : n < 60 ? 300 : 10);
+    const placed: Array<{ startMs: number; endMs: number }> = [];
+    const naive: number[] = [];
+    let n = 0;
+    for (let seg = 0; seg < 12; seg++) {
+      for (const stop = (seg + 1) * 20; n < stop; n++) clock.observe(n, start + n * 200 + delay(n));
+      naive.push(clock.wallAt((seg + 1) * 4)! - 4000); // each start placed on its own
+      placed.push(clock.placeSegment(seg * 4, (seg + 1) * 4)!); // 4 s segments, 20 frames each
+    }
+    // The scenario does move the estimate: placed on their own, starts would leave a gap and an overlap.
+    const naiveSeams = naive.slice(1).map((s, i) => s - placed[i]!.endMs);
+    expect(Math.max(...naiveSeams)).toBeGreaterThan(200);
+    expect(Math.min(...naiveSeams)).toBeLessThan(-200);
+    for (let i = 1; i < placed.length; i++) expect(placed[i]!.startMs, `segment ${i}`).toBe(placed[i - 1]!.endMs);
+    // Each end still follows the clock: the last one is where the best arrival puts it.
+    expect(placed.at(-1)!.endMs).toBe(start + 48_000 + 10);
+    // A segment after a gap in stream time (ffmpeg restarted its muxer) is placed on its own.
+    const after = clock.placeSegment(60, 64)!;
+    expect(after.startMs).toBe(start + 60_000 + 10);
+  });
 });

@@ -10,6 +10,8 @@
  */
 export class StreamClock {
   private readonly window: Array<{ seq: number; offset: number }> = [];
+  /** Where the last placed segment ended, in stream seconds and wall-clock ms. */
+  private lastSegmentEnd: { stream: number; wall: number } | undefined;
 
   constructor(private readonly fps: number, private readonly windowFrames = 50) {}
 
@@ -27,4 +29,25 @@ export class StreamClock {
     const best = this.window[0];
     return best === undefined ? undefined : Math.round(best.offset + t * 1000);
   }
+
+  /**
+   * Wall-clock start and end of the segment covering stream time `start`..`end` seconds, or
+   * undefined before the first frame. The estimate of the offset moves between segments (a good
+   * arrival leaves the window, a better one comes), so placing each end on its own would open a
+   * gap or an overlap between segments whose stream times abut: footage at that moment would seem
+   * missing. A segment that starts where the last one ended starts where that one was placed.
+   */
+  placeSegment(start: number, end: number): { startMs: number; endMs: number } | undefined {
+    const endAt = this.wallAt(end);
+    if (endAt === undefined) return undefined;
+    const prev = this.lastSegmentEnd;
+    const abuts = prev !== undefined && Math.abs(start - prev.stream) < ABUTS_WITHIN_S;
+    const startMs = abuts ? prev.wall : endAt - Math.round((end - start) * 1000);
+    const endMs = Math.max(endAt, startMs + 1);
+    this.lastSegmentEnd = { stream: end, wall: endMs };
+    return { startMs, endMs };
+  }
 }
+
+/** Stream times closer than this are the same instant (the segment list prints microseconds). */
+const ABUTS_WITHIN_S = 0.002;

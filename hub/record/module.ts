@@ -55,7 +55,7 @@ export const recordModule: HubModule = {
 
     const waiters = new Set<{ cameraId: string; atMs: number; done: (ok: boolean) => void }>();
     const land = (seg: HubEvents['camera.segment']): void => {
-      const startMs = seg.endedAt - seg.durationSec * 1000;
+      const startMs = seg.startedAt;
       const dest = segmentPath(ctx.dataDir, seg.cameraId, startMs, tz());
       if (!existsSync(seg.file)) {
         log.warn(`segment ${seg.file} of ${seg.cameraId} announced but missing`);

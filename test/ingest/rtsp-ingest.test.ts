@@ -97,6 +97,9 @@ describe('RTSP ingest', () => {
       expect(frames, `${s.path}: ${frames} frames in ${d} s`).toBeLessThanOrEqual(Math.round(d! * 10) + 3);
     }
     expect(Math.abs(total - wall) / wall, JSON.stringify({ total, wall, segments: recorded.map((s) => [s.startMs, s.endMs]) })).toBeLessThan(0.05);
+    // Footage has no holes and no overlaps: each segment starts where the one before it ended
+    // (past the first, which may end before the first detect frame sets the clock).
+    for (let i = 2; i < recorded.length; i++) expect(recorded[i]!.startMs, `segment ${i} of ${JSON.stringify(recorded.map((s) => [s.startMs, s.endMs]))}`).toBe(recorded[i - 1]!.endMs);
     // And the index answers the API's query for that time range.
     const res = await t.request(`/api/recordings?camera=gate&from=${first.startMs}&to=${last.endMs}`, { role: 'viewer' });
     expect(res.status).toBe(200);
@@ -119,7 +122,10 @@ describe('RTSP ingest', () => {
     const rec = t.hub.ctx.services.recordings!;
     const shifts = [-1200, -900, -600, -300, 0, 300, 600, 900, 1200];
     expect(await rec.waitForFootage('gate', frame.at + 1500, 20_000)).toBe(true);
-    await waitFor(() => shifts.every((s) => rec.segments('gate', frame.at + s, frame.at + s).length > 0), 10_000, 'footage indexed at every shift');
+    await waitFor(() => shifts.every((s) => rec.segments('gate', frame.at + s, frame.at + s).length > 0), 10_000, 'footage indexed at every shift').catch((err: Error) => {
+      const ranges = rec.segments('gate', frame.at - 10_000, frame.at + 10_000).map((s) => [s.startMs - frame.at, s.endMs - frame.at]);
+      throw new Error(`${err.message}; segments around the frame (ms from it): ${JSON.stringify(ranges)}`);
+    });
     const diffAt = async (shiftMs: number): Promise<number> => {
       const at = frame.at + shiftMs;
       const seg = rec.segments('gate', at, at).at(-1)!;
