@@ -1,22 +1,13 @@
-import { statfsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Logger } from '../core/log.ts';
+import type { DiskProbe } from '../core/disk.ts';
 import type { Counter } from '../metrics/registry.ts';
 import type { Hold, SegmentIndex } from './segment-index.ts';
 import type { Segment } from './service.ts';
 import { bytesOverWatermark, planAgeDeletions, planSpaceDeletions } from './retention-plan.ts';
 
-export interface DiskUsage {
-  totalBytes: number;
-  freeBytes: number;
-}
-
-export type DiskProbe = (path: string) => DiskUsage;
-
-/** Free space of the volume holding `path`, as an unprivileged process may use it. */
-export const statDisk: DiskProbe = (path) => {
-  const s = statfsSync(path);
-  return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
-};
+// The volume probe lives in core (the metrics registry uses it too); record's files keep importing it from here.
+export { statDisk, type DiskUsage, type DiskProbe } from '../core/disk.ts';
 
 export interface RetentionDeps {
   index: SegmentIndex;
