@@ -18,9 +18,22 @@ export const SESSION_COOKIE = 'hub_session';
 export type ApiEnv = { Variables: { user: User } };
 export type ApiContext = Context<ApiEnv>;
 export type Access = Permission | 'public' | 'authenticated';
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** An error status a handler answers itself, beyond those the router gives every route (openapi.ts). */
+export type HandlerError = Exclude<HubError['status'], 401 | 403 | 413 | 500>;
 
-/** A route's whole contract, as data: a later issue generates the OpenAPI document from these. */
+/** What a route answers on success, for the OpenAPI document (`GET /api/openapi.json`). */
+export interface ResponseSpec {
+  /** 200 unless said. */
+  status?: 200 | 201 | 202 | 204;
+  /** The body's media type: `application/json` unless said (an image, a clip, Prometheus text). */
+  type?: string;
+  /** The JSON body's shape (the output side of the schema: what the hub sends). */
+  schema?: z.ZodType;
+  description?: string;
+}
+
+/** A route's whole contract, as data: `openapi.ts` turns the list into the OpenAPI document. */
 export interface RouteSpec<P, Q, B> {
   method: Method;
   path: string;
@@ -34,6 +47,10 @@ export interface RouteSpec<P, Q, B> {
   body?: z.ZodType<B>;
   /** Largest body in bytes: 1 MiB by default, 64 KiB for a route without a body. */
   bodyLimit?: number;
+  /** The success answer; undeclared, the document says "some JSON, 200". */
+  response?: ResponseSpec;
+  /** Error statuses the handler itself answers (409 exists, 422 invalid configuration, 429...). */
+  errors?: HandlerError[];
   /**
    * Open to a session that must change its password first. Only /api/auth/me, /api/auth/password
    * and /api/auth/logout are: everything else answers 403 until the password is changed.
@@ -51,6 +68,8 @@ export interface RouteInfo {
   query?: z.ZodType;
   body?: z.ZodType;
   bodyLimit: number;
+  response?: ResponseSpec;
+  errors?: HandlerError[];
   whilePasswordChangeDue?: boolean;
   /** For a server-sent-events route: the name of its stream. */
   stream?: string;
@@ -204,6 +223,8 @@ export class ApiRouter {
       method: spec.method, path: spec.path, access: spec.access, summary: spec.summary,
       params: spec.params, query: spec.query, body: spec.body,
       bodyLimit: spec.bodyLimit ?? (spec.body ? DEFAULT_BODY_LIMIT : NO_BODY_LIMIT),
+      ...(spec.response ? { response: spec.response } : {}),
+      ...(spec.errors?.length ? { errors: spec.errors } : {}),
       ...(spec.whilePasswordChangeDue ? { whilePasswordChangeDue: true } : {}),
     };
     this.register(info, handler as RouteHandler<unknown, unknown, unknown>);
