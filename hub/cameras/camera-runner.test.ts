@@ -9,6 +9,8 @@ import { CameraRunner, type RunnerOptions } from './camera-runner.ts';
 import { cameraSchema, type CameraConfig } from './config.ts';
 import { DEMO_MEDIA_DIR } from './media-folders.ts';
 import type { CameraState } from './service.ts';
+import type { Frame } from './frame.ts';
+import { fixtures } from '../../test/fixtures/fetch-fixtures.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -127,6 +129,74 @@ describe('camera runner', () => {
       const args = cmdlines[0]!;
       expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-protocol_whitelist') + 2)).toEqual(['-protocol_whitelist', 'file']);
       expect(args[args.indexOf('-i') + 1]).toBe(join(media, 'clip.mp4'));
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('probes a 4:3 camera and delivers frames of its shape (480x360 in 640x360), saying so in its state', async () => {
+    const media = realpathSync(mkdtempSync(join(tmpdir(), 'media-')));
+    dirs.push(media);
+    copyFileSync(fixtures.vtestH264, join(media, 'vtest.mp4'));
+    const frames: Frame[] = [];
+    const cam = cameraSchema.parse({ id: 'lobby', name: 'Lobby', source: { type: 'file', path: join(media, 'vtest.mp4') }, record: { enabled: false } });
+    const runner = realRunner(cam, { mediaFolders: () => [media], onFrame: (f) => frames.push(f) });
+    try {
+      runner.start();
+      await until(() => frames.length >= 2, 20_000);
+      expect(frames.map((f) => [f.width, f.height, f.data.length, f.content])).toEqual([[480, 360, 480 * 360 * 1.5, undefined], [480, 360, 480 * 360 * 1.5, undefined]]);
+      expect(runner.snapshot().video).toEqual({
+        source: { width: 768, height: 576 }, detect: { width: 480, height: 360 }, fit: 'scale',
+        content: { inFrame: { x: 0, y: 0, width: 480, height: 360 }, ofPicture: { x: 0, y: 0, width: 1, height: 1 } },
+      });
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('letterboxed frames carry where the picture lies in them', async () => {
+    const media = realpathSync(mkdtempSync(join(tmpdir(), 'media-')));
+    dirs.push(media);
+    copyFileSync(fixtures.vtestH264, join(media, 'vtest.mp4'));
+    const frames: Frame[] = [];
+    const cam = cameraSchema.parse({ id: 'lobby', name: 'Lobby', source: { type: 'file', path: join(media, 'vtest.mp4') }, detect: { fit: 'letterbox' }, record: { enabled: false } });
+    const runner = realRunner(cam, { mediaFolders: () => [media], onFrame: (f) => frames.push(f) });
+    try {
+      runner.start();
+      await until(() => frames.length >= 1, 20_000);
+      const f = frames[0]!;
+      expect([f.width, f.height, f.content?.inFrame]).toEqual([640, 360, { x: 80, y: 0, width: 480, height: 360 }]);
+      // The bars are black: luma 16 in the first column, picture in the middle.
+      const luma = f.data.subarray(0, 640 * 360);
+      expect(Math.max(...Array.from({ length: 360 }, (_, y) => luma[y * 640 + 10]!))).toBeLessThanOrEqual(20);
+      expect(Math.max(...Array.from({ length: 360 }, (_, y) => luma[y * 640 + 320]!))).toBeGreaterThan(60);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('a probe that fails does not stop the camera: frames at the configured size, stretched, and a note in its state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runner-'));
+    dirs.push(dir);
+    // ffmpeg that fails the probe (the only run at -loglevel info) and ingests as the real one.
+    const flaky = join(dir, 'ffmpeg');
+    writeFileSync(flaky, `#!/bin/sh\ncase " $* " in *" -loglevel info "*) echo "Server returned 5XX Server Error reply" >&2; exit 1;; esac\nexec ${ffmpegPath()} "$@"\n`);
+    chmodSync(flaky, 0o755);
+    const media = realpathSync(mkdtempSync(join(tmpdir(), 'media-')));
+    dirs.push(media);
+    copyFileSync(fixtures.vtestH264, join(media, 'vtest.mp4'));
+    const frames: Frame[] = [];
+    const lines: string[] = [];
+    const cam = cameraSchema.parse({ id: 'lobby', name: 'Lobby', source: { type: 'file', path: join(media, 'vtest.mp4') }, record: { enabled: false } });
+    const runner = realRunner(cam, { ffmpegPath: flaky, lines, mediaFolders: () => [media], onFrame: (f) => frames.push(f) });
+    try {
+      runner.start();
+      await until(() => frames.length >= 1 && runner.snapshot().status === 'online', 20_000);
+      expect([frames[0]!.width, frames[0]!.height, frames[0]!.data.length]).toEqual([640, 360, 640 * 360 * 1.5]);
+      const video = runner.snapshot().video!;
+      expect([video.source, video.detect, video.fit]).toEqual([null, { width: 640, height: 360 }, 'stretch']);
+      expect(video.note).toBe('cannot probe the picture (ffmpeg: Server returned 5XX Server Error reply); frames are 640x360, stretched to fill them, until a start that probes it');
+      expect(lines.some((l) => l.includes('WARN') && l.includes('cannot probe the picture'))).toBe(true);
     } finally {
       await runner.stop();
     }

@@ -11,6 +11,8 @@ import { resolveMediaFile } from './media-folders.ts';
 import { cameraRedactor } from './secrets.ts';
 import { FrameAssembler } from './frame-assembler.ts';
 import { frameBytes, type Frame, type PixelFormat } from './frame.ts';
+import { detectGeometry, frameContent, type CameraVideo, type DetectGeometry, type SourceSize } from './frame-geometry.ts';
+import { probeSource } from './probe.ts';
 import { RateMeter } from './rate-meter.ts';
 import { StreamClock } from './stream-clock.ts';
 import type { CameraState } from './service.ts';
@@ -31,10 +33,17 @@ export interface RunnerOptions {
   recordPaused?: boolean;
   /** The folders a file source may read from, asked at each start (hub/cameras/media-folders.ts). */
   mediaFolders(): readonly string[];
+  /** How long the probe of the camera's picture may take at each start (default 10 s). */
+  probeTimeoutMs?: number;
 }
+
+/** A camera's state with its video: the probed picture and the detect frames (what /api/cameras shows). */
+export type RunnerState = CameraState & { video?: CameraVideo };
 
 const STDERR_LINES = 20;
 const HEALTHY_AFTER_MS = 30_000;
+/** Long enough for a camera on a slow link to send its SDP and first key frame; short beside the stall timeout. */
+const PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * Supervises one camera's ffmpeg child: starts it, reads its frames and finished segments,
@@ -55,8 +64,13 @@ export class CameraRunner {
   private clock = new StreamClock(1);
   private readonly fps = new RateMeter(5000);
   private readonly stderrTail: string[] = [];
-  private state: CameraState;
+  private state: RunnerState;
   private killReason?: string;
+  /** Counts starts and stops: a probe that ends after a stop (or a later start) spawns nothing. */
+  private generation = 0;
+  private probing?: AbortController;
+  /** The picture the last successful probe found, kept for a start whose probe fails. */
+  private lastSource?: SourceSize;
   /** Masks this camera's credentials in ffmpeg's lines, which quote the RTSP URL whole. */
   private readonly redact: (text: string) => string;
 
@@ -73,12 +87,14 @@ export class CameraRunner {
     this.watchdog = every(500, `cameras: watchdog of ${this.cam.id}`, this.opts.log, () => this.checkStall());
   }
 
-  snapshot(): CameraState {
+  snapshot(): RunnerState {
     return { ...this.state, fpsIn: Math.round(this.fps.rate(Date.now()) * 100) / 100 };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.generation++;
+    this.probing?.abort();
     clearTimeout(this.restartTimer);
     clearInterval(this.watchdog);
     const child = this.child;
@@ -102,17 +118,63 @@ export class CameraRunner {
   }
 
   /**
-   * Starts ffmpeg; a start that fails before the child exists (the segment folder cannot be
-   * made on a full or broken disk) is treated like an exit: offline with the reason, retried
-   * with backoff. It must never throw out of the restart timer, which would end the hub.
+   * Probes the camera's picture, then starts ffmpeg; a start that fails before the child exists
+   * (a file outside the media folders, a segment folder that cannot be made on a full or broken
+   * disk) is treated like an exit: offline with the reason, retried with backoff. It must never
+   * throw out of the restart timer, which would end the hub.
    */
   private spawnSupervised(): void {
+    const generation = ++this.generation;
+    let cam: CameraConfig;
     try {
-      this.spawnChild();
+      cam = this.inputCamera();
     } catch (err) {
       this.child = undefined;
       this.scheduleRestart(`cannot start: ${(err as Error).message}`);
+      return;
     }
+    const probing = (this.probing = new AbortController());
+    void this.planFrames(cam, probing.signal)
+      .then((geometry) => {
+        if (generation === this.generation && !this.stopped) this.spawnChild(cam, geometry);
+      })
+      .catch((err: Error) => {
+        this.child = undefined;
+        this.scheduleRestart(`cannot start: ${err.message}`);
+      });
+  }
+
+  /**
+   * This run's detect frames: the configured box fitted to the picture the probe finds. A probe
+   * that fails never stops the camera: the picture probed at an earlier start is used, or, with
+   * none, the box itself (stretched, as before issue 13), and the camera's state says so.
+   */
+  private async planFrames(cam: CameraConfig, signal: AbortSignal): Promise<DetectGeometry> {
+    const src = cam.source;
+    let source: SourceSize | undefined;
+    let note: string | undefined;
+    if (src.type === 'testsrc') {
+      source = { width: src.width, height: src.height };
+    } else {
+      const probe = await probeSource(cam, {
+        ffmpegPath: this.opts.ffmpegPath, timeoutMs: this.opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS, signal, redact: this.redact,
+      });
+      if (probe.ok) {
+        source = this.lastSource = probe.size;
+      } else if (this.lastSource) {
+        source = this.lastSource;
+        note = `cannot probe the picture (${probe.reason}); frames keep the shape probed at an earlier start, ${source.width}x${source.height}`;
+      } else {
+        note = `cannot probe the picture (${probe.reason}); frames are ${cam.detect.width}x${cam.detect.height}, stretched to fill them, until a start that probes it`;
+      }
+    }
+    const geometry = detectGeometry(cam.detect, cam.detect.fit, source);
+    if (note && note !== this.state.video?.note && !signal.aborted) this.opts.log.warn(`camera ${cam.id}: ${note}`);
+    this.state.video = {
+      source: source ? { ...source } : null, detect: { width: geometry.width, height: geometry.height }, fit: geometry.fit, content: geometry.content,
+      ...(note ? { note } : {}),
+    };
+    return geometry;
   }
 
   /** Calls one of the owner's callbacks from a child or stream event, never letting it throw. */
@@ -120,12 +182,12 @@ export class CameraRunner {
     if (fn) guarded(`cameras: ${what} of ${this.cam.id}`, this.opts.log, fn)(...args);
   }
 
-  private spawnChild(): void {
+  private spawnChild(cam: CameraConfig, geometry: DetectGeometry): void {
     if (this.recordEnabled()) mkdirSync(this.opts.incomingDir, { recursive: true });
     const runTag = `${Date.now().toString(36)}`;
-    const args = buildIngestArgs(this.inputCamera(), {
+    const args = buildIngestArgs(cam, {
       incomingDir: this.opts.incomingDir, runTag, segmentSeconds: this.opts.segmentSeconds,
-      record: this.recordEnabled(), pixelFormat: this.opts.pixelFormat,
+      record: this.recordEnabled(), pixelFormat: this.opts.pixelFormat, geometry,
     });
     this.startedAt = Date.now();
     this.lastFrameAt = 0;
@@ -136,7 +198,7 @@ export class CameraRunner {
     const child = spawn(this.opts.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.child = child;
     this.notify('pid file', this.opts.onSpawn, child.pid);
-    const assembler = new FrameAssembler(frameBytes(this.cam.detect.width, this.cam.detect.height, this.opts.pixelFormat));
+    const assembler = new FrameAssembler(frameBytes(geometry.width, geometry.height, this.opts.pixelFormat));
 
     const log = this.opts.log;
     const id = this.cam.id;
@@ -145,7 +207,7 @@ export class CameraRunner {
       // offline: stamped on arrival they would be late, and they would flip the camera back to
       // online milliseconds after it went offline (an offline event ended before it began).
       if (child !== this.child || child.exitCode !== null || child.signalCode !== null) return;
-      for (const data of assembler.push(chunk)) this.handleFrame(data);
+      for (const data of assembler.push(chunk)) this.handleFrame(data, geometry);
     }));
     createInterface({ input: child.stderr! }).on('line', (raw) => {
       // Masked before anything keeps it: the tail becomes the state's reason, seen by viewers.
@@ -161,7 +223,7 @@ export class CameraRunner {
     child.on('exit', guarded(`cameras: exit of ${id}`, log, (code: number | null, signal: NodeJS.Signals | null) => this.handleExit(child, code, signal)));
   }
 
-  private handleFrame(data: Buffer): void {
+  private handleFrame(data: Buffer, geometry: DetectGeometry): void {
     const now = Date.now();
     this.lastFrameAt = now;
     this.fps.mark(now);
@@ -172,9 +234,10 @@ export class CameraRunner {
     }
     this.state.lastFrameAt = new Date(now).toISOString();
     if (now - this.startedAt > HEALTHY_AFTER_MS) this.attempt = 0;
+    const content = frameContent(geometry);
     this.opts.onFrame({
       cameraId: this.cam.id, seq: this.seq++, capturedAt: now,
-      width: this.cam.detect.width, height: this.cam.detect.height, format: this.opts.pixelFormat, data,
+      width: geometry.width, height: geometry.height, ...(content ? { content } : {}), format: this.opts.pixelFormat, data,
     });
   }
 

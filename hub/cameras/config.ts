@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DETECT_FITS } from './frame-geometry.ts';
 
 /** Camera ids appear in paths, metrics labels and URLs, so they are slugs. */
 export const cameraIdSchema = z
@@ -60,9 +61,17 @@ export const cameraSchema = z
         width: z.number().int().min(64).max(1920).default(640),
         height: z.number().int().min(64).max(1080).default(360),
         fps: z.number().min(0.5).max(30).default(5),
+        fit: z.enum(DETECT_FITS).default('scale').meta({
+          title: 'Picture fit',
+          description: 'How the camera picture fits width x height, keeping its shape (the detector sees people in true proportion): '
+            + '"scale" fits it inside (a 4:3 camera gives 480x360 frames in 640x360), "letterbox" fits it inside and pads to width x height, '
+            + '"crop" fills width x height and cuts the picture\'s edges off (zones outside the shown part never match), '
+            + '"stretch" fills width x height ignoring the shape (before issue 13). The picture\'s size is probed at each camera start; '
+            + 'when the probe fails the frames are width x height, stretched, and the camera\'s state says so',
+        }),
       })
       .prefault({})
-      .meta({ title: 'Detect stream', description: 'Size and rate of the decoded frames the pipeline sees' }),
+      .meta({ title: 'Detect stream', description: 'Size and rate of the decoded frames the pipeline sees: the picture fitted into width x height (see fit)' }),
     record: z
       .strictObject({
         enabled: z.boolean().default(true),

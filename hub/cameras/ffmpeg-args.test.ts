@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cameraSchema } from './config.ts';
-import { buildIngestArgs, redactUrl } from './ffmpeg-args.ts';
+import { buildIngestArgs, buildProbeArgs, redactUrl } from './ffmpeg-args.ts';
+import { detectGeometry } from './frame-geometry.ts';
 
 const plan = { incomingDir: '/d/recordings/gate/.incoming', runTag: 'r1', segmentSeconds: 10, record: true, pixelFormat: 'yuv420p' as const };
 
@@ -37,6 +38,44 @@ describe('buildIngestArgs (golden command lines)', () => {
     expect(args.slice(4, 11).join(' ')).toBe('-protocol_whitelist file -re -f lavfi -i testsrc2=size=1280x720:rate=10');
     expect(args.join(' ')).toContain('fps=2,scale=640:360');
     expect(buildIngestArgs(cam, plan)).toContain('libx264');
+  });
+});
+
+describe('the detect stream keeps the picture\'s shape (golden filters)', () => {
+  const vtest = { width: 768, height: 576 };
+  const rtsp = (detect: Record<string, unknown>) => cameraSchema.parse({ id: 'lobby', name: 'Lobby', source: { type: 'rtsp', url: 'rtsp://h/x' }, detect });
+  const tail = (cam: ReturnType<typeof rtsp>, source = vtest) =>
+    buildIngestArgs(cam, { ...plan, record: false, geometry: detectGeometry(cam.detect, cam.detect.fit, source) }).slice(-10).join(' ');
+
+  it('scales a 4:3 camera to 480x360 by default', () => {
+    expect(tail(rtsp({}))).toBe('-map 0:v:0 -an -vf fps=5,scale=480:360 -pix_fmt yuv420p -f rawvideo pipe:1');
+  });
+
+  it('letterboxes a 4:3 camera into 640x360 with bars left and right', () => {
+    expect(tail(rtsp({ fit: 'letterbox' }))).toBe('-map 0:v:0 -an -vf fps=5,scale=480:360,pad=640:360:80:0 -pix_fmt yuv420p -f rawvideo pipe:1');
+  });
+
+  it('crops a 4:3 camera to the centre 640x360 of its 640x480 scale', () => {
+    expect(tail(rtsp({ fit: 'crop' }))).toBe('-map 0:v:0 -an -vf fps=5,scale=640:480,crop=640:360:0:60 -pix_fmt yuv420p -f rawvideo pipe:1');
+  });
+
+  it('stretches to the box when asked, or when the picture is unknown (no plan geometry)', () => {
+    expect(tail(rtsp({ fit: 'stretch' }))).toBe('-map 0:v:0 -an -vf fps=5,scale=640:360 -pix_fmt yuv420p -f rawvideo pipe:1');
+    expect(buildIngestArgs(rtsp({}), { ...plan, record: false }).slice(-10).join(' ')).toBe('-map 0:v:0 -an -vf fps=5,scale=640:360 -pix_fmt yuv420p -f rawvideo pipe:1');
+  });
+});
+
+describe('buildProbeArgs (golden command lines)', () => {
+  it('opens an RTSP camera with the RTSP protocols and its transport, printing the streams at info level', () => {
+    const cam = cameraSchema.parse({ id: 'gate', name: 'Gate', source: { type: 'rtsp', url: 'rtsp://10.0.0.5/ch1', transport: 'udp' } });
+    expect(buildProbeArgs(cam).join(' ')).toBe(
+      '-hide_banner -nostdin -loglevel info -protocol_whitelist rtsp,rtsps,rtp,srtp,udp,tcp,tls -rtsp_transport udp -i rtsp://10.0.0.5/ch1',
+    );
+  });
+
+  it('opens a file through the file protocol only', () => {
+    const cam = cameraSchema.parse({ id: 'b', name: 'B', source: { type: 'file', path: '/media/v.mp4' } });
+    expect(buildProbeArgs(cam).join(' ')).toBe('-hide_banner -nostdin -loglevel info -protocol_whitelist file -i /media/v.mp4');
   });
 });
 

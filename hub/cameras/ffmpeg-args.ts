@@ -1,6 +1,7 @@
 import type { CameraConfig } from './config.ts';
 import type { PixelFormat } from './frame.ts';
 import { fileInput, protocolWhitelist } from '../core/ffmpeg-input.ts';
+import { detectFilter, detectGeometry, type DetectGeometry } from './frame-geometry.ts';
 
 export interface IngestPlan {
   /** Where ffmpeg writes segments while they grow; the recorder moves finished ones into place. */
@@ -10,6 +11,11 @@ export interface IngestPlan {
   segmentSeconds: number;
   record: boolean;
   pixelFormat: PixelFormat;
+  /**
+   * The run's detect frames (frame-geometry.ts), planned from the probed source. Absent: the
+   * configured width x height, stretched (a caller that does not know the source's shape).
+   */
+  geometry?: DetectGeometry;
 }
 
 /**
@@ -38,15 +44,29 @@ export function buildIngestArgs(cam: CameraConfig, plan: IngestPlan): string[] {
       `${plan.incomingDir}/${plan.runTag}-%06d.mp4`,
     );
   }
-  const { width, height, fps } = cam.detect;
+  const geometry = plan.geometry ?? detectGeometry(cam.detect, 'stretch');
   args.push(
     '-map', '0:v:0', '-an',
-    '-vf', `fps=${fps},scale=${width}:${height}`,
+    '-vf', `fps=${cam.detect.fps},${detectFilter(geometry)}`,
     '-pix_fmt', plan.pixelFormat,
     '-f', 'rawvideo',
     'pipe:1',
   );
   return args;
+}
+
+/**
+ * The command line that asks what the camera sends: ffmpeg opens the input, prints its streams
+ * (at `info` level: `Stream #0:0: Video: h264 ..., 768x576 [SAR 1:1 DAR 4:3]`) and exits, as it
+ * has no output. The same input protocols as the ingest; nothing is decoded past the headers.
+ */
+export function buildProbeArgs(cam: CameraConfig): string[] {
+  const src = cam.source;
+  const input =
+    src.type === 'rtsp' ? [...protocolWhitelist('rtsp'), '-rtsp_transport', src.transport, '-i', src.url]
+    : src.type === 'file' ? fileInput(src.path)
+    : [...protocolWhitelist('lavfi'), '-f', 'lavfi', '-i', `testsrc2=size=${src.width}x${src.height}:rate=${src.fps}`];
+  return ['-hide_banner', '-nostdin', '-loglevel', 'info', ...input];
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { FrameContent } from './frame-geometry.ts';
+
 /**
  * A decoded frame of a camera's detect stream, as ffmpeg writes it on stdout.
  * yuv420p: the Y plane (width*height bytes, the grey image motion works on) then U and V planes
@@ -11,8 +13,15 @@ export interface Frame {
   seq: number;
   /** Wall-clock ms (epoch) when the whole frame had arrived from ffmpeg: the capture time the pipeline's latency is measured from. */
   capturedAt: number;
+  /** This frame's own size: the camera's detect box only where the picture fills it (frame-geometry.ts). */
   width: number;
   height: number;
+  /**
+   * Which part of the frame is picture, and which part of the picture it shows (a letterboxed or
+   * cropped detect stream). Absent: the frame is the whole picture. Zones and masks drawn on the
+   * picture map through it (frame-geometry.ts `pictureToFrame`).
+   */
+  content?: FrameContent;
   format: PixelFormat;
   data: Buffer;
 }
