@@ -5,7 +5,6 @@ import type { HubContext } from '../context.ts';
 import type { CameraConfig } from './config.ts';
 import { CameraRunner } from './camera-runner.ts';
 import type { Frame, PixelFormat } from './frame.ts';
-import { FrameQueue } from './frame-queue.ts';
 import type { CameraService, CameraState, FrameListener } from './service.ts';
 import { incomingDir } from '../record/paths.ts';
 import { isNoSpace } from '../core/guard.ts';
@@ -25,7 +24,6 @@ export class CameraManager implements CameraService {
   private readonly listeners = new Map<string, Set<FrameListener>>();
   private readonly pidDir: string;
   private readonly log;
-  private readonly dropped;
   /** Cameras whose recording the disk paused (see hub/record/space.ts); they keep detecting. */
   private paused = new Set<string>();
   private cameras: CameraConfig[] = [];
@@ -37,7 +35,6 @@ export class CameraManager implements CameraService {
   constructor(private readonly ctx: HubContext, private readonly opts: ManagerOptions) {
     this.log = ctx.log.child('cameras');
     this.pidDir = pidDir(ctx.dataDir);
-    this.dropped = ctx.metrics.counter('cameras_frames_dropped_total', 'Detect frames dropped because a consumer was slower than the camera');
     const frames = ctx.metrics.counter('cameras_frames_total', 'Detect frames received from ffmpeg');
     this.onFrame('*', (f) => frames.inc({ camera: f.cameraId }));
     this.offPause = ctx.bus.on('record.paused', 'cameras', ({ cameraIds }) => void this.setRecordPaused(cameraIds));
@@ -170,22 +167,6 @@ export class CameraManager implements CameraService {
     if (!set) this.listeners.set(id, (set = new Set()));
     set.add(fn);
     return () => set.delete(fn);
-  }
-
-  frames(id: string, opts: { buffer?: number; signal?: AbortSignal } = {}): AsyncIterable<Frame> {
-    const queue = new FrameQueue(opts.buffer ?? 2, () => this.dropped.inc({ camera: id }));
-    const off = this.onFrame(id, (f) => queue.push(f));
-    const close = () => {
-      off();
-      queue.close();
-    };
-    opts.signal?.addEventListener('abort', close, { once: true });
-    const origReturn = queue.return.bind(queue);
-    queue.return = () => {
-      off();
-      return origReturn();
-    };
-    return queue;
   }
 
   /** Records a finished segment's size so the camera's bitrate is known. */

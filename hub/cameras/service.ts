@@ -26,12 +26,6 @@ export interface CameraService {
   state(id: string): CameraState | undefined;
   /** Calls `fn` with every frame of camera `id` (or of all cameras with '*'); returns unsubscribe. */
   onFrame(id: string | '*', fn: FrameListener): () => void;
-  /**
-   * The frames of one camera as an async iterator. A consumer slower than the camera loses the
-   * oldest frames (counted in cameras_frames_dropped_total), never grows a queue: at most
-   * `buffer` frames wait.
-   */
-  frames(id: string, opts?: { buffer?: number; signal?: AbortSignal }): AsyncIterable<Frame>;
 }
 
 declare module '../context.ts' {

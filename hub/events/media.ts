@@ -14,7 +14,7 @@ import type { EventStore, SecurityEvent } from './store.ts';
 import { cutClip } from './evidence/clip.ts';
 import { annotate, grabFrame, matchRecordedFrame } from './evidence/snapshot.ts';
 import { sha256File, writeFileAtomic } from './evidence/files.ts';
-import { frameToRgb } from './evidence/yuv.ts';
+import { frameToRgb } from '../pipeline/crop.ts';
 import { lumaPlane, type Frame } from '../cameras/frame.ts';
 
 /** Best frames waiting for their event's media; beyond this the oldest fall back to the recording. */
@@ -190,7 +190,8 @@ export class MediaMaker {
         this.d.log.warn(`event ${id}: recorded frame for the snapshot unreadable (${(err as Error).message}); using the detect frame`);
       }
     }
-    return frameToRgb(detectFrame);
+    const rgb = frameToRgb(detectFrame);
+    return { width: rgb.width, height: rgb.height, data: Buffer.from(rgb.data.buffer, rgb.data.byteOffset, rgb.data.byteLength) };
   }
 
   /** Deletes an event's media files (retention); the rows keep their hashes, marked deleted. */

@@ -16,7 +16,6 @@ import { loadOrCreateSigningKey, type SigningKey } from './evidence/signing-key.
 import { sweepExports, type ExportDeps } from './exporter.ts';
 import { every, guarded } from '../core/guard.ts';
 import { checkTimeZone } from './rules/schedule.ts';
-import { FrameMemory } from './frame-memory.ts';
 
 /** What the events module offers on ctx.services.events. */
 export interface EventsService {
@@ -80,11 +79,9 @@ export const eventsModule: HubModule = {
 
     // The media maker reports back through the engine, which is made next (the callback runs later).
     const media = new MediaMaker({ store, dir: mediaRoot, recordings: () => ctx.services.recordings, config: cfg, log, done: (e) => engine.emit('media', e) });
-    const frames = new FrameMemory();
     const engine: EventEngine = new EventEngine({
       store,
       media,
-      frames,
       alarm: new RelayAlarm(log.child('alarm'), () => outputSetterOf(ctx.services.devices)),
       stream,
       recordings: () => ctx.services.recordings,
@@ -106,17 +103,9 @@ export const eventsModule: HubModule = {
     const rec = engine.recover();
     if (rec.resumed || rec.ended || rec.pendingMedia) log.info(`recovered: ${rec.resumed} events resumed, ${rec.ended} ended, ${rec.pendingMedia} waiting for media`);
 
-    // Keep recent detect frames of cameras with object rules, for exact best pictures.
-    const watched = new Set(cfg().rules.filter((r) => r.type !== 'tamper' && r.type !== 'offline').map((r) => r.camera));
-    const offFrames = ctx.services.cameras?.onFrame('*', (f) => {
-      if (watched.has(f.cameraId)) frames.push(f);
-    });
     const off = [
-      ...(offFrames ? [offFrames] : []),
-      ctx.bus.on('pipeline.tracks', 'events', (u) => {
-        frames.reported(u.cameraId, u.frameAt);
-        if (cfg().enabled) engine.onTracks(u);
-      }),
+      // Each report carries the frame its tracks were computed on: an event's picture comes from it.
+      ctx.bus.on('pipeline.tracks', 'events', (u) => cfg().enabled && engine.onTracks(u)),
       ctx.bus.on('pipeline.tamper', 'events', (s) => cfg().enabled && engine.onTamper(s)),
       ctx.bus.on('camera.state', 'events', (s) => cfg().enabled && engine.onCameraState(s)),
     ];
@@ -125,8 +114,6 @@ export const eventsModule: HubModule = {
       if (JSON.stringify(next.events.rules) === JSON.stringify(prev.events.rules)) return;
       // Every enabled rule's camera exists (the schema refused the change otherwise).
       engine.build(next.events.rules);
-      watched.clear();
-      for (const r of next.events.rules) if (r.type !== 'tamper' && r.type !== 'offline') watched.add(r.camera);
     });
 
     // Guarded: a store write failing (full disk) inside the tick must not end the hub.

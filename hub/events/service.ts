@@ -5,13 +5,13 @@
  * killed hub left open.
  */
 import type { Logger } from '../core/log.ts';
-import type { TamperSignal, TrackUpdate } from '../pipeline/types.ts';
+import type { TamperSignal, TrackReport } from '../pipeline/types.ts';
 import type { CameraState } from '../cameras/service.ts';
 import type { RecordingService } from '../record/service.ts';
 import type { EventsConfig, Rule } from './config.ts';
 import type { Condition } from './rules/evaluators.ts';
 import { createFrameEvaluator, isFrameRule, type FrameEvaluator } from './rules/evaluators.ts';
-import { RuleLifecycle, type Transition } from './rules/lifecycle.ts';
+import { RuleLifecycle, type Best, type Transition } from './rules/lifecycle.ts';
 import type { EventStore, SecurityEvent } from './store.ts';
 import type { MediaMaker } from './media.ts';
 import type { AlarmOutput } from './alarm.ts';
@@ -37,8 +37,6 @@ export interface EngineDeps {
   timeZone: () => string;
   log: Logger;
   /** Other subsystems' view (bus); called for every published change. */
-  /** Recent detect frames, to keep the very frame of an event's best picture. */
-  frames?: { at(cameraId: string, at: number): Frame | undefined };
   publish?: (type: 'new' | 'updated' | 'ended' | 'media', e: SecurityEvent) => void;
   now?: () => number;
 }
@@ -49,12 +47,26 @@ const UPDATE_EVERY_MS = 1000;
 const RESUME_GRACE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
+/**
+ * The detect frame an event's best picture was decided on. onTracks gives every condition the
+ * report's Frame as its `frame` (to the rules it is only the frame's size), so the lifecycle's
+ * best keeps that very frame with its box: the frame of an earlier report when the best was
+ * chosen while the condition waited out its minimum duration, the report's own otherwise.
+ */
+function frameOf(best: Best): Frame | undefined {
+  return best.frame && 'data' in best.frame ? (best.frame as Frame) : undefined;
+}
+
+/** The best picture as stored: the frame's size, never its pixels. */
+function stored(best: Best): SecurityEvent['best'] {
+  return { at: best.at, score: best.score, box: best.box ?? null, frame: best.frame ? { width: best.frame.width, height: best.frame.height } : null };
+}
+
 export class EventEngine {
   private runners = new Map<string, Runner[]>();
   /** `${ruleId}|${subject}` → event id of the open event. */
   private readonly open = new Map<string, number>();
   private readonly lastWrite = new Map<number, number>();
-  private readonly bestFrames = new Map<number, Frame>();
   private readonly now: () => number;
 
   constructor(private readonly d: EngineDeps) {
@@ -87,11 +99,13 @@ export class EventEngine {
     return [...this.runners.values()].flat().map((r) => r.rule);
   }
 
-  onTracks(u: TrackUpdate): void {
+  /** One processed frame's tracks, with the frame (see frameOf). */
+  onTracks(u: TrackReport): void {
     for (const r of this.runners.get(u.cameraId) ?? []) {
       if (!r.frames) continue;
       const { conditions, gone } = r.frames.process(u);
-      this.apply(r, r.life.frame(u.frameAt, conditions, gone));
+      const framed = conditions.map((c) => ({ ...c, frame: u.frame }));
+      this.apply(r, r.life.frame(u.frameAt, framed, gone));
     }
   }
 
@@ -150,12 +164,11 @@ export class EventEngine {
       cameraId: rule.camera, ruleId: rule.id, ruleType: rule.type, subject: t.subject, trackId: t.condition.trackId,
       label: t.condition.label, tier: rule.urgent ? 'alert' : 'detection', severity: rule.severity,
       startAt: t.startAt, at: t.at,
-      best: { at: t.best.at, score: t.best.score, box: t.best.box ?? null, frame: t.best.frame ?? null },
+      best: stored(t.best),
       geometry, data: t.condition.data,
     });
     this.open.set(`${rule.id}|${t.subject}`, e.id);
     this.lastWrite.set(e.id, t.at);
-    this.keepFrame(e.id, rule.camera, t.best.at);
     const cfg = this.d.config();
     // Hold the footage from the pre-roll on; the end re-holds the exact range.
     this.holdFootage(e.id, rule.camera, t.startAt - cfg.preRollSeconds * 1000, t.at + DAY_MS);
@@ -168,12 +181,11 @@ export class EventEngine {
     const id = this.open.get(`${t.ruleId}|${t.subject}`);
     if (id === undefined) return;
     const last = this.lastWrite.get(id) ?? 0;
-    if (t.bestChanged) this.keepFrame(id, this.cameraOf(t.ruleId), t.best.at);
     if (!t.bestChanged && t.at - last < UPDATE_EVERY_MS) return;
     this.lastWrite.set(id, t.at);
     this.d.store.update(id, {
       at: t.at, score: t.condition.score, box: t.condition.box ?? null, data: t.condition.data,
-      best: t.bestChanged ? { at: t.best.at, score: t.best.score, box: t.best.box ?? null, frame: t.best.frame ?? null } : undefined,
+      best: t.bestChanged ? stored(t.best) : undefined,
     });
     if (t.at - last >= UPDATE_EVERY_MS) this.emit('updated', this.d.store.require(id));
   }
@@ -184,10 +196,8 @@ export class EventEngine {
     if (id === undefined) return;
     this.open.delete(key);
     this.lastWrite.delete(id);
-    this.d.store.end(id, t.at, 'end', { at: t.best.at, score: t.best.score, box: t.best.box ?? null, frame: t.best.frame ?? null });
-    const frame = this.bestFrames.get(id);
-    this.bestFrames.delete(id);
-    this.finish(this.d.store.require(id), r.rule.camera, frame?.capturedAt === t.best.at ? frame : undefined);
+    this.d.store.end(id, t.at, 'end', stored(t.best));
+    this.finish(this.d.store.require(id), r.rule.camera, frameOf(t.best));
   }
 
   /** Holds the ended event's footage for the media retention, and asks for its media. */
@@ -206,16 +216,6 @@ export class EventEngine {
   private holdFootage(eventId: number, cameraId: string, fromMs: number, toMs: number, untilMs?: number): void {
     const r = this.d.recordings()?.hold(`event:${eventId}`, cameraId, fromMs, toMs, untilMs);
     if (r && !r.ok) this.d.log.error(`event ${eventId}: footage not held: ${r.reason}`);
-  }
-
-  private keepFrame(eventId: number, cameraId: string | undefined, at: number): void {
-    const f = cameraId ? this.d.frames?.at(cameraId, at) : undefined;
-    if (f) this.bestFrames.set(eventId, f);
-  }
-
-  private cameraOf(ruleId: string): string | undefined {
-    for (const [cam, list] of this.runners) if (list.some((r) => r.rule.id === ruleId)) return cam;
-    return undefined;
   }
 
   /**

@@ -2,7 +2,7 @@
  * One camera's chain of pure stages (motion → tamper, regions, track) plus its latest-frame slot
  * and counters. Driven by pipeline.ts; holds no timers and does no I/O.
  */
-import type { Frame } from '../cameras/frame.ts';
+import { lumaPlane, type Frame } from '../cameras/frame.ts';
 import type { Box, TamperSignal, TrackedObject } from './types.ts';
 import type { CameraPipelineConfig, PipelineConfig } from './config.ts';
 import { LatestSlot } from './frame-slot.ts';
@@ -70,7 +70,7 @@ export class CameraPipe {
       return [];
     }
     if (frame.width !== this.size.width || frame.height !== this.size.height || !this.motion) this.resize(frame);
-    const luma = frame.data.subarray(0, frame.width * frame.height);
+    const luma = lumaPlane(frame);
     const m = this.motion!.process(luma);
     const signals = this.tamper!.process({
       at: frame.capturedAt,

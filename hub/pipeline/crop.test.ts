@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { cropToFrame, cropToRgb } from './crop.ts';
+import { cropToFrame, cropToRgb, frameToRgb } from './crop.ts';
 
 it('converts yuv420p to RGB (BT.601 limited range) and pads outside the frame', () => {
   const w = 4;
@@ -49,4 +49,22 @@ it('a zoomed crop (frame pixels sampled more than once) equals converting every 
       expect(got).toEqual([clamp((c + 409 * e + 128) >> 8), clamp((c - 100 * d - 208 * e + 128) >> 8), clamp((c + 516 * d + 128) >> 8)]);
     }
   }
+});
+
+it('converts a whole frame at its own size, pixel for pixel as the detector crops (one converter)', () => {
+  const W = 6;
+  const H = 4;
+  const data = new Uint8Array(W * H * 1.5);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37 + 11) & 0xff;
+  const frame = { width: W, height: H, format: 'yuv420p' as const, data };
+  const whole = frameToRgb(frame);
+  expect([whole.width, whole.height]).toEqual([W, H]);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const one = cropToRgb(frame, [x, y, x + 1, y + 1], 1);
+      expect(Array.from(whole.data.slice((y * W + x) * 3, (y * W + x) * 3 + 3)), `pixel ${x},${y}`).toEqual(Array.from(one.data));
+    }
+  }
+  const rgb = { width: 2, height: 1, format: 'rgb24' as const, data: new Uint8Array([1, 2, 3, 4, 5, 6]) };
+  expect(frameToRgb(rgb).data).toBe(rgb.data); // rgb24 is already RGB: not copied
 });

@@ -1,8 +1,10 @@
 /**
- * yuv420p (or rgb24) frame → RGB crop at the model's input size, for the detector. Only crops are
- * converted, never whole frames at full size, so the cost is bounded by the model input
- * (416x416 ≈ 2 ms). Nearest-neighbour sampling: the model's own resize would be no better at
- * these scales and this keeps it to one pass. Pure.
+ * The one place detect frames become RGB (yuv420p or rgb24 in, BT.601 limited range): crops at the
+ * model's input size for the detector, and a whole frame for an event's picture when no recorded
+ * frame matches it (hub/events/media.ts). The detector only ever gets crops, never whole frames at
+ * full size, so its cost is bounded by the model input (416x416 ≈ 2 ms). Nearest-neighbour
+ * sampling: the model's own resize would be no better at these scales and this keeps it to one
+ * pass. Pure.
  */
 import type { Box } from './types.ts';
 
@@ -101,6 +103,13 @@ export function cropToRgb(frame: RawFrame, box: Box, outW: number, outH = outW):
     }
   }
   return { width: outW, height: outH, data: out };
+}
+
+/** The whole frame as RGB at its own size (rgb24 frames are returned as they are, not copied). */
+export function frameToRgb(frame: RawFrame): RgbCrop {
+  const { width, height } = frame;
+  if (frame.format === 'rgb24') return { width, height, data: frame.data };
+  return cropToRgb(frame, [0, 0, width, height], width, height);
 }
 
 /** Maps a box from crop pixels (crop of `region` at `outSize`) back to frame pixels. */

@@ -6,7 +6,7 @@
  * - the contract with events (types.ts) and the PipelineService on ctx.services.pipeline.
  */
 export { pipelineModule } from './module.ts';
-export { Pipeline, type PipelineOptions, type PipelineSinks, type PipelineStats, type TrackSnapshot } from './pipeline.ts';
+export { Pipeline, type PipelineOptions, type PipelineSinks, type PipelineStats } from './pipeline.ts';
 export type { PipelineService } from './service.ts';
 export type * from './types.ts';
 export { pipelineSchema, type PipelineConfig } from './config.ts';

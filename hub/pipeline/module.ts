@@ -44,7 +44,6 @@ export const pipelineModule: HubModule = {
     const service: PipelineService = {
       stats: () => pipeline.stats(),
       objects: (id) => pipeline.objects(id),
-      snapshot: (id) => pipeline.snapshot(id),
     };
     ctx.services.pipeline = service;
     registerPipelineMetrics(ctx.metrics, () => pipeline.stats());

@@ -8,19 +8,19 @@
  */
 import type { Frame } from '../cameras/frame.ts';
 import type { InferenceEngine, RgbImage } from '../detect/types.ts';
-import type { Box, TamperSignal, TrackedObject, TrackUpdate } from './types.ts';
+import type { Box, TamperSignal, TrackedObject, TrackReport } from './types.ts';
 import { cameraSettings, type PipelineConfig } from './config.ts';
 import { CameraPipe, type Pending, type PipelineMode } from './camera-pipe.ts';
 import { FairScheduler, fillBatch, type HealthChange } from './scheduler.ts';
 import type { Region } from './regions.ts';
 import { cropToFrame, cropToRgb } from './crop.ts';
-import { clampBox, area, expand, nms } from './geometry.ts';
-import { sharpness } from './grey.ts';
+import { clampBox, area, nms } from './geometry.ts';
 import { Reservoir, round } from './stats.ts';
 import type { TrackDetection } from './tracker.ts';
 
 export interface PipelineSinks {
-  tracks(update: TrackUpdate): void;
+  /** One processed frame's tracks, with that frame. */
+  tracks(report: TrackReport): void;
   tamper(signal: TamperSignal): void;
   health(change: HealthChange): void;
   error?(message: string): void;
@@ -39,23 +39,8 @@ export interface PipelineOptions {
   onProcessed?: (frame: Frame, at: number, inferred: boolean) => void;
 }
 
-/** The best picture of a tracked object so far: RGB pixels of its box (with a margin). */
-export interface TrackSnapshot {
-  trackId: string;
-  cameraId: string;
-  at: number;
-  score: number;
-  /** The object's box in detect-frame pixels. */
-  box: Box;
-  /** Where the image was cut from, in detect-frame pixels. */
-  imageBox: Box;
-  image: RgbImage;
-}
-
 type Stage = 'motion' | 'regions' | 'crop' | 'infer' | 'track';
 const STAGES: Stage[] = ['motion', 'regions', 'crop', 'infer', 'track'];
-/** Snapshots kept for objects that already left, so events can still fetch them. */
-const LEFT_SNAPSHOTS = 64;
 
 interface Job {
   cam: CameraPipe;
@@ -68,8 +53,6 @@ export class Pipeline {
   private readonly cams = new Map<string, CameraPipe>();
   private readonly scheduler = new FairScheduler();
   private readonly stage = Object.fromEntries(STAGES.map((s) => [s, new Reservoir()])) as Record<Stage, Reservoir>;
-  private readonly snapshots = new Map<string, TrackSnapshot>();
-  private readonly leftSnapshots: string[] = [];
   private readonly mode: PipelineMode;
   private readonly now: () => number;
   private inFlight = 0;
@@ -204,7 +187,6 @@ export class Pipeline {
       const t3 = this.now();
       // Overlapping crops see the same object twice: keep the surest box.
       const dets = nms(found, 0.5);
-      for (const d of dets) if (frame.format === 'yuv420p') d.sharpness = sharpness(frame.data, frame.width, frame.height, 2, d.box);
       const res = cam.tracker.update(dets, frame.capturedAt, regions.map((r) => r.box));
       // Motion with no moving object found in it is a ghost (or a still object's own outline):
       // the camera stops looking at it (look-memory.ts) and lets its background take it in.
@@ -212,7 +194,6 @@ export class Pipeline {
         const movers = res.objects.filter((o) => !o.stationary && o.lastSeenAt === frame.capturedAt && o.leftAt === undefined).map((o) => o.box);
         cam.looked(regions, pending.motion, movers);
       }
-      for (const imp of res.improved) this.keepSnapshot(cam.id, frame, imp.trackId, imp.box, imp.score);
       this.stage.track.add(this.now() - t3);
       this.finishFrame(cam, frame, res.objects, true);
       cam.busy = false;
@@ -224,30 +205,11 @@ export class Pipeline {
     this.scheduler.processed(cam.id, at, inferred);
     cam.done(frame, at, objects);
     this.opts.onProcessed?.(frame, at, inferred);
-    for (const o of objects) if (o.leftAt !== undefined) this.retireSnapshot(o.trackId);
     // Quiet cameras with nothing tracked send nothing; any tracked object means an update.
     if (objects.length > 0 || inferred) {
-      this.opts.sinks.tracks({ cameraId: cam.id, frameAt: frame.capturedAt, frameWidth: frame.width, frameHeight: frame.height, objects });
+      // The frame rides along: events cut an event's picture from the frame its box was found on.
+      this.opts.sinks.tracks({ cameraId: cam.id, frameAt: frame.capturedAt, frameWidth: frame.width, frameHeight: frame.height, objects, frame });
     }
-  }
-
-  private keepSnapshot(cameraId: string, frame: Frame, trackId: string, box: Box, score: number): void {
-    const imageBox = clampBox(expand(box, 0.1), frame.width, frame.height).map(Math.round) as Box;
-    const w = Math.max(1, imageBox[2] - imageBox[0]);
-    const h = Math.max(1, imageBox[3] - imageBox[1]);
-    const image = cropToRgb(frame, imageBox, w, h);
-    this.snapshots.set(trackId, { trackId, cameraId, at: frame.capturedAt, score, box, imageBox, image });
-  }
-
-  private retireSnapshot(trackId: string): void {
-    if (!this.snapshots.has(trackId)) return;
-    this.leftSnapshots.push(trackId);
-    while (this.leftSnapshots.length > LEFT_SNAPSHOTS) this.snapshots.delete(this.leftSnapshots.shift()!);
-  }
-
-  /** The best picture of an object so far (also for a while after it left). */
-  snapshot(trackId: string): TrackSnapshot | undefined {
-    return this.snapshots.get(trackId);
   }
 
   /** Objects currently tracked on a camera. */

@@ -2,6 +2,7 @@
  * The contract between the frame pipeline (hub/pipeline) and the events subsystem (hub/events).
  * Owned by the pipeline issue; events code against these types only.
  */
+import type { Frame } from '../cameras/frame.ts';
 
 export type Box = [number, number, number, number];
 
@@ -36,6 +37,16 @@ export interface TrackUpdate {
   objects: TrackedObject[];
 }
 
+/**
+ * What the pipeline publishes on 'pipeline.tracks': the update with the frame its tracks were
+ * computed on (a reference, never a copy: frames are not written to once assembled). An event's
+ * snapshot is cut from it, so nothing has to find the frame again by its time (on a loaded box the
+ * report comes seconds after capture). Rules read the TrackUpdate part only.
+ */
+export interface TrackReport extends TrackUpdate {
+  frame: Frame;
+}
+
 /** Camera-level signals from the motion stage. */
 export interface TamperSignal {
   cameraId: string;
@@ -48,7 +59,7 @@ export interface TamperSignal {
 
 declare module '../core/hub-events.ts' {
   interface HubEvents {
-    'pipeline.tracks': TrackUpdate;
+    'pipeline.tracks': TrackReport;
     'pipeline.tamper': TamperSignal;
     /** A camera whose detect rate fell below its configured floor (or came back above it). */
     'pipeline.health': { cameraId: string; belowFloor: boolean; detectFps: number; floorFps: number };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import type { Box, TrackedObject } from '../../hub/pipeline/types.ts';
+import type { Frame } from '../../hub/cameras/frame.ts';
 import { runEventsCli } from '../../hub/events/cli.ts';
 import type { SecurityEvent } from '../../hub/events/store.ts';
 import { FakeRecordings, recordVtest } from './segments.ts';
@@ -66,11 +67,14 @@ beforeAll(async () => {
     }
   })();
 
-  // A person walks into the right half of a 768x576 frame over 4 s, then leaves.
+  // A person walks into the right half of a 768x576 frame over 4 s, then leaves (each report
+  // with its detect frame, flat grey here).
+  const frame = (at: number): Frame => ({ cameraId: 'cam', seq: at, capturedAt: at, width: 768, height: 576, format: 'yuv420p', data: Buffer.alloc(768 * 576 * 1.5, 128) });
   for (let i = 0; i <= 20; i++) {
-    t.hub.ctx.bus.emit('pipeline.tracks', { cameraId: 'cam', frameAt: T0 + 5000 + i * 200, frameWidth: 768, frameHeight: 576, objects: [person(200 + i * 20, { lastSeenAt: T0 + 5000 + i * 200 })] });
+    const at = T0 + 5000 + i * 200;
+    t.hub.ctx.bus.emit('pipeline.tracks', { cameraId: 'cam', frameAt: at, frameWidth: 768, frameHeight: 576, objects: [person(200 + i * 20, { lastSeenAt: at })], frame: frame(at) });
   }
-  t.hub.ctx.bus.emit('pipeline.tracks', { cameraId: 'cam', frameAt: T0 + 9200, frameWidth: 768, frameHeight: 576, objects: [person(600, { leftAt: T0 + 9200 })] });
+  t.hub.ctx.bus.emit('pipeline.tracks', { cameraId: 'cam', frameAt: T0 + 9200, frameWidth: 768, frameHeight: 576, objects: [person(600, { leftAt: T0 + 9200 })], frame: frame(T0 + 9200) });
   const [e] = t.hub.ctx.services.events!.store.query({ rule: 'yard' });
   eventId = e!.id;
   await waitFor(() => t.hub.ctx.services.events!.store.require(eventId).mediaState === 'ready', 30_000, 'media ready');

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Box, TrackedObject, TrackUpdate } from '../../hub/pipeline/types.ts';
+import type { Box, TrackedObject, TrackReport } from '../../hub/pipeline/types.ts';
 import type { Segment } from '../../hub/record/service.ts';
 import { FakeRecordings, probeDuration, recordVtest } from './segments.ts';
 import { makeHarness } from './harness.ts';
@@ -13,6 +13,7 @@ import { createLogger } from '../../hub/core/log.ts';
 import { decodeFrames } from '../../bench/lib-pipeline-frames.ts';
 import { fixtures } from '../fixtures/fetch-fixtures.ts';
 import sharp from 'sharp';
+import type { Frame } from '../../hub/cameras/frame.ts';
 
 const T0 = Date.parse('2025-03-03T15:30:00Z');
 const W = 768;
@@ -31,9 +32,25 @@ const person = (id: string, x: number, over: Partial<TrackedObject> = {}): Track
   trackId: id, label: 'person', score: 0.8, medianScore: 0.8, box: [x - 30, 300, x + 30, 500] as Box, confirmed: true, stationary: false,
   firstSeenAt: T0, lastSeenAt: SEEN_NOW, ...over,
 });
-const frame = (t: number, objects: TrackedObject[]): TrackUpdate => ({
+/**
+ * A detect frame as the pipeline hands it on: black, each object's box white, and a grey marker
+ * patch in the bottom-left corner (MARKER, outside every zone) whose level tells frames apart.
+ */
+const MARKER: Box = [8, H - 64, 64, H - 8];
+function detectFrame(at: number, boxes: readonly Box[], marker = 128): Frame {
+  const data = Buffer.alloc(W * H * 1.5, 128); // neutral chroma
+  data.fill(16, 0, W * H);
+  const paint = (b: Box, v: number): void => {
+    for (let y = Math.max(0, Math.round(b[1])); y < Math.min(H, Math.round(b[3])); y++) data.fill(v, y * W + Math.max(0, Math.round(b[0])), y * W + Math.min(W, Math.round(b[2])));
+  };
+  for (const b of boxes) paint(b, 235);
+  paint(MARKER, marker);
+  return { cameraId: 'cam', seq: at, capturedAt: at, width: W, height: H, format: 'yuv420p', data };
+}
+const frame = (t: number, objects: TrackedObject[], marker?: number): TrackReport => ({
   cameraId: 'cam', frameAt: T0 + t, frameWidth: W, frameHeight: H,
   objects: objects.map((o) => (o.lastSeenAt === SEEN_NOW ? { ...o, lastSeenAt: T0 + t } : o)),
+  frame: detectFrame(T0 + t, objects.map((o) => o.box), marker),
 });
 const zone = [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]];
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -95,6 +112,35 @@ describe('event engine', () => {
     expect(await sizeOf(T0 + 5000, real)).toEqual([W, H]); // found in the recording: vtest's own size
     expect(await sizeOf(T0 + 5000, flat)).toEqual([320, 180]); // nothing recorded looks like it
     expect(await sizeOf(T0 + 40_000, real)).toEqual([320, 180]); // past the recording
+    h.close();
+  });
+
+  it('cuts the snapshot from the very frame its best box was reported on, even one before the event started', async () => {
+    const dir = mkdtempSync(join(root, 'best-'));
+    const h = makeHarness(dir, { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone, minDurationSeconds: 2 }], preRollSeconds: 1, postRollSeconds: 1, footageWaitSeconds: 1 }, new FakeRecordings(segs), T0);
+    // Walks right 20 px a frame from x = 300 at 5 fps: in the zone (x >= 384) from i = 5, the event
+    // starts 2 s later (i = 15); the surest view is i = 7, in the wait. Each frame has its own
+    // marker level (luma 20 + 10 i), so the picture names the frame it was cut from.
+    for (let i = 0; i < 20; i++) h.engine.onTracks(frame(i * 200, [person('t1', 300 + i * 20, { score: i === 7 ? 0.95 : 0.7 })], 20 + 10 * i));
+    h.engine.onTracks(frame(4000, [person('t1', 700, { leftAt: T0 + 4000 })], 250));
+    await h.media.idle();
+    const [e] = h.store.query({});
+    expect(e!.startAt - T0).toBe(5 * 200);
+    expect(e!.best.at - T0, 'the best moment came before the start').toBe(7 * 200);
+    expect(e!.best.box).toEqual([410, 300, 470, 500]);
+    const snap = h.store.media(e!.id).find((m) => m.kind === 'snapshot')!;
+    const { data, info } = await sharp(snap.path).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height], 'the detect frame itself (nothing recorded looks like it)').toEqual([W, H]);
+    // Mean grey inside a box, 8 px in from its edges (past the drawn stroke).
+    const mean = (b: Box): number => {
+      let sum = 0;
+      let n = 0;
+      for (let y = b[1] + 8; y < b[3] - 8; y++) for (let x = b[0] + 8; x < b[2] - 8; x++, n++) sum += data[y * info.width + x]!;
+      return sum / n;
+    };
+    const full = (luma: number): number => ((luma - 16) * 255) / 219;
+    expect(Math.abs(mean(MARKER) - full(20 + 10 * 7)), `marker ${mean(MARKER).toFixed(1)}: frame 7's is ${full(90).toFixed(1)}`).toBeLessThan(4);
+    expect(mean(e!.best.box!), 'the person (white) inside the best box').toBeGreaterThan(225);
     h.close();
   });
 
