@@ -49,7 +49,7 @@ export function registerSystemRoutes(ctx: HubContext): void {
 
   api.route({ method: 'GET', path: '/metrics', access: 'system:read', summary: 'Prometheus metrics',
     response: { type: 'text/plain; version=0.0.4', schema: z.string(), description: 'The Prometheus text format' } },
-  (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   // Any signed-in user may read the contract: it holds the route list and permissions, no
   // configuration and no secret, and a client needs it before it knows its role (docs/api.md).
