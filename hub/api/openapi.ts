@@ -47,18 +47,29 @@ class Schemas {
       for (let i = 2; this.components[unique] && JSON.stringify(this.components[unique]) !== JSON.stringify(def); i++) unique = `${name}_${i}`;
       renamed.set(name, unique);
     }
+    // A schema that contains itself refers to its root (`#`): it becomes a component of its own.
+    const recursive = JSON.stringify(json).includes('"$ref":"#"');
+    const root = recursive ? this.freeName('Recursive') : undefined;
     const rewrite = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.map(rewrite);
       if (!v || typeof v !== 'object') return v;
       const out: Json = {};
       for (const [k, x] of Object.entries(v)) {
-        const def = k === '$ref' && typeof x === 'string' && x.startsWith('#/$defs/') ? renamed.get(x.slice(8)) : undefined;
+        const def = k !== '$ref' || typeof x !== 'string' ? undefined : x === '#' ? root : x.startsWith('#/$defs/') ? renamed.get(x.slice(8)) : undefined;
         out[k] = def ? `#/components/schemas/${def}` : rewrite(x);
       }
       return out;
     };
     for (const [name, def] of Object.entries(defs)) this.components[renamed.get(name)!] = rewrite(def) as Json;
-    return rewrite(json) as Json;
+    if (!root) return rewrite(json) as Json;
+    this.components[root] = rewrite(json) as Json;
+    return { $ref: `#/components/schemas/${root}` };
+  }
+
+  private freeName(base: string): string {
+    let name = base;
+    for (let i = 2; this.components[name]; i++) name = `${base}${i}`;
+    return name;
   }
 }
 

@@ -48,7 +48,7 @@ export function registerSystemRoutes(ctx: HubContext): void {
   (c) => c.json(configJsonSchema() as object));
 
   api.route({ method: 'GET', path: '/metrics', access: 'system:read', summary: 'Prometheus metrics',
-    response: { type: 'text/plain; version=0.0.4', schema: z.string(), description: 'The Prometheus text format' } },
+    response: { type: metrics.contentType, schema: z.string(), description: 'The Prometheus text format' } },
   async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   // Any signed-in user may read the contract: it holds the route list and permissions, no
