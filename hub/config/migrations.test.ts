@@ -54,7 +54,7 @@ describe('configuration migrations', () => {
     const { doc, from, notes } = migrate(structuredClone(v2));
     expect(from).toBe(2);
     const cfg = parseConfig(doc);
-    expect([cfg.version, cfg.recording.retentionDays, cfg.recording.minFreePercent, cfg.events.mediaRetentionDays]).toEqual([3, 1, 30, 1]);
+    expect([cfg.version, cfg.recording.retentionDays, cfg.recording.minFreePercent, cfg.events.mediaRetentionDays]).toEqual([CONFIG_VERSION, 1, 30, 1]);
     expect(cfg.cameras.map((c) => c.record.retentionDays)).toEqual([1, 14, undefined]);
     expect(notes).toEqual([
       'v3: recording.retentionDays raised from 0.01 to 1 day: footage is kept at least a day',
@@ -67,7 +67,7 @@ describe('configuration migrations', () => {
   it('v3 leaves values version 2 refused for the schema to name, and allowed ones as they are', () => {
     const { doc, notes } = migrate({ version: 2, recording: { retentionDays: -1, minFreePercent: 25 }, events: { mediaRetentionDays: 3 } });
     expect(notes).toEqual([]);
-    expect(doc).toMatchObject({ version: 3, recording: { retentionDays: -1, minFreePercent: 25 }, events: { mediaRetentionDays: 3 } });
+    expect(doc).toMatchObject({ version: CONFIG_VERSION, recording: { retentionDays: -1, minFreePercent: 25 }, events: { mediaRetentionDays: 3 } });
     expect(() => parseConfig(doc)).toThrow(/recording\.retentionDays: must be at least 1 day/);
   });
 
@@ -76,6 +76,37 @@ describe('configuration migrations', () => {
     expect(() => parseConfig({ recording: { minFreePercent: 31 } })).toThrow(/recording\.minFreePercent: must be at most 30/);
     expect(() => parseConfig({ events: { mediaRetentionDays: 0.01 } })).toThrow(/events\.mediaRetentionDays: must be at least 1 day/);
     expect(() => parseConfig({ cameras: [{ ...cam('gate'), record: { retentionDays: 0.01 } }] })).toThrow(/cameras\[0\]\.record\.retentionDays: must be at least 1 day/);
+  });
+
+  it('v4 turns motion masks from pixels of each camera\'s detect frame into fractions of its picture', () => {
+    const v3 = {
+      version: 3,
+      cameras: [cam('gate'), { ...cam('kho'), detect: { width: 320, height: 240 } }, cam('san')],
+      pipeline: {
+        cameras: {
+          // Default 640x360: the left half, and a timestamp strip drawn a little past the right edge.
+          gate: { masks: [[[0, 0], [320, 0], [320, 360], [0, 360]], [[480, 0], [650, 0], [650, 36], [480, 36]]] },
+          kho: { priority: 7, masks: [[[80, 60], [160, 60], [160, 120]]] },
+          san: { priority: 2 },
+        },
+      },
+    };
+    const { doc, from, notes } = migrate(structuredClone(v3));
+    expect(from).toBe(3);
+    const cfg = parseConfig(doc);
+    expect(cfg.version).toBe(CONFIG_VERSION);
+    expect(cfg.pipeline.cameras.gate!.masks).toEqual([[[0, 0], [0.5, 0], [0.5, 1], [0, 1]], [[0.75, 0], [1, 0], [1, 0.1], [0.75, 0.1]]]);
+    expect(cfg.pipeline.cameras.kho).toMatchObject({ priority: 7, masks: [[[0.25, 0.25], [0.5, 0.25], [0.5, 0.5]]] });
+    expect(cfg.pipeline.cameras.san).toMatchObject({ priority: 2, masks: [] });
+    expect(notes).toEqual([
+      'v4: pipeline.cameras.gate.masks converted from pixels of its 640x360 detect frame to fractions of the picture; points past the frame\'s edge were brought to the edge',
+      'v4: pipeline.cameras.kho.masks converted from pixels of its 320x240 detect frame to fractions of the picture',
+    ]);
+  });
+
+  it('the schema refuses a mask in pixels in a current document', () => {
+    expect(() => parseConfig({ cameras: [cam('gate')], pipeline: { cameras: { gate: { masks: [[[0, 0], [320, 0], [320, 360]]] } } } }))
+      .toThrow(/pipeline\.cameras\.gate\.masks\[0\]\[1\]\[0\]: /);
   });
 
   it('leaves the input document untouched', () => {

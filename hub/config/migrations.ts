@@ -109,8 +109,48 @@ const footageFloors: Migration = {
   },
 };
 
+/**
+ * Version 4: motion masks are fractions of the camera picture, as events' zones are (issue 13).
+ * Until version 3 they were pixels of the detect frame, which was always the camera's configured
+ * detect.width x height (default 640x360) with the picture stretched to fill it; from version 4
+ * the frames keep the picture's aspect ratio and their size varies, so pixels no longer name a
+ * place in the picture. A pixel divided by that size is the same place as a fraction of the
+ * picture. Points past the frame's edge (the schema took any non-negative number) are brought to
+ * the edge. The default size is written here, not imported: a shipped migration is frozen.
+ */
+const masksAsFractions: Migration = {
+  to: 4,
+  title: 'motion masks in fractions of the camera picture, not detect-frame pixels',
+  up(doc, note) {
+    const DEFAULT = { width: 640, height: 360 };
+    const pipeline = isObject(doc.pipeline) ? doc.pipeline : undefined;
+    if (!pipeline || !isObject(pipeline.cameras)) return doc;
+    const sizes = new Map(objects(doc.cameras).map((c) => {
+      const detect = isObject(c.detect) ? c.detect : {};
+      const dim = (v: unknown, d: number): number => (typeof v === 'number' && v > 0 ? v : d);
+      return [str(c.id), { width: dim(detect.width, DEFAULT.width), height: dim(detect.height, DEFAULT.height) }];
+    }));
+    for (const [id, settings] of Object.entries(pipeline.cameras)) {
+      if (!isObject(settings) || !Array.isArray(settings.masks) || settings.masks.length === 0) continue;
+      const size = sizes.get(id) ?? DEFAULT;
+      let clamped = false;
+      const fraction = (v: unknown, d: number): unknown => {
+        if (typeof v !== 'number') return v; // the schema names it
+        const f = v / d;
+        if (f > 1) clamped = true;
+        return Math.min(1, Math.round(f * 1e6) / 1e6);
+      };
+      settings.masks = settings.masks.map((poly) =>
+        Array.isArray(poly) ? poly.map((p) => (Array.isArray(p) && p.length === 2 ? [fraction(p[0], size.width), fraction(p[1], size.height)] : p)) : poly);
+      note(`pipeline.cameras.${id}.masks converted from pixels of its ${size.width}x${size.height} detect frame to fractions of the picture`
+        + (clamped ? '; points past the frame\'s edge were brought to the edge' : ''));
+    }
+    return doc;
+  },
+};
+
 /** Every migration in order; the last one's `to` is the current version. */
-export const MIGRATIONS: readonly Migration[] = [referencesChecked, footageFloors];
+export const MIGRATIONS: readonly Migration[] = [referencesChecked, footageFloors, masksAsFractions];
 
 /** The version this hub writes and understands. */
 export const CONFIG_VERSION = 1 + MIGRATIONS.length;

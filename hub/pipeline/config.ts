@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { cameraIdSchema } from '../cameras/config.ts';
 import type { Report } from '../config/ref-check.ts';
 
-const point = z.tuple([z.number().min(0), z.number().min(0)]);
-const polygon = z.array(point).min(3, 'a polygon needs at least 3 points').meta({ title: 'Polygon', description: '[x, y] points in detect-frame pixels' });
+// Fractions of the camera picture, as events' zones: they stay right whatever the detect frames'
+// size and fit (issue 13; config version 4 converted the pixel masks of earlier versions).
+const fraction = z.number().min(0).max(1);
+const point = z.tuple([fraction, fraction]);
+const polygon = z.array(point).min(3, 'a polygon needs at least 3 points').meta({ title: 'Polygon', description: '[x, y] points as fractions of the camera picture (0..1, y down), e.g. [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] for its left half' });
 
 /** Per-camera settings, keyed by camera id under `pipeline.cameras`. */
 export const cameraPipelineSchema = z

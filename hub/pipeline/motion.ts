@@ -7,6 +7,7 @@
  */
 import type { Box } from './types.ts';
 import { rasterizeMask, type Polygon } from './geometry.ts';
+import { pictureToFrame, type FrameContent } from '../cameras/frame-geometry.ts';
 import { downscale, type GreyImage } from './grey.ts';
 
 export interface MotionOptions {
@@ -18,7 +19,10 @@ export interface MotionOptions {
   backgroundAlpha: number;
   /** Smallest blob as a fraction of the frame. */
   minArea: number;
+  /** Polygons in fractions of the camera picture (0..1), mapped onto the frame through `content`. */
   masks: readonly Polygon[];
+  /** Where the picture lies in the frame (a letterboxed or cropped detect stream); absent: the whole frame. */
+  content?: FrameContent;
   /** Changed fraction above which the whole scene changed (camera moved, lights on): background resets. */
   sceneChangeFraction: number;
 }
@@ -56,7 +60,8 @@ export class MotionDetector {
     this.w = Math.floor(opts.width / this.factor);
     this.h = Math.floor(opts.height / this.factor);
     const n = this.w * this.h;
-    this.mask = rasterizeMask(opts.masks, opts.width, opts.height, this.w, this.h);
+    const masks = opts.masks.map((poly) => poly.map((p) => pictureToFrame(p, opts.width, opts.height, opts.content)));
+    this.mask = rasterizeMask(masks, opts.width, opts.height, this.w, this.h);
     this.unmasked = Math.max(1, n - this.mask.reduce((s, v) => s + v, 0));
     this.minCells = Math.max(2, Math.round(opts.minArea * n));
     this.changed = new Uint8Array(n);
