@@ -3,6 +3,7 @@
  * and counters. Driven by pipeline.ts; holds no timers and does no I/O.
  */
 import { lumaPlane, type Frame } from '../cameras/frame.ts';
+import type { FrameContent, Rect } from '../cameras/frame-geometry.ts';
 import type { Box, TamperSignal, TrackedObject } from './types.ts';
 import type { CameraPipelineConfig, PipelineConfig } from './config.ts';
 import { LatestSlot } from './frame-slot.ts';
@@ -25,12 +26,18 @@ export interface Pending {
 
 const MAX_PENDING_BOXES = 32;
 
+const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+/** Whether two frames lay the picture out alike (the motion stage's masks are mapped through it). */
+function sameContent(a: FrameContent | undefined, b: FrameContent | undefined): boolean {
+  return a === b || (!!a && !!b && sameRect(a.inFrame, b.inFrame) && sameRect(a.ofPicture, b.ofPicture));
+}
+
 export class CameraPipe {
   readonly slot = new LatestSlot<Pending>();
   readonly tracker: Tracker;
   private motion: MotionDetector | undefined;
   private tamper: TamperDetector | undefined;
-  private size = { width: 0, height: 0 };
+  private size: { width: number; height: number; content?: FrameContent } = { width: 0, height: 0 };
   busy = false;
   readonly inRate = new RateWindow();
   readonly doneRate = new RateWindow();
@@ -69,7 +76,8 @@ export class CameraPipe {
       this.park(frame, []);
       return [];
     }
-    if (frame.width !== this.size.width || frame.height !== this.size.height || !this.motion) this.resize(frame);
+    const { size } = this;
+    if (frame.width !== size.width || frame.height !== size.height || !sameContent(frame.content, size.content) || !this.motion) this.resize(frame);
     const luma = lumaPlane(frame);
     const m = this.motion!.process(luma);
     const signals = this.tamper!.process({
@@ -93,7 +101,7 @@ export class CameraPipe {
   }
 
   private resize(frame: Frame): void {
-    this.size = { width: frame.width, height: frame.height };
+    this.size = { width: frame.width, height: frame.height, content: frame.content };
     const mc = this.cfg.motion;
     this.motion = new MotionDetector({
       width: frame.width,
@@ -103,6 +111,7 @@ export class CameraPipe {
       backgroundAlpha: mc.backgroundAlpha,
       minArea: mc.minArea,
       masks: this.settings.masks,
+      content: frame.content,
       sceneChangeFraction: this.cfg.tamper.sceneChangeFraction,
     });
     this.tamper = new TamperDetector({ cameraId: this.id, ...this.cfg.tamper });

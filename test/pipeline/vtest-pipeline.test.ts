@@ -10,7 +10,8 @@ import { Pipeline, type PipelineSinks } from '../../hub/pipeline/pipeline.ts';
 import { pipelineSchema } from '../../hub/pipeline/config.ts';
 import { MotionDetector } from '../../hub/pipeline/motion.ts';
 import { iou, center } from '../../hub/pipeline/geometry.ts';
-import type { Box, TamperSignal, TrackUpdate } from '../../hub/pipeline/types.ts';
+import type { Box, TamperSignal, TrackReport } from '../../hub/pipeline/types.ts';
+import { lumaPlane, type Frame } from '../../hub/cameras/frame.ts';
 import { createOnnxEngine, detectSchema, type OnnxEngine } from '../../hub/detect/index.ts';
 import { OracleEngine, medianBackground } from '../../bench/lib-pipeline-oracle.ts';
 import { asFrame, decodeFrames } from '../../bench/lib-pipeline-frames.ts';
@@ -33,7 +34,20 @@ afterAll(async () => {
   await engine?.close();
 });
 
-function sinks(updates: TrackUpdate[] = [], tamper: TamperSignal[] = []): PipelineSinks {
+/** Mean |frame - empty scene| of the luma inside `box` shrunk by a fifth on each side. */
+function boxVsBackground(luma: Uint8Array, box: Box): number {
+  const [x1, y1, x2, y2] = box;
+  const dx = (x2 - x1) / 5;
+  const dy = (y2 - y1) / 5;
+  let sum = 0;
+  let n = 0;
+  for (let y = Math.round(y1 + dy); y < Math.round(y2 - dy); y++) {
+    for (let x = Math.round(x1 + dx); x < Math.round(x2 - dx); x++, n++) sum += Math.abs(luma[y * W + x]! - background[y * W + x]!);
+  }
+  return n ? sum / n : 0;
+}
+
+function sinks(updates: TrackReport[] = [], tamper: TamperSignal[] = []): PipelineSinks {
   return { tracks: (u) => updates.push(u), tamper: (s) => tamper.push(s), health: () => {} };
 }
 
@@ -46,12 +60,15 @@ describe('pipeline on vtest', () => {
     const annotated: Box = [688 * sx, 300 * sy, 744 * sx, 411 * sy];
     const clip = decodeFrames(VTEST, { width: W, height: H, fps: 5, startSec: 36, seconds: 8 });
     const at400 = 20;
-    const updates: TrackUpdate[] = [];
+    const updates: TrackReport[] = [];
+    const pushed = new Map<number, Frame>();
     let now = 0;
     const p = new Pipeline({ config: pipelineSchema.parse({}), engine: engine!, sinks: sinks(updates), now: () => now });
     for (let i = 0; i < clip.length; i++) {
       now = i * 200;
-      p.push(asFrame('lobby', i, clip[i]!, W, H, now));
+      const f = asFrame('lobby', i, clip[i]!, W, H, now);
+      pushed.set(now, f);
+      p.push(f);
       await p.settled();
     }
     const byFrame = new Map(updates.map((u) => [u.frameAt / 200, u]));
@@ -66,6 +83,11 @@ describe('pipeline on vtest', () => {
     const [x0, y0] = center(boxAt(window[0]!));
     const [x1, y1] = center(boxAt(window[window.length - 1]!));
     expect(Math.hypot(x1 - x0, y1 - y0)).toBeGreaterThan(30); // really walking, not standing
+    // Every update carries the very frame its tracks were computed on (the object, not a copy),
+    // and the walker's box lies on the walker in it: inside the box (shrunk by a fifth a side)
+    // the carried frame differs from the empty lobby.
+    for (const u of updates) expect(u.frame, `update at ${u.frameAt}`).toBe(pushed.get(u.frameAt));
+    expect(boxVsBackground(lumaPlane(byFrame.get(at400)!.frame), boxAt(at400))).toBeGreaterThan(25);
     // Gated: the detector did not look at every frame.
     expect(p.stats().inferenceImages).toBeLessThan(clip.length);
     await p.close();
@@ -77,7 +99,8 @@ describe('pipeline on vtest', () => {
     const engine = new OracleEngine({ background: () => background, msPerImage: 60, maxBatch: 1 });
     // Its burn worker is closed whatever happens: a failed assertion must not leave the thread.
     onTestFinished(() => engine.close());
-    const p = new Pipeline({ config: pipelineSchema.parse({ scheduler: { batching: false } }), engine, sinks: sinks(), onCrop: engine.onCrop });
+    const updates: TrackReport[] = [];
+    const p = new Pipeline({ config: pipelineSchema.parse({ scheduler: { batching: false } }), engine, sinks: sinks(updates), onCrop: engine.onCrop });
     const t0 = Date.now();
     let tick = 0;
     await new Promise<void>((done) => {
@@ -94,6 +117,9 @@ describe('pipeline on vtest', () => {
     const s = p.stats();
     const dropped = s.cameras.reduce((n, c) => n + c.dropped, 0);
     expect(dropped).toBeGreaterThan(0);
+    // With newer frames replacing waiting ones, each update still carries the frame it was computed on.
+    expect(updates.length).toBeGreaterThan(0);
+    for (const u of updates) expect([u.frame.cameraId, u.frame.capturedAt]).toEqual([u.cameraId, u.frameAt]);
     for (const c of s.cameras) {
       expect(c.inferenceCalls, `camera ${c.cameraId}`).toBeGreaterThan(2);
       expect(c.latencyMs.p95, `camera ${c.cameraId}`).toBeLessThan(1000);
@@ -104,7 +130,7 @@ describe('pipeline on vtest', () => {
 
   it('masks suppress motion inside them but not outside', () => {
     const open = new MotionDetector({ width: W, height: H, scaleWidth: 160, threshold: 22, backgroundAlpha: 0.05, minArea: 0.0006, masks: [], sceneChangeFraction: 0.6 });
-    const leftHalf: Array<[number, number]> = [[0, 0], [320, 0], [320, 360], [0, 360]];
+    const leftHalf: Array<[number, number]> = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]; // fractions of the picture
     const masked = new MotionDetector({ width: W, height: H, scaleWidth: 160, threshold: 22, backgroundAlpha: 0.05, minArea: 0.0006, masks: [leftHalf], sceneChangeFraction: 0.6 });
     let openLeft = 0;
     let maskedLeft = 0;
