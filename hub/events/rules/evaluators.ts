@@ -5,7 +5,7 @@
  */
 import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
 import type { Rule } from '../config.ts';
-import { anchor, centre, crossing, pointInPolygon, side, type Pt } from './geometry.ts';
+import { centre, crossing, pictureAnchor, pointInPolygon, side, type Pt } from './geometry.ts';
 import { PlaceMemory } from './places.ts';
 import { StillnessMemory } from './stillness.ts';
 
@@ -127,8 +127,9 @@ abstract class ObjectEvaluator<R extends ObjectRule> implements FrameEvaluator {
   protected forget(_trackId: string): void {}
 }
 
+/** Zones are drawn on the camera picture; the frame may show it letterboxed or cropped. */
 function inZone(zone: readonly Pt[] | undefined, o: TrackedObject, u: TrackUpdate): boolean {
-  return !zone || pointInPolygon(anchor(o.box, u.frameWidth, u.frameHeight), zone);
+  return !zone || pointInPolygon(pictureAnchor(o.box, u), zone);
 }
 
 class IntrusionEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'intrusion' }>> {
@@ -173,7 +174,7 @@ class LineEvaluator extends ObjectEvaluator<Extract<Rule, { type: 'line' }>> {
   protected override watch(o: TrackedObject, u: TrackUpdate): void {
     if (!this.rule.classes.includes(o.label)) return;
     const [a, b] = this.rule.line;
-    const p = anchor(o.box, u.frameWidth, u.frameHeight);
+    const p = pictureAnchor(o.box, u);
     const dist = side(a, b, p) / Math.hypot(b[0] - a[0], b[1] - a[1]);
     if (Math.abs(dist) < LINE_MARGIN) return;
     const now = Math.sign(dist);

@@ -2,6 +2,7 @@
  * Plane geometry for rules, in normalised frame coordinates (0..1, y down). Pure: no I/O.
  */
 import type { Box } from '../../pipeline/types.ts';
+import { frameToPicture, type FrameContent } from '../../cameras/frame-geometry.ts';
 
 export type Pt = readonly [number, number];
 
@@ -40,6 +41,25 @@ export function crossing(a: Pt, b: Pt, p: Pt, q: Pt): 'a-b' | 'b-a' | undefined 
 /** The point that stands for an object on the ground plane: the bottom centre of its box. */
 export function anchor(box: Box, width: number, height: number): Pt {
   return [(box[0] + box[2]) / 2 / width, box[3] / height];
+}
+
+/**
+ * The frame a box was found on: its size and, for a letterboxed or cropped detect stream, which
+ * part of it is picture (hub/cameras/frame-geometry.ts). A track update fits it.
+ */
+export interface FrameView {
+  frameWidth: number;
+  frameHeight: number;
+  content?: FrameContent;
+}
+
+/**
+ * The anchor as a fraction of the camera picture, where zones and lines are drawn. The same as
+ * `anchor` on a frame that is the whole picture; on a letterboxed or cropped one, the bars are no
+ * part of the picture and the cut-off edges are (issue 13).
+ */
+export function pictureAnchor(box: Box, view: FrameView): Pt {
+  return frameToPicture([(box[0] + box[2]) / 2, box[3]], view.frameWidth, view.frameHeight, view.content);
 }
 
 /** Box centre, normalised. */
