@@ -44,8 +44,8 @@ describe('pictureAnchor: a zone drawn on the picture means the same place in eve
   /** Whether a person whose feet stand at picture point (px, py) (fractions) is in `zone`. */
   const inZone = (fit: DetectFit, zone: Pt[], px: number, py: number): boolean => {
     const g = detectGeometry({ width: 640, height: 360 }, fit, CAM_4_3);
-    const view = { frameWidth: g.width, frameHeight: g.height, content: frameContent(g) };
-    const [fx, fy] = pictureToFrame([px, py], g.width, g.height, view.content);
+    const view = { frameWidth: g.width, frameHeight: g.height, frame: { content: frameContent(g) } };
+    const [fx, fy] = pictureToFrame([px, py], g.width, g.height, view.frame.content);
     return pointInPolygon(pictureAnchor([fx - 10, fy - 60, fx + 10, fy], view), zone);
   };
 
@@ -59,12 +59,12 @@ describe('pictureAnchor: a zone drawn on the picture means the same place in eve
   it('on a letterboxed frame the bars are no part of the picture; on a cropped one the rows map to the shown band', () => {
     // Letterboxed 4:3 in 640x360: the picture is columns 80-560. Feet at frame column 180 are at
     // picture x 0.208 (in the left quarter), though at 0.281 of the frame.
-    const letterbox = { frameWidth: 640, frameHeight: 360, content: frameContent(detectGeometry({ width: 640, height: 360 }, 'letterbox', CAM_4_3)) };
+    const letterbox = { frameWidth: 640, frameHeight: 360, frame: { content: frameContent(detectGeometry({ width: 640, height: 360 }, 'letterbox', CAM_4_3)) } };
     expect(pictureAnchor([170, 100, 190, 200], letterbox)[0]).toBeCloseTo(100 / 480, 6);
     expect(pointInPolygon(pictureAnchor([170, 100, 190, 200], letterbox), leftQuarter)).toBe(true);
     expect(pointInPolygon(anchor([170, 100, 190, 200], 640, 360), leftQuarter)).toBe(false);
     // Cropped: frame row 36 of 360 shows picture y 0.125 + 0.1 * 0.75 = 0.2.
-    const crop = { frameWidth: 640, frameHeight: 360, content: frameContent(detectGeometry({ width: 640, height: 360 }, 'crop', CAM_4_3)) };
+    const crop = { frameWidth: 640, frameHeight: 360, frame: { content: frameContent(detectGeometry({ width: 640, height: 360 }, 'crop', CAM_4_3)) } };
     expect(pictureAnchor([300, 0, 340, 36], crop)).toEqual([0.5, 0.2]);
   });
 });

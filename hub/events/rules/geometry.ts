@@ -45,12 +45,13 @@ export function anchor(box: Box, width: number, height: number): Pt {
 
 /**
  * The frame a box was found on: its size and, for a letterboxed or cropped detect stream, which
- * part of it is picture (hub/cameras/frame-geometry.ts). A track update fits it.
+ * part of it is picture (the frame's `content`, hub/cameras/frame-geometry.ts). A track report
+ * fits it: it carries the very frame its boxes were found on.
  */
 export interface FrameView {
   frameWidth: number;
   frameHeight: number;
-  content?: FrameContent;
+  frame?: { content?: FrameContent };
 }
 
 /**
@@ -59,7 +60,7 @@ export interface FrameView {
  * part of the picture and the cut-off edges are (issue 13).
  */
 export function pictureAnchor(box: Box, view: FrameView): Pt {
-  return frameToPicture([(box[0] + box[2]) / 2, box[3]], view.frameWidth, view.frameHeight, view.content);
+  return frameToPicture([(box[0] + box[2]) / 2, box[3]], view.frameWidth, view.frameHeight, view.frame?.content);
 }
 
 /** Box centre, normalised. */

@@ -3,6 +3,7 @@ import { ruleSchema, type Rule } from '../config.ts';
 import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
 import { createFrameEvaluator, isFrameRule } from './evaluators.ts';
 import { RuleLifecycle, type Transition } from './lifecycle.ts';
+import { detectGeometry, frameContent } from '../../cameras/frame-geometry.ts';
 
 const W = 1000;
 const H = 1000;
@@ -44,6 +45,19 @@ function walk(n: number, id = 'a', over: Partial<TrackedObject> = {}): TrackUpda
 }
 
 describe('intrusion', () => {
+  it('matches a zone on the camera picture when the frame letterboxes it (the frame carried by the report says where)', () => {
+    // A 4:3 camera letterboxed into 640x360: the picture is frame columns 80-560. Feet at frame
+    // column 180 stand at picture x 0.21, inside the picture's left quarter (0.28 of the frame).
+    const content = frameContent(detectGeometry({ width: 640, height: 360 }, 'letterbox', { width: 768, height: 576 }));
+    const leftQuarter = [[0, 0], [0.25, 0], [0.25, 1], [0, 1]];
+    const frames = Array.from({ length: 10 }, (_, i) => {
+      const u = update(i * 200, [obj('a', [170, 200, 190, 300])]);
+      return Object.assign({ ...u, frameWidth: 640, frameHeight: 360 }, { frame: { content } });
+    });
+    expect(starts(run({ type: 'intrusion', zone: leftQuarter }, frames))).toHaveLength(1);
+    // Without the content (read as fractions of the frame) the same feet are outside the zone.
+    expect(starts(run({ type: 'intrusion', zone: leftQuarter }, frames.map(({ frame: _, ...u }) => u)))).toEqual([]);
+  });
   it('starts one event at the frame the person enters and ends it when they leave', () => {
     const frames = [...walk(20), update(4000, [])];
     const out = run({ type: 'intrusion', zone }, frames);
