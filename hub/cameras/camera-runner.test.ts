@@ -201,4 +201,33 @@ describe('camera runner', () => {
       await runner.stop();
     }
   });
+
+  it('a camera stopped while its probe waits on a silent server starts no ffmpeg', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const spawned: Array<number | undefined> = [];
+    let connected = false;
+    let closed = false;
+    silent.on('connection', (socket) => {
+      connected = true;
+      socket.resume(); // read, so that the probe's end is seen
+      socket.on('close', () => void (closed = true));
+    });
+    const cam = cameraSchema.parse({ id: 'gate', name: 'Gate', source: { type: 'rtsp', url: `rtsp://127.0.0.1:${port}/ch1` }, record: { enabled: false } });
+    const runner = realRunner(cam, { onSpawn: (pid) => spawned.push(pid), probeTimeoutMs: 30_000 });
+    try {
+      runner.start();
+      await until(() => connected, 10_000);
+      await runner.stop();
+      // The probe ends with the stop (its ffmpeg killed, the connection gone); its end must not
+      // start the ingest afterwards.
+      await until(() => closed, 10_000);
+      expect(spawned).toEqual([]);
+      expect(runner.snapshot().video).toBeUndefined();
+    } finally {
+      silent.close();
+    }
+  });
 });

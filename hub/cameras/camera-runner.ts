@@ -169,7 +169,8 @@ export class CameraRunner {
       }
     }
     const geometry = detectGeometry(cam.detect, cam.detect.fit, source);
-    if (note && note !== this.state.video?.note && !signal.aborted) this.opts.log.warn(`camera ${cam.id}: ${note}`);
+    if (signal.aborted) return geometry; // stopped while probing: nothing runs, nothing to show
+    if (note && note !== this.state.video?.note) this.opts.log.warn(`camera ${cam.id}: ${note}`);
     this.state.video = {
       source: source ? { ...source } : null, detect: { width: geometry.width, height: geometry.height }, fit: geometry.fit, content: geometry.content,
       ...(note ? { note } : {}),

@@ -50,7 +50,8 @@ export function probeSource(cam: CameraConfig, opts: ProbeOptions): Promise<Prob
   return new Promise((resolve) => {
     let stderr = '';
     let timedOut = false;
-    const child = spawn(opts.ffmpegPath, buildProbeArgs(cam), { stdio: ['ignore', 'ignore', 'pipe'], signal: opts.signal });
+    // SIGKILL on abort as on timeout: a probe writes nothing it could lose by it.
+    const child = spawn(opts.ffmpegPath, buildProbeArgs(cam), { stdio: ['ignore', 'ignore', 'pipe'], signal: opts.signal, killSignal: 'SIGKILL' });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
