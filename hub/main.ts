@@ -82,7 +82,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const { db, recreated } = openDatabase(join(dataDir, 'hub.db'), migrations, log.child('store'));
 
   // 3. Shared services: metrics, audit, users, the API router.
-  const metrics = new MetricsRegistry();
+  const metrics = new MetricsRegistry({ log: log.child('metrics') });
   const audit = new AuditLog(db);
   const users = new UserStore(db);
   const api = new ApiRouter(users, log.child('api'), metrics);

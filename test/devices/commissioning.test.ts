@@ -305,14 +305,14 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
   describe('finding 10: the station in /metrics and on the health board', () => {
     it('bus and device figures are in /metrics, and a silent device puts the station on health until it answers again', async () => {
       const h = await start(stationConfig(t.st.busSpec));
-      h.metrics.render();
+      await h.metrics.render();
       expect(h.metrics.value('devices_bus_transactions', { bus: 'line' })).toBeGreaterThan(0);
       expect(h.metrics.value('devices_device_online', { device: 'level' })).toBe(1);
       expect(h.metrics.value('devices_pump_running', { pump: 'pump' })).toBe(0);
       t.st.sim.model.silent.add(UNITS.level);
       expect(await waitFor(() => h.health.get('devices/station')?.level === 'degraded', 5000)).toBe(true);
       expect(h.health.get('devices/station')?.message).toContain('level');
-      expect(h.metrics.render()).toContain('devices_device_online{device="level"} 0');
+      expect(await h.metrics.render()).toContain('devices_device_online{device="level"} 0');
       t.st.sim.model.silent.delete(UNITS.level);
       expect(await waitFor(() => h.health.get('devices/station')?.level === 'ok', 10_000)).toBe(true);
     });
