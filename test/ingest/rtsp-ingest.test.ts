@@ -11,12 +11,10 @@ describe('RTSP ingest', () => {
   let rtsp: RtspServer;
   let t: TestHub;
   const segments: Segment[] = [];
-  let startedAt = 0;
 
   beforeAll(async () => {
     rtsp = await startRtspServer({ gate: fixtures.vtestH264 });
     cameraTestHooks.backoff = { baseMs: 300, capMs: 1500 };
-    startedAt = Date.now();
     t = await startTestHub({
       config: {
         recording: { segmentSeconds: 3 },
@@ -24,11 +22,13 @@ describe('RTSP ingest', () => {
         // compete with ffmpeg for a loaded box's CPU.
         detect: { enabled: false },
         pipeline: { enabled: false },
+        // Stretched to the box (vtest is 4:3): the clock test compares the detect frame with the
+        // recording scaled to the same 640x360.
         cameras: [
-          { id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: rtsp.url('gate') }, detect: { fps: 5 }, stallSeconds: 5 },
+          { id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: rtsp.url('gate') }, detect: { fps: 5, fit: 'stretch' }, stallSeconds: 5 },
           {
             id: 'gate-udp', name: 'Cổng (UDP)', source: { type: 'rtsp', url: rtsp.url('gate'), transport: 'udp' },
-            detect: { width: 320, height: 180, fps: 2 }, record: { enabled: false },
+            detect: { width: 320, height: 180, fps: 2, fit: 'stretch' }, record: { enabled: false },
           },
         ],
       },
