@@ -15,7 +15,6 @@ import type { HealthBoard } from './core/health.ts';
  *
  *   declare module '../context.ts' { interface HubServices { recordings: RecordingService } }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface HubServices {}
 
 /** The one context object every module's `start(ctx)` receives. */

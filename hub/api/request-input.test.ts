@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HubError } from '../core/errors.ts';
+import type { HubError } from '../core/errors.ts';
 import { parseJson, parsePart, readBody } from './request-input.ts';
 import { limit, rangeQuery, resolveRange, timeMs } from './inputs.ts';
 

@@ -210,7 +210,7 @@ export class ApiRouter {
   }
 
   private register(info: RouteInfo, handler: (c: ApiContext, input: RouteInput<unknown, unknown, unknown>) => Response | Promise<Response>): void {
-    const missing = pathParams(info.path).filter((p) => !info.params);
+    const missing = info.params ? [] : pathParams(info.path);
     if (missing.length) throw new Error(`api: ${info.method} ${info.path} must declare its params (${missing.join(', ')})`);
     if (this.routes.some((r) => r.method === info.method && r.path === info.path)) throw new Error(`api: ${info.method} ${info.path} registered twice`);
     this.routes.push(info);

@@ -179,11 +179,15 @@ export class AuditLog {
   query(filter: { actor?: string; target?: string; action?: string; from?: string; to?: string; limit?: number }): AuditRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.actor) (where.push('actor = ?'), args.push(filter.actor));
-    if (filter.target) (where.push('target LIKE ?'), args.push(`${filter.target}%`));
-    if (filter.action) (where.push('action LIKE ?'), args.push(`${filter.action}%`));
-    if (filter.from) (where.push('ts >= ?'), args.push(filter.from));
-    if (filter.to) (where.push('ts <= ?'), args.push(filter.to));
+    const add = (clause: string, arg: unknown): void => {
+      where.push(clause);
+      args.push(arg);
+    };
+    if (filter.actor) add('actor = ?', filter.actor);
+    if (filter.target) add('target LIKE ?', `${filter.target}%`);
+    if (filter.action) add('action LIKE ?', `${filter.action}%`);
+    if (filter.from) add('ts >= ?', filter.from);
+    if (filter.to) add('ts <= ?', filter.to);
     const limit = Math.min(Math.max(filter.limit ?? 200, 1), 5000);
     const rows = this.db
       .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`)

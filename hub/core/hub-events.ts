@@ -6,7 +6,6 @@
  *     interface HubEvents { 'device.value': DeviceValue }
  *   }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface HubEvents {
   'config.changed': { by: string };
 }

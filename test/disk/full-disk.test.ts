@@ -144,7 +144,7 @@ describe('a full data disk', () => {
       await waitFor(async () => (await segmentsSince(freedAt)) >= 1, 90_000, 'a new segment indexed after space returned');
       expect(alive()).toBe(true);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- hub log (last lines) ---\n${stderr.slice(-60).join('\n')}`);
+      throw new Error(`${(err as Error).message}\n--- hub log (last lines) ---\n${stderr.slice(-60).join('\n')}`, { cause: err });
     }
   }, 400_000);
 });

@@ -56,7 +56,10 @@ export class PlaceMemory {
     let bestD = this.tolerance;
     for (const p of this.places) {
       const d = distance(p.ref, c);
-      if (d <= bestD) (best = p), (bestD = d);
+      if (d <= bestD) {
+        best = p;
+        bestD = d;
+      }
     }
     best ??= this.places.find((p) => overlapOfSmaller(p.home, o.box) >= SAME_PLACE_OVERLAP);
     if (best) {
