@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { HubConfigInput } from './schema.ts';
-import { demoDevices } from '../devices/demo.ts';
+import { demoDevices } from '../devices/config.ts';
 
 const demoClip = fileURLToPath(new URL('../demo/vtest-demo.mp4', import.meta.url));
 

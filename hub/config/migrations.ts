@@ -7,7 +7,7 @@
  * A migration is frozen once shipped: it reads only the raw document and the data it imports,
  * never the current schema, so later shape changes cannot alter what it does. Pure: no I/O.
  */
-import { PROFILES } from '../devices/profile.ts';
+import { PROFILES } from '../devices/config.ts';
 import { ConfigError } from './config-error.ts';
 
 type Doc = Record<string, unknown>;

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { PROFILE_IDS, PROFILES } from './profile.ts';
 import { uniqueIds, zodReport, type Report } from '../config/ref-check.ts';
 
+// What the configuration layer needs of the devices beyond their section: the bundled profiles
+// (a migration reads their registers) and the demo station (the demo defaults), both pure data.
+export { PROFILES } from './profile.ts';
+export { demoDevices } from './demo.ts';
+
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _');
 const hm = z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 const ref = z.strictObject({ device: id, point: z.string().min(1) });
