@@ -13,8 +13,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Db } from '../store/database.ts';
-import { loadOrCreateSigningKey, signBytes, verifyBytes, type SigningKey } from '../events/evidence/signing-key.ts';
-import { sha256, writeFileAtomic } from '../events/evidence/files.ts';
+import { loadOrCreateSigningKey, signBytes, verifyBytes, type SigningKey } from '../core/signing-key.ts';
+import { sha256, writeFileAtomic } from '../core/files.ts';
 
 /** Audit rows stay in the database this long before they are archived (days). */
 export const AUDIT_KEEP_DAYS = 180;

@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { verifyExport } from './evidence/export.ts';
-import { loadOrCreateSigningKey } from './evidence/signing-key.ts';
+import { loadOrCreateSigningKey } from '../core/signing-key.ts';
 
 const USAGE = `usage: hub events verify <export> [--fingerprint HEX]
        hub events key [--data DIR]

@@ -11,11 +11,11 @@ import type { Logger } from '../core/log.ts';
 import type { RecordingService } from '../record/service.ts';
 import type { EventsConfig } from './config.ts';
 import type { EventStore } from './store.ts';
-import { sha256 } from './evidence/files.ts';
+import { sha256 } from '../core/files.ts';
 import { newExportId, removeExport, writeExport } from './evidence/export.ts';
 
 const DAY_MS = 86_400_000;
-import type { SigningKey } from './evidence/signing-key.ts';
+import type { SigningKey } from '../core/signing-key.ts';
 import { clipRange } from './media.ts';
 
 export interface ExportDeps {

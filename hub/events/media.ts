@@ -13,7 +13,7 @@ import type { EventsConfig } from './config.ts';
 import type { EventStore, SecurityEvent } from './store.ts';
 import { cutClip } from './evidence/clip.ts';
 import { annotate, grabFrame, matchRecordedFrame } from './evidence/snapshot.ts';
-import { sha256File, writeFileAtomic } from './evidence/files.ts';
+import { sha256File, writeFileAtomic } from '../core/files.ts';
 import { frameToRgb } from '../pipeline/crop.ts';
 import { lumaPlane, type Frame } from '../cameras/frame.ts';
 

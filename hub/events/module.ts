@@ -12,7 +12,7 @@ import { MediaMaker, sweepMediaRetention } from './media.ts';
 import { RelayAlarm, outputSetterOf } from './alarm.ts';
 import { EventEngine } from './service.ts';
 import { registerEventRoutes } from './routes.ts';
-import { loadOrCreateSigningKey, type SigningKey } from './evidence/signing-key.ts';
+import { loadOrCreateSigningKey, type SigningKey } from '../core/signing-key.ts';
 import { sweepExports, type ExportDeps } from './exporter.ts';
 import { every, guarded } from '../core/guard.ts';
 import { checkTimeZone } from './rules/schedule.ts';

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestHub } from '../helpers/test-hub.ts';
 import { SegmentIndex } from '../../hub/record/segment-index.ts';
-import { sha256 } from '../../hub/events/evidence/files.ts';
+import { sha256 } from '../../hub/core/files.ts';
 
 const file = (dir: string, name: string, bytes: number): { path: string; data: Buffer } => {
   mkdirSync(dir, { recursive: true });

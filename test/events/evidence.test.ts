@@ -6,10 +6,10 @@ import sharp from 'sharp';
 import type { Segment } from '../../hub/record/service.ts';
 import { concatList, cutClip } from '../../hub/events/evidence/clip.ts';
 import { annotate, grabFrame } from '../../hub/events/evidence/snapshot.ts';
-import { loadOrCreateSigningKey } from '../../hub/events/evidence/signing-key.ts';
+import { loadOrCreateSigningKey } from '../../hub/core/signing-key.ts';
 import { writeExport, verifyExport } from '../../hub/events/evidence/export.ts';
 import { runEventsCli } from '../../hub/events/cli.ts';
-import { sha256File } from '../../hub/events/evidence/files.ts';
+import { sha256File } from '../../hub/core/files.ts';
 import { probeDuration, recordVtest } from './segments.ts';
 
 const T0 = Date.parse('2025-03-03T15:30:00Z');

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync, statSync } from 'node:fs';
 import type { Segment } from '../../record/service.ts';
 import { runFfmpeg } from './ffmpeg.ts';
 import { fileInput } from '../../core/ffmpeg-input.ts';
-import { commitFile, sha256File, tempBeside } from './files.ts';
+import { commitFile, sha256File, tempBeside } from '../../core/files.ts';
 
 /**
  * The concat list for the clip [fromMs, toMs]: the first file gets an `inpoint` and the last an

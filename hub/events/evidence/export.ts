@@ -6,8 +6,8 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { commitFile, sha256, tempBeside } from './files.ts';
-import { keyFingerprint, signBytes, verifyBytes, type SigningKey } from './signing-key.ts';
+import { commitFile, sha256, tempBeside } from '../../core/files.ts';
+import { keyFingerprint, signBytes, verifyBytes, type SigningKey } from '../../core/signing-key.ts';
 import { readZip, writeZip, type ZipEntry } from './zip.ts';
 
 export const MANIFEST = 'manifest.json';

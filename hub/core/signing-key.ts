@@ -1,6 +1,6 @@
 /**
  * The hub's Ed25519 signing key: generated once under dataDir/keys/, the private half readable
- * by the hub's user only (0600). Exports are signed with it; its public half and fingerprint go
+ * by the hub's user only (0600). Evidence exports and audit archives are signed with it; its public half and fingerprint go
  * into every export so a verifier can compare them with the hub's published key.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';

@@ -1,4 +1,4 @@
-/** File helpers for evidence: hashes, and writes that land whole or not at all. */
+/** File helpers for evidence and the audit archive: hashes, and writes that land whole or not at all. */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, renameSync, writeFileSync, fsyncSync, openSync, closeSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
