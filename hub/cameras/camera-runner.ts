@@ -11,7 +11,7 @@ import { resolveMediaFile } from './media-folders.ts';
 import { cameraRedactor } from './secrets.ts';
 import { FrameAssembler } from './frame-assembler.ts';
 import { frameBytes, type Frame, type PixelFormat } from './frame.ts';
-import { detectGeometry, frameContent, type CameraVideo, type DetectGeometry, type SourceSize } from './frame-geometry.ts';
+import { detectGeometry, frameContent, type DetectGeometry, type SourceSize } from './frame-geometry.ts';
 import { probeSource } from './probe.ts';
 import { RateMeter } from './rate-meter.ts';
 import { StreamClock } from './stream-clock.ts';
@@ -38,7 +38,6 @@ export interface RunnerOptions {
 }
 
 /** A camera's state with its video: the probed picture and the detect frames (what /api/cameras shows). */
-export type RunnerState = CameraState & { video?: CameraVideo };
 
 const STDERR_LINES = 20;
 const HEALTHY_AFTER_MS = 30_000;
@@ -64,7 +63,7 @@ export class CameraRunner {
   private clock = new StreamClock(1);
   private readonly fps = new RateMeter(5000);
   private readonly stderrTail: string[] = [];
-  private state: RunnerState;
+  private state: CameraState;
   private killReason?: string;
   /** Counts starts and stops: a probe that ends after a stop (or a later start) spawns nothing. */
   private generation = 0;
@@ -87,7 +86,7 @@ export class CameraRunner {
     this.watchdog = every(500, `cameras: watchdog of ${this.cam.id}`, this.opts.log, () => this.checkStall());
   }
 
-  snapshot(): RunnerState {
+  snapshot(): CameraState {
     return { ...this.state, fpsIn: Math.round(this.fps.rate(Date.now()) * 100) / 100 };
   }
 

@@ -106,7 +106,14 @@ export class CameraManager implements CameraService {
         mediaFolders: () => this.ctx.config.mediaFolders(),
         onFrame: (f) => this.dispatch(f),
         onSegment: (seg) => this.ctx.bus.emit('camera.segment', { cameraId: id, ...seg }),
-        onState: (s) => this.ctx.bus.emit('camera.state', s),
+        onState: (s) => {
+          this.ctx.bus.emit('camera.state', s);
+          // A camera whose picture could not be probed runs on a guessed frame shape: the health
+          // board says so until a start probes it.
+          const key = `cameras/${s.id}/video`;
+          if (s.video?.note) this.ctx.health.set(key, 'degraded', `camera ${s.id}: ${s.video.note}`);
+          else if (this.ctx.health.get(key)) this.ctx.health.ok(key);
+        },
         onSpawn: (pid) => this.writePid(id, pid),
       });
       this.runners.set(id, runner);

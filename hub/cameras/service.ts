@@ -1,3 +1,4 @@
+import type { CameraVideo } from './frame-geometry.ts';
 import type { Frame } from './frame.ts';
 
 export type CameraStatus = 'starting' | 'online' | 'offline' | 'disabled';
@@ -16,6 +17,8 @@ export interface CameraState {
   restarts: number;
   lastFrameAt?: string;
   since: string;
+  /** The picture probed at the last start and the detect frames planned from it (issue 13). */
+  video?: CameraVideo;
 }
 
 export type FrameListener = (frame: Frame) => void;
