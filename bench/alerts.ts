@@ -26,7 +26,7 @@ import { startHub } from '../hub/main.ts';
 import { createLogger } from '../hub/core/log.ts';
 import { medianBackground } from './lib-pipeline-oracle.ts';
 import { decodeFrames } from './lib-pipeline-frames.ts';
-import { TruthTracker } from '../test/events/truth.ts';
+import { TruthTracker } from './lib-vtest-truth.ts';
 import type { StreamMessage } from '../hub/events/stream.ts';
 import { anchor, pointInPolygon } from '../hub/events/rules/geometry.ts';
 

@@ -16,8 +16,8 @@ import { detectSchema } from '../hub/detect/config.ts';
 import { letterboxInto } from '../hub/detect/letterbox.ts';
 import { ensureModel } from '../models/ensure-model.ts';
 import { loadTfjsReference } from '../models/tfjs-reference.ts';
-import { vtestFrame } from '../test/detect/images.ts';
-import { ensureFixtures } from '../test/fixtures/fetch-fixtures.ts';
+import { vtestFrame } from '../tools/images.ts';
+import { ensureFixtures } from '../tools/fixtures.ts';
 
 const MODELS = ['nanodet', 'nanodet-int8'] as const;
 

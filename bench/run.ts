@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [args]` runs bench/<name>.ts; with no name, every benchmark in turn.
  * Each benchmark exports `run(args: string[]): Promise<string>` returning its results' JSON path
- * (printed last).
+ * (printed last). `lib-*.ts` files are the benchmarks' shared parts, not benchmarks.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'run.ts' && !f.startsWith('_'))
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'run.ts' && !f.startsWith('_') && !f.startsWith('lib-'))
   .map((f) => f.slice(0, -3));
 
 const [name, ...args] = process.argv.slice(2);

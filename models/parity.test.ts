@@ -7,8 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { ensureModel } from './ensure-model.ts';
 import { loadTfjsReference } from './tfjs-reference.ts';
 import { letterboxInto } from '../hub/detect/letterbox.ts';
-import { vtestFrame, readRgb } from '../test/detect/images.ts';
-import { fixtures } from '../test/fixtures/fetch-fixtures.ts';
+import { vtestFrame, readRgb } from '../tools/images.ts';
+import { fixtures } from '../tools/fixtures.ts';
 
 describe('nanodet ONNX parity with TFJS', () => {
   it('matches every raw output within 1e-3 on real frames, batched', async () => {

@@ -1,4 +1,4 @@
-import { ensureFixtures } from './fixtures/fetch-fixtures.ts';
+import { ensureFixtures } from '../tools/fixtures.ts';
 
 /** Fetches the real footage and images once before any test runs. */
 export default function setup(): void {

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/log.ts';
 import { ffmpegPath } from '../core/ffmpeg-path.ts';
-import { freePort } from '../../test/helpers/ports.ts';
+import { freePort } from '../../tools/ports.ts';
 import { CameraRunner, type RunnerOptions } from './camera-runner.ts';
 import { cameraSchema, type CameraConfig } from './config.ts';
 import { DEMO_MEDIA_DIR } from './media-folders.ts';
 import type { CameraState } from './service.ts';
 import type { Frame } from './frame.ts';
-import { fixtures } from '../../test/fixtures/fetch-fixtures.ts';
+import { fixtures } from '../../tools/fixtures.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

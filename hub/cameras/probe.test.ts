@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../core/ffmpeg-path.ts';
-import { freePort } from '../../test/helpers/ports.ts';
+import { freePort } from '../../tools/ports.ts';
 import { cameraSchema } from './config.ts';
 import { DEMO_MEDIA_DIR } from './media-folders.ts';
 import { parseProbe, probeSource } from './probe.ts';

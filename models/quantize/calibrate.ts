@@ -24,7 +24,7 @@ import { convertSourceModel, sha256Of } from '../ensure-model.ts';
 import { loadManifest, MODELS_DIR } from '../manifest.ts';
 import { encodeModel, DataType, type OnnxModel } from '../converter/onnx-proto.ts';
 import { letterboxInto } from '../../hub/detect/letterbox.ts';
-import { ensureFixtures } from '../../test/fixtures/fetch-fixtures.ts';
+import { ensureFixtures } from '../../tools/fixtures.ts';
 import { planQuantization } from './qdq.ts';
 import { CALIBRATION_FRAMES, vtestFrames } from './frames.ts';
 import { formatCalibration, type CalibrationFile } from './calibration.ts';

@@ -1,6 +1,6 @@
 /** vtest.avi frames for calibration and the quantization experiment, decoded by one ffmpeg call. */
 import { execFileSync } from 'node:child_process';
-import { fixtures } from '../../test/fixtures/fetch-fixtures.ts';
+import { fixtures } from '../../tools/fixtures.ts';
 import type { RgbImage } from '../../hub/detect/types.ts';
 
 const W = 768;

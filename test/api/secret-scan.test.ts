@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../hub/auth/roles.ts';
 import type { RouteInfo } from '../../hub/api/router.ts';
 import { cameraTestHooks } from '../../hub/cameras/module.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort } from '../../tools/ports.ts';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 
 /** Distinctive, and needing percent-encoding in a URL: its first part is in every form it can take. */

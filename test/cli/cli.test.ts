@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { UserStore } from '../../hub/auth/users.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort } from '../../tools/ports.ts';
 import { makeDataDir, waitFor } from '../helpers/test-hub.ts';
 import { CONFIG_VERSION } from '../../hub/config/migrations.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_MEDIA_DIR } from '../../hub/cameras/media-folders.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort } from '../../tools/ports.ts';
 import { makeDataDir, waitFor } from '../helpers/test-hub.ts';
 
 describe('hub start --media-dir', () => {

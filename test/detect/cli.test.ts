@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { fixtures } from '../../tools/fixtures.ts';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;

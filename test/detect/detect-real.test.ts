@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createOnnxEngine, type OnnxEngine } from '../../hub/detect/engine.ts';
 import { detectSchema } from '../../hub/detect/config.ts';
 import { iou } from '../../hub/detect/nms.ts';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
-import { readRgb, vtestFrame } from './images.ts';
+import { fixtures } from '../../tools/fixtures.ts';
+import { readRgb, vtestFrame } from '../../tools/images.ts';
 
 type Box = [number, number, number, number];
 interface Annotated {

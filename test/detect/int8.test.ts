@@ -18,8 +18,8 @@ import { detectSchema } from '../../hub/detect/config.ts';
 import { letterboxInto } from '../../hub/detect/letterbox.ts';
 import { iou } from '../../hub/detect/nms.ts';
 import type { Detection } from '../../hub/detect/types.ts';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
-import { readRgb, vtestFrame } from './images.ts';
+import { fixtures } from '../../tools/fixtures.ts';
+import { readRgb, vtestFrame } from '../../tools/images.ts';
 
 type Box = [number, number, number, number];
 const annotations = JSON.parse(readFileSync(new URL('./fixtures/vtest-people.json', import.meta.url), 'utf8')) as {

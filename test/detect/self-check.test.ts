@@ -12,7 +12,7 @@ import { iou } from '../../hub/detect/nms.ts';
 import { createLogger } from '../../hub/core/log.ts';
 import type { HubContext } from '../../hub/context.ts';
 import type { Detection } from '../../hub/detect/types.ts';
-import { vtestFrame } from './images.ts';
+import { vtestFrame } from '../../tools/images.ts';
 
 const det = (label: string, classId: number, score: number, box: Detection['box']): Detection => ({ label, classId, score, box });
 const rules: SelfCheckRules = { ...SELF_CHECK_RULES, minObjects: 1 };

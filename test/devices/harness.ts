@@ -29,21 +29,14 @@ export const log = createLogger('test', () => undefined);
 
 export const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
-/** Polls `fn` until it is truthy or `ms` pass; returns the last value. */
-export async function waitFor<T>(fn: () => T, ms = 3000, step = 25): Promise<T> {
-  const end = Date.now() + ms;
-  let v = fn();
-  while (!v && Date.now() < end) {
-    await sleep(step);
-    v = fn();
-  }
-  return v;
-}
+import { waitFor } from '../../tools/wait-for.ts';
+
+export { waitFor };
 
 /** Waits for `n` more ticks of the runtime (a count, never a time); throws if they never come. */
 export async function waitTicks(rt: DevicesRuntime, n: number): Promise<void> {
   const target = rt.ticks + n;
-  if (!(await waitFor(() => rt.ticks >= target, 30_000, 5))) throw new Error(`test: ${n} ticks did not come`);
+  await waitFor(() => rt.ticks >= target, 30_000, `${n} ticks of the runtime`, 5);
 }
 
 /** Waits for `n` more good polls of `device` (a count, never a time); throws if they never come. */
@@ -51,13 +44,13 @@ export async function waitPolls(rt: DevicesRuntime, device: string, n: number): 
   const d = rt.devs.get(device);
   if (!d) throw new Error(`test: no device ${device}`);
   const target = d.stats.polls + n;
-  if (!(await waitFor(() => d.stats.polls >= target, 30_000, 5))) throw new Error(`test: ${n} polls of ${device} did not come`);
+  await waitFor(() => d.stats.polls >= target, 30_000, `${n} polls of ${device}`, 5);
 }
 
 /** Waits for `n` more steps of the simulator's model (its own tick, 50 ms in tests). */
 export async function waitSimSteps(sim: PumpStationSimulator, n: number): Promise<void> {
   const target = sim.steps + n;
-  if (!(await waitFor(() => sim.steps >= target, 30_000, 5))) throw new Error(`test: ${n} simulator steps did not come`);
+  await waitFor(() => sim.steps >= target, 30_000, `${n} simulator steps`, 5);
 }
 
 /**
@@ -73,8 +66,7 @@ export async function ptyPair(dir: string, tracePath?: string): Promise<{ a: str
   const trace = tracePath ? openSync(tracePath, 'a') : 'ignore';
   const proc = spawn('socat', [...(tracePath ? ['-x'] : []), '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', trace] });
   if (typeof trace === 'number') closeSync(trace);
-  const ok = await waitFor(() => existsSync(a) && existsSync(b), 5000);
-  if (!ok) throw new Error('test: socat did not create the pty pair');
+  await waitFor(() => existsSync(a) && existsSync(b), 5000, 'socat to create the pty pair');
   return { a, b, proc };
 }
 

@@ -34,7 +34,7 @@ describe('devices runtime stop', () => {
     const cmd = hub.rt.command('pump', 'run', {}, 'user:lan');
     // The drive took the run command, then stops answering: the command's read-back keeps trying
     // until its deadline, so the runtime is stopped while the command is in flight.
-    expect(await waitFor(() => t.st.sim.model.running, 3000, 1)).toBe(true);
+    expect(await waitFor(() => t.st.sim.model.running, 3000, 'the pump running', 1)).toBe(true);
     t.st.sim.model.silent.add(1);
     t.hub = undefined;
     await hub.stop(); // the runtime's stop, then db.close()
@@ -113,7 +113,7 @@ describe('devices module and configuration changes', () => {
     });
     // Stop while the old runtime is being stopped for the rebuild.
     const old = ctx.services.devices as DevicesRuntime;
-    await waitFor(() => old.stopping, 3000, 1);
+    await waitFor(() => old.stopping, 3000, 'the old runtime stopping', 1);
     const r = running;
     running = undefined;
     await r.stop();

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { fixtures } from '../../tools/fixtures.ts';
 import { makeDataDir, startTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { segmentPath } from '../../hub/record/paths.ts';
 import { recordTestHooks } from '../../hub/record/module.ts';

@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE_DIR, fixtures } from '../fixtures/fetch-fixtures.ts';
+import { FIXTURE_DIR, fixtures } from '../../tools/fixtures.ts';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import { cameraTestHooks } from '../../hub/cameras/module.ts';
 

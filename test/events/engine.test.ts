@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { sweepMediaRetention } from '../../hub/events/media.ts';
 import { createLogger } from '../../hub/core/log.ts';
 import { decodeFrames } from '../../bench/lib-pipeline-frames.ts';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { fixtures } from '../../tools/fixtures.ts';
 import sharp from 'sharp';
 import type { Frame } from '../../hub/cameras/frame.ts';
 

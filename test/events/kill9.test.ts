@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { FIXTURE_DIR, fixtures } from '../fixtures/fetch-fixtures.ts';
+import { FIXTURE_DIR, fixtures } from '../../tools/fixtures.ts';
 import { makeDataDir, startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 
 let t: TestHub | undefined;

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { fixtures } from '../../tools/fixtures.ts';
 import type { HoldResult, RecordingService, Segment } from '../../hub/record/service.ts';
 
 /** Cuts the first `seconds` of vtest into `segmentSeconds` fMP4 files under `dir`, recorded from `startMs`. */

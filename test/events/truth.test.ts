@@ -1,6 +1,6 @@
 /** The e2e test's background-subtraction truth, on plain points: it must see every crossing. */
 import { describe, expect, it } from 'vitest';
-import { TruthTracker } from './truth.ts';
+import { TruthTracker } from '../../bench/lib-vtest-truth.ts';
 import type { Pt } from '../../hub/events/rules/geometry.ts';
 
 /** The e2e test's line: x 0.75 of the frame, from y 0.35 to 0.8 (pixel 480 of 640). */

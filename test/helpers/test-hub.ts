@@ -119,16 +119,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
   };
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string, everyMs = 200): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from '../../tools/wait-for.ts';
 
 /** Duration in seconds as Debian's ffprobe reads it, or undefined when it cannot read the file. */
 export async function ffprobeDuration(file: string): Promise<number | undefined> {

@@ -6,8 +6,8 @@
  * relative to their height on the stretched frames.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
-import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.ts';
+import { fixtures } from '../../tools/fixtures.ts';
+import { startRtspServer, type RtspServer } from '../../tools/rtsp-server.ts';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import { cameraTestHooks } from '../../hub/cameras/module.ts';
 import { median } from '../../hub/pipeline/geometry.ts';

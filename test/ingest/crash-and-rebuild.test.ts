@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
-import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.ts';
-import { freePort } from '../helpers/ports.ts';
+import { fixtures } from '../../tools/fixtures.ts';
+import { startRtspServer, type RtspServer } from '../../tools/rtsp-server.ts';
+import { freePort } from '../../tools/ports.ts';
 import { ffprobeDuration, makeDataDir, startTestHub, waitFor } from '../helpers/test-hub.ts';
 
 /** Every final segment file under recordings/ (not .incoming, not .damaged). */

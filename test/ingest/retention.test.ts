@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
+import { fixtures } from '../../tools/fixtures.ts';
 import { makeDataDir, startTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { segmentPath } from '../../hub/record/paths.ts';
 import { recordTestHooks } from '../../hub/record/module.ts';

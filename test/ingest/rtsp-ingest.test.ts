@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
-import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.ts';
+import { fixtures } from '../../tools/fixtures.ts';
+import { startRtspServer, type RtspServer } from '../../tools/rtsp-server.ts';
 import { ffprobeDuration, ffprobeFrameCount, startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import { cameraTestHooks } from '../../hub/cameras/module.ts';
 import type { Segment } from '../../hub/record/service.ts';

@@ -1,8 +1,8 @@
 /** Real images for the detector tests: vtest.avi frames through ffmpeg, PNGs through sharp. */
 import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
-import { fixtures } from '../fixtures/fetch-fixtures.ts';
-import type { RgbImage } from '../../hub/detect/types.ts';
+import { fixtures } from './fixtures.ts';
+import type { RgbImage } from '../hub/detect/types.ts';
 
 /** Frame `n` (0-based) of vtest.avi as rgb24. */
 export function vtestFrame(n: number): RgbImage {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.ts';
 
-const script = fileURLToPath(new URL('../rtsp/rtsp-server.py', import.meta.url));
+const script = fileURLToPath(new URL('../test/rtsp/rtsp-server.py', import.meta.url));
 
 export interface RtspServer {
   port: number;

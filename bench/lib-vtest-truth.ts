@@ -3,10 +3,10 @@
  * background subtraction against vtest's per-pixel median (the pipeline bench's stand-in truth),
  * linked frame to frame by nearest feet position.
  */
-import type { Frame } from '../../hub/cameras/frame.ts';
-import { lumaPlane } from '../../hub/cameras/frame.ts';
-import { foregroundBoxes } from '../../bench/lib-pipeline-oracle.ts';
-import { anchor, crossing, pointInPolygon, side, type Pt } from '../../hub/events/rules/geometry.ts';
+import type { Frame } from '../hub/cameras/frame.ts';
+import { lumaPlane } from '../hub/cameras/frame.ts';
+import { foregroundBoxes } from './lib-pipeline-oracle.ts';
+import { anchor, crossing, pointInPolygon, side, type Pt } from '../hub/events/rules/geometry.ts';
 
 interface Track {
   points: Array<{ at: number; p: Pt }>;
