@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataDir, startTestHub, type TestHub } from '../helpers/test-hub.ts';
 import type { HubConfigInput } from '../../hub/config/schema.ts';
 import type { AuditRow } from '../../hub/audit/audit-log.ts';
+import { CONFIG_VERSION } from '../../hub/config/migrations.ts';
 
 const SECRET = 'Pl4nted-s3cret';
 const NEW_SECRET = 'N3w-pl4nted-s3cret';
@@ -100,9 +101,9 @@ describe('a version 2 configuration with footage settings beyond the floors', ()
     try {
       const cfg = t.hub.ctx.config.get();
       expect([cfg.version, cfg.recording.retentionDays, cfg.recording.minFreePercent, cfg.cameras[0]!.record.retentionDays, cfg.events.mediaRetentionDays])
-        .toEqual([3, 1, 30, 1, 1]);
+        .toEqual([CONFIG_VERSION, 1, 30, 1, 1]);
       expect(JSON.parse(readFileSync(join(dataDir, 'config.json.v2.bak'), 'utf8'))).toEqual(v2);
-      expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ version: 3, recording: { retentionDays: 1, minFreePercent: 30 } });
+      expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ version: CONFIG_VERSION, recording: { retentionDays: 1, minFreePercent: 30 } });
     } finally {
       await t.stop();
     }
