@@ -1,6 +1,6 @@
 /** Decodes footage to raw yuv420p frames with ffmpeg (the detect stream's format), for tests and the benchmark. */
 import { execFileSync } from 'node:child_process';
-import { frameBytes, type Frame } from '../hub/cameras/frame.ts';
+import { frameBytes, type Frame } from '../hub/lib/frame.ts';
 
 export function ffmpegBin(): string {
   return process.env.FFMPEG_PATH ?? 'ffmpeg';

@@ -8,7 +8,7 @@
  * Never used by the hub itself.
  */
 import { Worker } from 'node:worker_threads';
-import type { Frame } from '../hub/cameras/frame.ts';
+import type { Frame } from '../hub/lib/frame.ts';
 import type { Detection, InferenceEngine, RgbImage } from '../hub/detect/types.ts';
 import type { Box } from '../hub/pipeline/types.ts';
 import { blobBoxes } from '../hub/pipeline/motion.ts';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Pipeline } from '../hub/pipeline/pipeline.ts';
 import { pipelineSchema } from '../hub/pipeline/config.ts';
 import type { InferenceEngine, RgbImage } from '../hub/detect/types.ts';
-import type { Frame } from '../hub/cameras/frame.ts';
+import type { Frame } from '../hub/lib/frame.ts';
 import type { Box, TrackUpdate } from '../hub/pipeline/types.ts';
 import { DETECT, startStream, type Stream } from './lib-pipeline-streams.ts';
 

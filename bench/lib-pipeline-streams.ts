@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { buildIngestArgs } from '../hub/cameras/ffmpeg-args.ts';
 import { cameraSchema } from '../hub/cameras/config.ts';
 import { FrameAssembler } from '../hub/cameras/frame-assembler.ts';
-import { frameBytes, type Frame } from '../hub/cameras/frame.ts';
+import { frameBytes, type Frame } from '../hub/lib/frame.ts';
 import { ffmpegBin } from './lib-pipeline-frames.ts';
 
 export const DETECT = { width: 640, height: 360, fps: 5 };

@@ -3,8 +3,8 @@
  * background subtraction against vtest's per-pixel median (the pipeline bench's stand-in truth),
  * linked frame to frame by nearest feet position.
  */
-import type { Frame } from '../hub/cameras/frame.ts';
-import { lumaPlane } from '../hub/cameras/frame.ts';
+import type { Frame } from '../hub/lib/frame.ts';
+import { lumaPlane } from '../hub/lib/frame.ts';
 import { foregroundBoxes } from './lib-pipeline-oracle.ts';
 import { anchor, crossing, pointInPolygon, side, type Pt } from '../hub/events/rules/geometry.ts';
 
@@ -30,7 +30,10 @@ export class TruthTracker {
         if (taken.has(t)) continue;
         const q = t.points.at(-1)!.p;
         const d = Math.hypot(p[0] - q[0], p[1] - q[1]);
-        if (d < bestD) (best = t), (bestD = d);
+        if (d < bestD) {
+          best = t;
+          bestD = d;
+        }
       }
       if (best) {
         best.points.push({ at: f.capturedAt, p });

@@ -9,7 +9,7 @@ import { CameraRunner, type RunnerOptions } from './camera-runner.ts';
 import { cameraSchema, type CameraConfig } from './config.ts';
 import { DEMO_MEDIA_DIR } from './media-folders.ts';
 import type { CameraState } from './service.ts';
-import type { Frame } from './frame.ts';
+import type { Frame } from '../lib/frame.ts';
 import { fixtures } from '../../tools/fixtures.ts';
 
 const dirs: string[] = [];

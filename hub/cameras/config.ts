@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DETECT_FITS } from './frame-geometry.ts';
+import { DETECT_FITS } from '../lib/frame-geometry.ts';
 
 /** Camera ids appear in paths, metrics labels and URLs, so they are slugs. */
 export const cameraIdSchema = z

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cameraSchema } from './config.ts';
 import { buildIngestArgs, buildProbeArgs, redactUrl } from './ffmpeg-args.ts';
-import { detectGeometry } from './frame-geometry.ts';
+import { detectGeometry } from '../lib/frame-geometry.ts';
 
 const plan = { incomingDir: '/d/recordings/gate/.incoming', runTag: 'r1', segmentSeconds: 10, record: true, pixelFormat: 'yuv420p' as const };
 

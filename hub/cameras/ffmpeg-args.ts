@@ -1,7 +1,7 @@
 import type { CameraConfig } from './config.ts';
-import type { PixelFormat } from './frame.ts';
+import type { PixelFormat } from '../lib/frame.ts';
 import { fileInput, protocolWhitelist } from '../core/ffmpeg-input.ts';
-import { detectFilter, detectGeometry, type DetectGeometry } from './frame-geometry.ts';
+import { detectFilter, detectGeometry, type DetectGeometry } from '../lib/frame-geometry.ts';
 
 export interface IngestPlan {
   /** Where ffmpeg writes segments while they grow; the recorder moves finished ones into place. */

@@ -7,6 +7,6 @@
 export { camerasModule } from './module.ts';
 export { cameraSchema, type CameraConfig, type CameraSource } from './config.ts';
 export type { CameraService, CameraState } from './service.ts';
-export { frameBytes, lumaPlane, type Frame, type PixelFormat } from './frame.ts';
+export { frameBytes, lumaPlane, type Frame, type PixelFormat } from '../lib/frame.ts';
 export { buildIngestArgs, redactUrl } from './ffmpeg-args.ts';
 export { FrameAssembler } from './frame-assembler.ts';

@@ -4,9 +4,9 @@ import { pidDir } from './orphans.ts';
 import type { HubContext } from '../context.ts';
 import type { CameraConfig } from './config.ts';
 import { CameraRunner } from './camera-runner.ts';
-import type { Frame, PixelFormat } from './frame.ts';
+import type { Frame, PixelFormat } from '../lib/frame.ts';
 import type { CameraService, CameraState, FrameListener } from './service.ts';
-import { incomingDir } from '../record/paths.ts';
+import { incomingDir } from '../record/index.ts';
 import { isNoSpace } from '../core/guard.ts';
 
 export interface ManagerOptions {

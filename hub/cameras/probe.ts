@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { CameraConfig } from './config.ts';
 import { buildProbeArgs } from './ffmpeg-args.ts';
-import type { SourceSize } from './frame-geometry.ts';
+import type { SourceSize } from '../lib/frame-geometry.ts';
 
 export type ProbeResult = { ok: true; size: SourceSize } | { ok: false; reason: string };
 

@@ -1,5 +1,5 @@
-import type { CameraVideo } from './frame-geometry.ts';
-import type { Frame } from './frame.ts';
+import type { CameraVideo } from '../lib/frame-geometry.ts';
+import type { Frame } from '../lib/frame.ts';
 
 export type CameraStatus = 'starting' | 'online' | 'offline' | 'disabled';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { HubError } from '../core/errors.ts';
 import { isNoSpace } from '../core/guard.ts';
 import type { Logger } from '../core/log.ts';
-import type { RecordingService } from '../record/service.ts';
+import type { RecordingService } from '../record/index.ts';
 import type { EventsConfig } from './config.ts';
 import type { EventStore } from './store.ts';
 import { sha256 } from '../core/files.ts';

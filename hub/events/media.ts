@@ -8,14 +8,14 @@ import { mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { isNoSpace, later } from '../core/guard.ts';
-import type { RecordingService, Segment } from '../record/service.ts';
+import type { RecordingService, Segment } from '../record/index.ts';
 import type { EventsConfig } from './config.ts';
 import type { EventStore, SecurityEvent } from './store.ts';
 import { cutClip } from './evidence/clip.ts';
 import { annotate, grabFrame, matchRecordedFrame } from './evidence/snapshot.ts';
 import { sha256File, writeFileAtomic } from '../core/files.ts';
-import { frameToRgb } from '../pipeline/crop.ts';
-import { lumaPlane, type Frame } from '../cameras/frame.ts';
+import { frameToRgb } from '../pipeline/index.ts';
+import { lumaPlane, type Frame } from '../lib/frame.ts';
 
 /** Best frames waiting for their event's media; beyond this the oldest fall back to the recording. */
 const MAX_WAITING_FRAMES = 200;

@@ -5,9 +5,9 @@
  * killed hub left open.
  */
 import type { Logger } from '../core/log.ts';
-import type { TamperSignal, TrackReport } from '../pipeline/types.ts';
-import type { CameraState } from '../cameras/service.ts';
-import type { RecordingService } from '../record/service.ts';
+import type { TamperSignal, TrackReport } from '../pipeline/index.ts';
+import type { CameraState } from '../cameras/index.ts';
+import type { RecordingService } from '../record/index.ts';
 import type { EventsConfig, Rule } from './config.ts';
 import type { Condition } from './rules/evaluators.ts';
 import { createFrameEvaluator, isFrameRule, type FrameEvaluator } from './rules/evaluators.ts';
@@ -17,7 +17,7 @@ import type { MediaMaker } from './media.ts';
 import type { AlarmOutput } from './alarm.ts';
 import type { EventStream } from './stream.ts';
 import { clipRange } from './media.ts';
-import type { Frame } from '../cameras/frame.ts';
+import type { Frame } from '../lib/frame.ts';
 
 interface Runner {
   rule: Rule;

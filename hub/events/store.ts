@@ -4,7 +4,7 @@
  * mid-event leaves whole rows: an event is open (end_at NULL) or ended, never half-written.
  */
 import type { Db, Migration } from '../store/database.ts';
-import type { Box } from '../pipeline/types.ts';
+import type { Box } from '../pipeline/index.ts';
 import { HubError } from '../core/errors.ts';
 
 export const migrations: Migration[] = [

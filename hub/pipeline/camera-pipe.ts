@@ -2,8 +2,8 @@
  * One camera's chain of pure stages (motion → tamper, regions, track) plus its latest-frame slot
  * and counters. Driven by pipeline.ts; holds no timers and does no I/O.
  */
-import { lumaPlane, type Frame } from '../cameras/frame.ts';
-import type { FrameContent, Rect } from '../cameras/frame-geometry.ts';
+import { lumaPlane, type Frame } from '../lib/frame.ts';
+import type { FrameContent, Rect } from '../lib/frame-geometry.ts';
 import type { Box, TamperSignal, TrackedObject } from './types.ts';
 import type { CameraPipelineConfig, PipelineConfig } from './config.ts';
 import { LatestSlot } from './frame-slot.ts';

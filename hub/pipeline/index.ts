@@ -10,3 +10,4 @@ export { Pipeline, type PipelineOptions, type PipelineSinks, type PipelineStats 
 export type { PipelineService } from './service.ts';
 export type * from './types.ts';
 export { pipelineSchema, type PipelineConfig } from './config.ts';
+export { frameToRgb } from './crop.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MotionDetector, type MotionOptions } from './motion.ts';
-import { detectGeometry, frameContent } from '../cameras/frame-geometry.ts';
+import { detectGeometry, frameContent } from '../lib/frame-geometry.ts';
 
 const W = 320;
 const H = 180;

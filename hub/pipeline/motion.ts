@@ -7,7 +7,7 @@
  */
 import type { Box } from './types.ts';
 import { rasterizeMask, type Polygon } from './geometry.ts';
-import { pictureToFrame, type FrameContent } from '../cameras/frame-geometry.ts';
+import { pictureToFrame, type FrameContent } from '../lib/frame-geometry.ts';
 import { downscale, type GreyImage } from './grey.ts';
 
 export interface MotionOptions {

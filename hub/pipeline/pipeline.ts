@@ -6,8 +6,8 @@
  *   push(frame) ─► motion+tamper ─► latest-frame slot ─► [scheduler picks cameras] ─► regions
  *     ─► RGB crops ─► engine.detect (batched across cameras) ─► back to frame coords + NMS ─► track
  */
-import type { Frame } from '../cameras/frame.ts';
-import type { InferenceEngine, RgbImage } from '../detect/types.ts';
+import type { Frame } from '../lib/frame.ts';
+import type { InferenceEngine, RgbImage } from '../detect/index.ts';
 import type { Box, TamperSignal, TrackedObject, TrackReport } from './types.ts';
 import { cameraSettings, type PipelineConfig } from './config.ts';
 import { CameraPipe, type Pending, type PipelineMode } from './camera-pipe.ts';

@@ -35,9 +35,9 @@ describe('tracker', () => {
   it('a one-frame false positive is never confirmed, and leaves quietly', () => {
     const t = new Tracker(opts);
     t.update([person(300, 0.9)], 0, whole);
-    let r = t.update([], 200, whole);
-    r = t.update([], 400, whole);
-    r = t.update([], 600, whole);
+    t.update([], 200, whole);
+    t.update([], 400, whole);
+    const r = t.update([], 600, whole);
     expect(r.objects).toEqual([]);
   });
 
@@ -51,9 +51,9 @@ describe('tracker', () => {
   it('a confirmed object that disappears gets leftAt and is then dropped', () => {
     const t = new Tracker(opts);
     for (let i = 0; i < 4; i++) t.update([person(100)], i * 200, whole);
-    let r = t.update([], 1000, whole);
-    r = t.update([], 1200, whole);
-    r = t.update([], 1400, whole);
+    t.update([], 1000, whole);
+    t.update([], 1200, whole);
+    const r = t.update([], 1400, whole);
     expect(r.objects).toHaveLength(1);
     expect(r.objects[0]!.leftAt).toBe(1400);
     expect(t.update([], 1600, whole).objects).toEqual([]);

@@ -2,7 +2,7 @@
  * The contract between the frame pipeline (hub/pipeline) and the events subsystem (hub/events).
  * Owned by the pipeline issue; events code against these types only.
  */
-import type { Frame } from '../cameras/frame.ts';
+import type { Frame } from '../lib/frame.ts';
 
 export type Box = [number, number, number, number];
 

@@ -11,4 +11,4 @@ export { recordingSchema, type RecordingConfig } from './config.ts';
 export type { RecordingService, Segment } from './service.ts';
 export { planAgeDeletions, planSpaceDeletions, bytesOverWatermark, isHeld } from './retention-plan.ts';
 export { holdInForce, overHeldShare, planRecordingPause, stopOrder } from './space-plan.ts';
-export { segmentPath, recordingsRoot } from './paths.ts';
+export { segmentPath, recordingsRoot, incomingDir } from './paths.ts';

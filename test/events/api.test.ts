@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import type { Box, TrackedObject } from '../../hub/pipeline/types.ts';
-import type { Frame } from '../../hub/cameras/frame.ts';
+import type { Frame } from '../../hub/lib/frame.ts';
 import { runEventsCli } from '../../hub/events/cli.ts';
 import type { SecurityEvent } from '../../hub/events/store.ts';
 import { FakeRecordings, recordVtest } from './segments.ts';

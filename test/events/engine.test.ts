@@ -13,7 +13,7 @@ import { createLogger } from '../../hub/core/log.ts';
 import { decodeFrames } from '../../bench/lib-pipeline-frames.ts';
 import { fixtures } from '../../tools/fixtures.ts';
 import sharp from 'sharp';
-import type { Frame } from '../../hub/cameras/frame.ts';
+import type { Frame } from '../../hub/lib/frame.ts';
 
 const T0 = Date.parse('2025-03-03T15:30:00Z');
 const W = 768;

@@ -11,8 +11,8 @@ import { startRtspServer, type RtspServer } from '../../tools/rtsp-server.ts';
 import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
 import { cameraTestHooks } from '../../hub/cameras/module.ts';
 import { median } from '../../hub/pipeline/geometry.ts';
-import type { Frame } from '../../hub/cameras/frame.ts';
-import type { CameraVideo } from '../../hub/cameras/frame-geometry.ts';
+import type { Frame } from '../../hub/lib/frame.ts';
+import type { CameraVideo } from '../../hub/lib/frame-geometry.ts';
 
 /** Detected (not predicted) confirmed person boxes: height / width, per camera. */
 const ratios: Record<string, number[]> = { lobby: [], squashed: [] };

@@ -11,7 +11,7 @@ import { pipelineSchema } from '../../hub/pipeline/config.ts';
 import { MotionDetector } from '../../hub/pipeline/motion.ts';
 import { iou, center } from '../../hub/pipeline/geometry.ts';
 import type { Box, TamperSignal, TrackReport } from '../../hub/pipeline/types.ts';
-import { lumaPlane, type Frame } from '../../hub/cameras/frame.ts';
+import { lumaPlane, type Frame } from '../../hub/lib/frame.ts';
 import { createOnnxEngine, detectSchema, type OnnxEngine } from '../../hub/detect/index.ts';
 import { OracleEngine, medianBackground } from '../../bench/lib-pipeline-oracle.ts';
 import { asFrame, decodeFrames } from '../../bench/lib-pipeline-frames.ts';

@@ -4,7 +4,7 @@
  * starts on the keyframe before the seek point, so a clip covers at least the asked range.
  */
 import { rmSync, writeFileSync, statSync } from 'node:fs';
-import type { Segment } from '../../record/service.ts';
+import type { Segment } from '../../record/index.ts';
 import { runFfmpeg } from './ffmpeg.ts';
 import { fileInput } from '../../core/ffmpeg-input.ts';
 import { commitFile, sha256File, tempBeside } from '../../core/files.ts';

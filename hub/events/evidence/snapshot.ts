@@ -3,8 +3,8 @@
  * box and the rule's zone or line drawn on it (an SVG overlay composed by sharp), as JPEG.
  */
 import sharp from 'sharp';
-import type { Box } from '../../pipeline/types.ts';
-import type { Segment } from '../../record/service.ts';
+import type { Box } from '../../pipeline/index.ts';
+import type { Segment } from '../../record/index.ts';
 import { runFfmpeg } from './ffmpeg.ts';
 import { fileInput } from '../../core/ffmpeg-input.ts';
 

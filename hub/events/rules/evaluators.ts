@@ -3,7 +3,7 @@
  * whole) meet a rule's condition. Pure and stateful per rule; the lifecycle turns these
  * per-frame truths into events. One entry per rule type in the registry below.
  */
-import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
+import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/index.ts';
 import type { Rule } from '../config.ts';
 import { centre, crossing, pictureAnchor, pointInPolygon, side, type Pt } from './geometry.ts';
 import { PlaceMemory } from './places.ts';

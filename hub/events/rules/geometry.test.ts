@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anchor, crossing, pictureAnchor, pointInPolygon, type Pt } from './geometry.ts';
-import { DETECT_FITS, detectGeometry, frameContent, pictureToFrame, type DetectFit } from '../../cameras/frame-geometry.ts';
+import { DETECT_FITS, detectGeometry, frameContent, pictureToFrame, type DetectFit } from '../../lib/frame-geometry.ts';
 
 const square: Pt[] = [[0.2, 0.2], [0.6, 0.2], [0.6, 0.6], [0.2, 0.6]];
 const concave: Pt[] = [[0, 0], [1, 0], [1, 1], [0.5, 0.3], [0, 1]];

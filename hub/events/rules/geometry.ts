@@ -1,8 +1,8 @@
 /**
  * Plane geometry for rules, in normalised frame coordinates (0..1, y down). Pure: no I/O.
  */
-import type { Box } from '../../pipeline/types.ts';
-import { frameToPicture, type FrameContent } from '../../cameras/frame-geometry.ts';
+import type { Box } from '../../pipeline/index.ts';
+import { frameToPicture, type FrameContent } from '../../lib/frame-geometry.ts';
 
 export type Pt = readonly [number, number];
 

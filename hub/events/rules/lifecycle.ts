@@ -3,7 +3,7 @@
  * subject (object or camera) per rule, with minimum duration, cool-down, schedule and the
  * ignore-stationary gate applied here. Pure: time comes from the frames and ticks given.
  */
-import type { Box } from '../../pipeline/types.ts';
+import type { Box } from '../../pipeline/index.ts';
 import type { Rule } from '../config.ts';
 import type { Condition } from './evaluators.ts';
 import { effectiveMinDuration } from './evaluators.ts';

@@ -4,7 +4,7 @@
  * truck (vtest's van: eight tracks in a minute); keyed by track, a parked rule would restart its
  * clock and raise a new event for each. Pure: time comes from the frames.
  */
-import type { Box } from '../../pipeline/types.ts';
+import type { Box } from '../../pipeline/index.ts';
 import { distance, type Pt } from './geometry.ts';
 
 export interface Place {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ruleSchema, type Rule } from '../config.ts';
-import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
+import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/index.ts';
 import { createFrameEvaluator, isFrameRule } from './evaluators.ts';
 import { RuleLifecycle, type Transition } from './lifecycle.ts';
-import { detectGeometry, frameContent } from '../../cameras/frame-geometry.ts';
+import { detectGeometry, frameContent } from '../../lib/frame-geometry.ts';
 
 const W = 1000;
 const H = 1000;

@@ -2,7 +2,7 @@
  * Whether a tracked object has stood still, and whether it has moved at all since its track
  * began: the ignore-stationary gate and the parked rule's settling. Pure: boxes and times in.
  */
-import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/types.ts';
+import type { Box, TrackedObject, TrackUpdate } from '../../pipeline/index.ts';
 import { centre, distance, type Pt } from './geometry.ts';
 
 /**
