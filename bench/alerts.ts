@@ -41,7 +41,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const VTEST = join(here, '../test/fixtures/cache/vtest-h264.mp4');
 const W = 640;
 const H = 360;
-const ZONE: Array<[number, number]> = [[0.45, 0.38], [0.95, 0.38], [0.95, 0.75], [0.45, 0.75]];
+const ZONE: Array<[number, number]> = [
+  [0.45, 0.38],
+  [0.95, 0.38],
+  [0.95, 0.75],
+  [0.45, 0.75],
+];
 
 function pct(xs: number[], p: number): number | null {
   if (xs.length === 0) return null;
@@ -52,12 +57,26 @@ function pct(xs: number[], p: number): number | null {
 async function runOnce(cameras: number, seconds: number, background: Uint8Array, variant: string): Promise<Record<string, unknown>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-alerts-'));
   const ids = Array.from({ length: cameras }, (_, i) => `cam-${i + 1}`);
-  writeFileSync(join(dataDir, 'config.json'), JSON.stringify({
-    recording: { segmentSeconds: 4 },
-    cameras: ids.map((id) => ({ id, name: id, source: { type: 'file', path: VTEST }, detect: { width: W, height: H, fps: 5 } })),
-    pipeline: VARIANTS[variant],
-    events: { rules: ids.map((id) => ({ id: `zone-${id}`, type: 'intrusion', camera: id, zone: ZONE, minScore: 0.3, coolDownSeconds: 0, endAfterSeconds: 2, urgent: true })) },
-  }));
+  writeFileSync(
+    join(dataDir, 'config.json'),
+    JSON.stringify({
+      recording: { segmentSeconds: 4 },
+      cameras: ids.map((id) => ({ id, name: id, source: { type: 'file', path: VTEST }, detect: { width: W, height: H, fps: 5 } })),
+      pipeline: VARIANTS[variant],
+      events: {
+        rules: ids.map((id) => ({
+          id: `zone-${id}`,
+          type: 'intrusion',
+          camera: id,
+          zone: ZONE,
+          minScore: 0.3,
+          coolDownSeconds: 0,
+          endAfterSeconds: 2,
+          urgent: true,
+        })),
+      },
+    }),
+  );
   const hub = await startHub({ dataDir, port: 0, host: '127.0.0.1', log: createLogger('bench', () => {}), mediaFolders: [dirname(VTEST)] });
   await hub.ctx.users.add('bench', 'admin', 'bench-password-long-enough');
   const { token } = await hub.ctx.users.login('bench', 'bench-password-long-enough');
@@ -116,7 +135,10 @@ async function runOnce(cameras: number, seconds: number, background: Uint8Array,
   const confirm: number[] = [];
   for (const r of received) {
     const e = r.m.event;
-    const entries = truths.get(e.cameraId)!.entries(ZONE).filter((x) => x <= r.at && Math.abs(x - e.startAt) <= 2000);
+    const entries = truths
+      .get(e.cameraId)!
+      .entries(ZONE)
+      .filter((x) => x <= r.at && Math.abs(x - e.startAt) <= 2000);
     if (!entries.length) continue;
     const entry = entries[entries.length - 1]!;
     fromEntry.push(r.at - entry);
@@ -127,7 +149,12 @@ async function runOnce(cameras: number, seconds: number, background: Uint8Array,
   }
   const p = (xs: number[]) => ({ p50: pct(xs, 50), p95: pct(xs, 95), max: pct(xs, 100) });
   return {
-    cameras, variant, pipelineSettings: VARIANTS[variant], seconds: (Date.now() - t0) / 1000, alerts: received.length, matchedToTruth: fromEntry.length,
+    cameras,
+    variant,
+    pipelineSettings: VARIANTS[variant],
+    seconds: (Date.now() - t0) / 1000,
+    alerts: received.length,
+    matchedToTruth: fromEntry.length,
     unmatched: received.length - fromEntry.length,
     fromEntryMs: p(fromEntry),
     fromEventStartMs: p(fromStart),
@@ -151,12 +178,17 @@ export async function run(args: string[]): Promise<string> {
   for (const v of variants) {
     for (const n of counts) {
       const r = await runOnce(n, seconds, background, v);
-      process.stderr.write(`alerts: ${v}, ${n} camera(s): ${JSON.stringify({ alerts: r.alerts, unmatched: r.unmatched, fromEntryMs: r.fromEntryMs, breakdownMs: r.breakdownMs })}\n`);
+      process.stderr.write(
+        `alerts: ${v}, ${n} camera(s): ${JSON.stringify({ alerts: r.alerts, unmatched: r.unmatched, fromEntryMs: r.fromEntryMs, breakdownMs: r.breakdownMs })}\n`,
+      );
       runs.push(r);
     }
   }
   const out = join(here, 'results', `alerts-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ bench: 'alerts', machine: { cpus: cpus().length, model: cpus()[0]?.model }, detect: `${W}x${H} @ 5 fps`, runs }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ bench: 'alerts', machine: { cpus: cpus().length, model: cpus()[0]?.model }, detect: `${W}x${H} @ 5 fps`, runs }, null, 2)}\n`,
+  );
   return out;
 }

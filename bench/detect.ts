@@ -53,7 +53,16 @@ async function time(fn: () => Promise<unknown>, seconds: number, minRuns: number
 function row(model: string, runtime: string, threads: number | null, batch: number, times: number[]): Row {
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const r2 = (v: number): number => Math.round(v * 100) / 100;
-  return { model, runtime, threads, batch, runs: times.length, p50Ms: r2(percentile(times, 50)), p95Ms: r2(percentile(times, 95)), imagesPerSecond: r2((batch * 1000) / mean) };
+  return {
+    model,
+    runtime,
+    threads,
+    batch,
+    runs: times.length,
+    p50Ms: r2(percentile(times, 50)),
+    p95Ms: r2(percentile(times, 95)),
+    imagesPerSecond: r2((batch * 1000) / mean),
+  };
 }
 
 export async function run(args: string[]): Promise<string> {
@@ -94,7 +103,8 @@ export async function run(args: string[]): Promise<string> {
   const best = (model: string, threads: number): Row =>
     rows.filter((r) => r.model === model && r.threads === threads).reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
   const at = (model: string, threads: number, batch: number): Row => rows.find((r) => r.model === model && r.threads === threads && r.batch === batch)!;
-  const speedUp = (threads: number, batch: number): number => Math.round((at('nanodet', threads, batch).p50Ms / at('nanodet-int8', threads, batch).p50Ms) * 100) / 100;
+  const speedUp = (threads: number, batch: number): number =>
+    Math.round((at('nanodet', threads, batch).p50Ms / at('nanodet-int8', threads, batch).p50Ms) * 100) / 100;
   const result = {
     benchmark: 'detect',
     at: new Date().toISOString(),

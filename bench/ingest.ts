@@ -22,12 +22,17 @@ const log = (m: string) => process.stderr.write(`bench ingest: ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function stopAll(children: ChildProcess[]): Promise<void> {
-  await Promise.all(children.map((c) => new Promise<void>((ok) => {
-    if (c.exitCode !== null) return ok();
-    c.once('exit', () => ok());
-    c.kill('SIGTERM');
-    setTimeout(() => c.kill('SIGKILL'), 5000).unref();
-  })));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((ok) => {
+          if (c.exitCode !== null) return ok();
+          c.once('exit', () => ok());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+        }),
+    ),
+  );
 }
 
 export async function run(args: string[]): Promise<string> {
@@ -46,12 +51,37 @@ export async function run(args: string[]): Promise<string> {
       const copyDir = mkdtempSync(join(tmpdir(), 'bench-copy-'));
       const copies = Array.from({ length: n }, (_, i) => {
         mkdirSync(join(copyDir, `c${i}`));
-        return spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', rtsp.url(`cam${i}`),
-          '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_time', '10', '-segment_format', 'mp4', join(copyDir, `c${i}`, '%06d.mp4')],
-        { stdio: 'ignore' });
+        return spawn(
+          ffmpegPath(),
+          [
+            '-hide_banner',
+            '-nostdin',
+            '-loglevel',
+            'error',
+            '-rtsp_transport',
+            'tcp',
+            '-i',
+            rtsp.url(`cam${i}`),
+            '-map',
+            '0:v:0',
+            '-c',
+            'copy',
+            '-f',
+            'segment',
+            '-segment_time',
+            '10',
+            '-segment_format',
+            'mp4',
+            join(copyDir, `c${i}`, '%06d.mp4'),
+          ],
+          { stdio: 'ignore' },
+        );
       });
       await sleep(warmMs);
-      const copy = await measureTree(copies.map((c) => c.pid!), measureMs);
+      const copy = await measureTree(
+        copies.map((c) => c.pid!),
+        measureMs,
+      );
       await stopAll(copies);
       rmSync(copyDir, { recursive: true, force: true });
 
@@ -60,26 +90,37 @@ export async function run(args: string[]): Promise<string> {
       const same = Array.from({ length: n }, (_, i) => {
         const cam = cameraSchema.parse({ id: `cam${i}`, name: `c${i}`, source: { type: 'rtsp', url: rtsp.url(`cam${i}`) } });
         mkdirSync(join(sameDir, `c${i}`));
-        const args = buildIngestArgs(cam, { incomingDir: join(sameDir, `c${i}`), runTag: 'b', segmentSeconds: 10, record: true, pixelFormat: 'yuv420p' })
-          .map((a) => (a === 'pipe:3' ? join(sameDir, `c${i}`, 'list.csv') : a));
+        const args = buildIngestArgs(cam, { incomingDir: join(sameDir, `c${i}`), runTag: 'b', segmentSeconds: 10, record: true, pixelFormat: 'yuv420p' }).map(
+          (a) => (a === 'pipe:3' ? join(sameDir, `c${i}`, 'list.csv') : a),
+        );
         return spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'ignore'] });
       });
       await sleep(warmMs);
-      const sameWork = await measureTree(same.map((c) => c.pid!), measureMs);
+      const sameWork = await measureTree(
+        same.map((c) => c.pid!),
+        measureMs,
+      );
       await stopAll(same);
       rmSync(sameDir, { recursive: true, force: true });
 
       // The hub: one process, N cameras, detection off.
       const dataDir = mkdtempSync(join(tmpdir(), 'bench-hub-'));
-      writeFileSync(join(dataDir, 'config.json'), JSON.stringify({
-        detect: { enabled: false },
-        cameras: Array.from({ length: n }, (_, i) => ({
-          id: `cam${i}`, name: `Camera ${i}`, source: { type: 'rtsp', url: rtsp.url(`cam${i}`) }, detect: { width: 640, height: 360, fps: 5 },
-        })),
-      }));
+      writeFileSync(
+        join(dataDir, 'config.json'),
+        JSON.stringify({
+          detect: { enabled: false },
+          cameras: Array.from({ length: n }, (_, i) => ({
+            id: `cam${i}`,
+            name: `Camera ${i}`,
+            source: { type: 'rtsp', url: rtsp.url(`cam${i}`) },
+            detect: { width: 640, height: 360, fps: 5 },
+          })),
+        }),
+      );
       const port = await freePort();
       const hub = spawn(process.execPath, ['bin/hub.mjs', 'start', '--data', dataDir, '--port', String(port), '--host', '127.0.0.1'], {
-        stdio: 'ignore', env: { ...process.env, HUB_LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+        env: { ...process.env, HUB_LOG_LEVEL: 'warn' },
       });
       await sleep(warmMs + 2000);
       const hubCost = await measureTree([hub.pid!], measureMs);
@@ -113,10 +154,14 @@ export async function run(args: string[]): Promise<string> {
     }
   }
   const out = {
-    benchmark: 'ingest', at: new Date().toISOString(), machine: machine(),
+    benchmark: 'ingest',
+    at: new Date().toISOString(),
+    machine: machine(),
     source: 'vtest.avi as H.264 1280x720 25 fps, 2 s GOP, served by GStreamer RTSP (TCP)',
-    detectStream: '640x360 yuv420p at 5 fps', measureSeconds: measureMs / 1000,
-    notes: 'CPU is % of one core over the window, summed over the hub process and its ffmpeg children; RSS is the peak sum. Lower bound: one `ffmpeg -c copy` segmenter per camera. ffmpegSameWork: the hub\'s own two-output ffmpeg command run bare (decode included), so cpuRatioToSameFfmpegWork is the hub\'s overhead over the ffmpeg work it needs. marginalPerCamera: (N cameras - 1 camera) / (N - 1).',
+    detectStream: '640x360 yuv420p at 5 fps',
+    measureSeconds: measureMs / 1000,
+    notes:
+      "CPU is % of one core over the window, summed over the hub process and its ffmpeg children; RSS is the peak sum. Lower bound: one `ffmpeg -c copy` segmenter per camera. ffmpegSameWork: the hub's own two-output ffmpeg command run bare (decode included), so cpuRatioToSameFfmpegWork is the hub's overhead over the ffmpeg work it needs. marginalPerCamera: (N cameras - 1 camera) / (N - 1).",
     results,
   };
   mkdirSync('bench/results', { recursive: true });

@@ -30,13 +30,22 @@ export function chartSvg(scenarios: Scenario[], detector: string, head?: Headlin
       const r = s.modes[m];
       if (!r) return;
       const x = pad + i * groupW + (j + 0.5) * barW;
-      parts.push(`<rect x="${x}" y="${y(r.imagesPerCameraSecond)}" width="${barW * 0.9}" height="${H - pad - y(r.imagesPerCameraSecond)}" fill="${COLORS[m]}"/>`);
+      parts.push(
+        `<rect x="${x}" y="${y(r.imagesPerCameraSecond)}" width="${barW * 0.9}" height="${H - pad - y(r.imagesPerCameraSecond)}" fill="${COLORS[m]}"/>`,
+      );
       parts.push(`<text x="${x + barW * 0.45}" y="${y(r.imagesPerCameraSecond) - 4}" font-size="10" text-anchor="middle">${r.imagesPerCameraSecond}</text>`);
       parts.push(`<text x="${x + barW * 0.45}" y="${H - pad + 26}" font-size="9" text-anchor="middle">p95 ${Math.round(r.p95LatencyMs)}ms</text>`);
     });
-    parts.push(`<text x="${pad + (i + 0.5) * groupW}" y="${H - pad + 14}" font-size="12" text-anchor="middle">${s.cameras} camera${s.cameras > 1 ? 's' : ''}</text>`);
+    parts.push(
+      `<text x="${pad + (i + 0.5) * groupW}" y="${H - pad + 14}" font-size="12" text-anchor="middle">${s.cameras} camera${s.cameras > 1 ? 's' : ''}</text>`,
+    );
   });
-  const legend = modes.map((m, j) => `<rect x="${pad + j * 140}" y="30" width="12" height="12" fill="${COLORS[m]}"/><text x="${pad + j * 140 + 16}" y="40" font-size="12">${m}</text>`).join('');
+  const legend = modes
+    .map(
+      (m, j) =>
+        `<rect x="${pad + j * 140}" y="30" width="12" height="12" fill="${COLORS[m]}"/><text x="${pad + j * 140 + 16}" y="40" font-size="12">${m}</text>`,
+    )
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
 <text x="${pad}" y="18" font-size="14">Inference images per camera-second (lower is better) — ${detector.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>
 ${legend}

@@ -10,11 +10,31 @@ export function ffmpegBin(): string {
  * All frames of `file` from `startSec` for `seconds`, at `fps`, scaled to width x height.
  * `inputArgs` go before `-i` (decoder options: LIVE_DECODE gives the live cameras' frames).
  */
-export function decodeFrames(file: string, opts: { width: number; height: number; fps: number; startSec?: number; seconds: number; filter?: string; inputArgs?: readonly string[] }): Buffer[] {
+export function decodeFrames(
+  file: string,
+  opts: { width: number; height: number; fps: number; startSec?: number; seconds: number; filter?: string; inputArgs?: readonly string[] },
+): Buffer[] {
   const vf = [`fps=${opts.fps}`, `scale=${opts.width}:${opts.height}`, ...(opts.filter ? [opts.filter] : [])].join(',');
   const out = execFileSync(
     ffmpegBin(),
-    ['-v', 'error', '-ss', String(opts.startSec ?? 0), '-t', String(opts.seconds), ...(opts.inputArgs ?? []), '-i', file, '-vf', vf, '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(opts.startSec ?? 0),
+      '-t',
+      String(opts.seconds),
+      ...(opts.inputArgs ?? []),
+      '-i',
+      file,
+      '-vf',
+      vf,
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
     { maxBuffer: 1 << 30 },
   );
   const size = frameBytes(opts.width, opts.height, 'yuv420p');

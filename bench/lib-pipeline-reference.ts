@@ -33,7 +33,10 @@ export async function referenceTracks(plan: CameraPlan, frames: number, engine: 
   };
   let now = 0;
   const p = new Pipeline({
-    config: pipelineSchema.parse({}), engine, mode: 'naive', now: () => now,
+    config: pipelineSchema.parse({}),
+    engine,
+    mode: 'naive',
+    now: () => now,
     sinks: { tracks: onTracks, tamper: () => {}, health: () => {} },
     ...(engine.onCrop ? { onCrop: engine.onCrop } : {}),
   });
@@ -62,9 +65,7 @@ export interface Recall {
  * frames from `fromSeq` on (0: all; the warm-up's length: steady state).
  */
 export function recallOf(reference: PersonTrack[], run: PersonFrames, minFrames = 3, fromSeq = 0): Recall {
-  const long = reference
-    .map((t) => (fromSeq > 0 ? { ...t, frames: t.frames.filter((f) => f.seq >= fromSeq) } : t))
-    .filter((t) => t.frames.length >= minFrames);
+  const long = reference.map((t) => (fromSeq > 0 ? { ...t, frames: t.frames.filter((f) => f.seq >= fromSeq) } : t)).filter((t) => t.frames.length >= minFrames);
   let found = 0;
   let frames = 0;
   let frameHits = 0;

@@ -105,7 +105,10 @@ function mainThreadCpuSec(): number {
 }
 
 /** Records confirmed person boxes per (camera, seq) from track updates, up to `maxSeq`. */
-export function personRecorder(seqOf: (cameraId: string, capturedAt: number) => number | undefined, maxSeq: number): { persons: PersonFrames; onTracks: (u: TrackUpdate) => void } {
+export function personRecorder(
+  seqOf: (cameraId: string, capturedAt: number) => number | undefined,
+  maxSeq: number,
+): { persons: PersonFrames; onTracks: (u: TrackUpdate) => void } {
   const persons: PersonFrames = new Map();
   const onTracks = (u: TrackUpdate): void => {
     const seq = seqOf(u.cameraId, u.frameAt);
@@ -122,7 +125,14 @@ export function personRecorder(seqOf: (cameraId: string, capturedAt: number) => 
 /** Pipeline settings a run may change (tuning): merged over the defaults, section by section. */
 export type PipelineOverrides = { [section: string]: Record<string, unknown> };
 
-export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, engine: EngineLike, recallFrames: number, overrides: PipelineOverrides = {}): Promise<RunResult> {
+export async function runLive(
+  mode: Mode,
+  plans: CameraPlan[],
+  seconds: number,
+  engine: EngineLike,
+  recallFrames: number,
+  overrides: PipelineOverrides = {},
+): Promise<RunResult> {
   const config = pipelineSchema.parse({ ...overrides, scheduler: { ...overrides.scheduler, batching: mode === 'gated+batched' } });
   const seqOf = new Map<string, Map<number, number>>();
   const rec = personRecorder((id, at) => seqOf.get(id)?.get(at), recallFrames);
@@ -131,7 +141,9 @@ export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, 
   let steadyFrom = Number.POSITIVE_INFINITY;
   const steadyLatency = new Map<string, number[]>();
   const pipeline = new Pipeline({
-    config, engine, mode: mode === 'naive' ? 'naive' : 'gated',
+    config,
+    engine,
+    mode: mode === 'naive' ? 'naive' : 'gated',
     sinks: { tracks: rec.onTracks, tamper: () => {}, health: () => {} },
     ...(engine.onCrop ? { onCrop: engine.onCrop } : {}),
     onProcessed: (frame, at) => {
@@ -207,12 +219,19 @@ export async function runLive(mode: Mode, plans: CameraPlan[], seconds: number, 
     otherThreadsSec: round(procSec - mainSec),
     inferWallSec: round(stageSec('infer')),
     perCameraSecondMs: {
-      decode: perCamSec(decodeSec), motion: perCamSec(stages.motion), regions: perCamSec(stages.regions), crop: perCamSec(stages.crop),
-      track: perCamSec(stages.track), mainOther: perCamSec(mainSec - staged), inferenceThreads: perCamSec(procSec - mainSec),
+      decode: perCamSec(decodeSec),
+      motion: perCamSec(stages.motion),
+      regions: perCamSec(stages.regions),
+      crop: perCamSec(stages.crop),
+      track: perCamSec(stages.track),
+      mainOther: perCamSec(mainSec - staged),
+      inferenceThreads: perCamSec(procSec - mainSec),
     },
   };
   return {
-    mode, cameras: n, seconds: round(wall, 1),
+    mode,
+    cameras: n,
+    seconds: round(wall, 1),
     framesIn: cams.reduce((a, x) => a + x.framesIn, 0),
     processed: cams.reduce((a, x) => a + x.processed, 0),
     dropped: cams.reduce((a, x) => a + x.dropped, 0),
@@ -267,7 +286,11 @@ export interface InferLoad {
  * of sharing the cores, and nothing else runs. Returns ffmpeg CPU seconds per camera-second per
  * kind, and the hub process's CPU (the inference worker, plus reading the frames off the pipes).
  */
-export async function decodeWithInference(plans: CameraPlan[], seconds: number, load: InferLoad): Promise<{ busy: number; quiet: number; inferenceCpuSec: number; images: number; wallSec: number }> {
+export async function decodeWithInference(
+  plans: CameraPlan[],
+  seconds: number,
+  load: InferLoad,
+): Promise<{ busy: number; quiet: number; inferenceCpuSec: number; images: number; wallSec: number }> {
   const streams = plans.map((p) => startStream(`lb-${p.id}`, p.kind, p.file, p.offsetSec, () => {}));
   await new Promise((ok) => setTimeout(ok, 1000)); // start-up (probe, seek) is not steady decode
   const c0 = streams.map((s) => s.cpuSec());
@@ -292,4 +315,3 @@ export async function decodeWithInference(plans: CameraPlan[], seconds: number, 
   };
   return { busy: rate('busy'), quiet: rate('quiet'), inferenceCpuSec: (pc.user + pc.system) / 1e6, images, wallSec: wall };
 }
-

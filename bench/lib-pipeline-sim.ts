@@ -22,7 +22,13 @@ export interface SimResult {
   perCamera: Array<{ id: string; kind: string; images: number; frames: number; recall: number }>;
 }
 
-export async function simulate(plans: CameraPlan[], frames: number, recallFrames: number, engine: EngineLike, overrides: Record<string, unknown> = {}): Promise<SimResult> {
+export async function simulate(
+  plans: CameraPlan[],
+  frames: number,
+  recallFrames: number,
+  engine: EngineLike,
+  overrides: Record<string, unknown> = {},
+): Promise<SimResult> {
   const config = pipelineSchema.parse(overrides);
   const imgs = { busy: 0, quiet: 0 };
   const nfr = { busy: 0, quiet: 0 };
@@ -52,13 +58,20 @@ export async function simulate(plans: CameraPlan[], frames: number, recallFrames
       for (const t of ref.filter((x) => x.frames.length >= 3)) {
         const cam = rec.persons.get(plan.id);
         const best = Math.max(0, ...t.frames.map((f) => Math.max(0, ...(cam?.get(f.seq) ?? []).map((b) => iou(b, f.box)))));
-        if (best <= 0.3) process.stderr.write(`missed ${plan.id} seq ${t.frames[0]!.seq}-${t.frames[t.frames.length - 1]!.seq} (${t.frames.length}) ${t.frames[0]!.box.map(Math.round).join(',')} best IoU ${best.toFixed(2)}\n`);
+        if (best <= 0.3)
+          process.stderr.write(
+            `missed ${plan.id} seq ${t.frames[0]!.seq}-${t.frames[t.frames.length - 1]!.seq} (${t.frames.length}) ${t.frames[0]!.box.map(Math.round).join(',')} best IoU ${best.toFixed(2)}\n`,
+          );
       }
     }
     perCamera.push({ id: plan.id, kind: plan.kind, images: s.inferenceImages, frames: s.framesIn, recall: recallOf(ref, rec.persons).trackRecall });
   }
   return {
-    imagesPerFrame: { busy: round(imgs.busy / Math.max(1, nfr.busy), 3), quiet: round(imgs.quiet / Math.max(1, nfr.quiet), 3), all: round((imgs.busy + imgs.quiet) / (nfr.busy + nfr.quiet), 3) },
+    imagesPerFrame: {
+      busy: round(imgs.busy / Math.max(1, nfr.busy), 3),
+      quiet: round(imgs.quiet / Math.max(1, nfr.quiet), 3),
+      all: round((imgs.busy + imgs.quiet) / (nfr.busy + nfr.quiet), 3),
+    },
     checks,
     recall: recallOf(reference, allPersons),
     perCamera,

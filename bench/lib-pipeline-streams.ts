@@ -29,8 +29,28 @@ export function quietSource(busyFile: string): string {
     "[a]trim=start_frame=250:end_frame=251,loop=loop=-1:size=1,setpts=N/25/TB,noise=alls=8:allf=t,eq=brightness='0.06*sin(2*PI*t/60)':eval=frame[bg]",
     "[bg][b]overlay=enable='between(mod(t,30),20,24)':shortest=1,format=yuv420p[v]",
   ].join(';');
-  execFileSync(ffmpegBin(), ['-v', 'error', '-y', '-i', busyFile, '-t', '60', '-filter_complex', graph, '-map', '[v]',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-r', '25', out]);
+  execFileSync(ffmpegBin(), [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    busyFile,
+    '-t',
+    '60',
+    '-filter_complex',
+    graph,
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-g',
+    '50',
+    '-r',
+    '25',
+    out,
+  ]);
   return out;
 }
 
@@ -39,7 +59,13 @@ export function quietSource(busyFile: string): string {
  * -stream_loop, -fflags), so offline decodes (reference, simulation) see the live cameras' frames.
  */
 export const LIVE_DECODE: readonly string[] = (() => {
-  const cam = cameraSchema.parse({ id: 'probe', name: 'probe', source: { type: 'file', path: '/x.mp4', loop: false }, detect: DETECT, record: { enabled: false } });
+  const cam = cameraSchema.parse({
+    id: 'probe',
+    name: 'probe',
+    source: { type: 'file', path: '/x.mp4', loop: false },
+    detect: DETECT,
+    record: { enabled: false },
+  });
   const args = buildIngestArgs(cam, { incomingDir: tmpdir(), runTag: 'probe', segmentSeconds: 10, record: false, pixelFormat: 'yuv420p' });
   const from = args.indexOf('+genpts') + 1;
   return args.slice(from, args.indexOf('-i'));
@@ -65,8 +91,13 @@ export function startStream(id: string, kind: 'busy' | 'quiet', file: string, of
   const child = spawn(ffmpegBin(), args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const asm = new FrameAssembler(frameBytes(DETECT.width, DETECT.height, 'yuv420p'));
   const s: Stream = {
-    id, kind, child, frames: 0,
-    stop: () => { child.kill('SIGKILL'); },
+    id,
+    kind,
+    child,
+    frames: 0,
+    stop: () => {
+      child.kill('SIGKILL');
+    },
     cpuSec: () => {
       try {
         const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

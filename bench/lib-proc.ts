@@ -28,7 +28,10 @@ function readProc(pid: number): ProcSample | undefined {
 
 /** The process `root` and all its descendants, as they are now. */
 export function processTree(root: number): ProcSample[] {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readProc(Number(d))).filter((p): p is ProcSample => !!p);
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => readProc(Number(d)))
+    .filter((p): p is ProcSample => !!p);
   const out: ProcSample[] = [];
   const want = new Set([root]);
   let grew = true;
@@ -72,7 +75,10 @@ export async function measureTree(roots: number[], ms: number): Promise<{ cpuPer
 
 export function machine(): Record<string, unknown> {
   return {
-    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
-    kernel: release(), node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
   };
 }

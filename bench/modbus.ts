@@ -50,7 +50,14 @@ async function rtuLine(baud: number, seconds: number): Promise<Record<string, un
   const dir = mkdtempSync(join(tmpdir(), 'bench-modbus-'));
   const pty = await ptyPair(dir);
   const sim = await PumpStationSimulator.start({ rtu: { path: pty.b, baudRate: baud }, extraProbes: UNITS });
-  const bus = new BusQueue({ name: `rtu@${baud}`, gapMs: t35Ms(baud), transport: new ModbusSerialTransport({ type: 'rtu', path: pty.a, baudRate: baud, parity: 'none', stopBits: 1 }) }, log);
+  const bus = new BusQueue(
+    {
+      name: `rtu@${baud}`,
+      gapMs: t35Ms(baud),
+      transport: new ModbusSerialTransport({ type: 'rtu', path: pty.a, baudRate: baud, parity: 'none', stopBits: 1 }),
+    },
+    log,
+  );
   bus.start();
   const links: DeviceLink[] = UNITS.map((unit) => ({ id: `probe-${unit}`, unit, timeoutMs: 500, retries: 1, minGapMs: 0 }));
   const limit = theoreticalReadsPerSecond(baud, 'holding', REGS);
@@ -60,43 +67,53 @@ async function rtuLine(baud: number, seconds: number): Promise<Record<string, un
     let done = 0;
     let errors = 0;
     const end = Date.now() + seconds * 1000;
-    await Promise.all(links.map(async (l) => {
-      while (Date.now() < end) {
-        try {
-          await bus.read(l, 'holding', 0, REGS);
-          done++;
-        } catch {
-          errors++;
+    await Promise.all(
+      links.map(async (l) => {
+        while (Date.now() < end) {
+          try {
+            await bus.read(l, 'holding', 0, REGS);
+            done++;
+          } catch {
+            errors++;
+          }
         }
-      }
-    }));
+      }),
+    );
     const achieved = done / seconds;
     // Paced at 60 % of the limit: each device on its own fixed-rate schedule.
     const interval = (links.length / (0.6 * limit)) * 1000;
     const lateness: number[] = [];
     const latency: number[] = [];
     const pacedEnd = Date.now() + seconds * 1000;
-    await Promise.all(links.map(async (l, i) => {
-      let due = Date.now() + (i * interval) / links.length;
-      while (due < pacedEnd) {
-        const wait = due - Date.now();
-        if (wait > 0) await sleep(wait);
-        const start = Date.now();
-        lateness.push(start - due);
-        await bus.read(l, 'holding', 0, REGS).catch(() => errors++);
-        latency.push(Date.now() - start);
-        due += interval;
-      }
-    }));
+    await Promise.all(
+      links.map(async (l, i) => {
+        let due = Date.now() + (i * interval) / links.length;
+        while (due < pacedEnd) {
+          const wait = due - Date.now();
+          if (wait > 0) await sleep(wait);
+          const start = Date.now();
+          lateness.push(start - due);
+          await bus.read(l, 'holding', 0, REGS).catch(() => errors++);
+          latency.push(Date.now() - start);
+          due += interval;
+        }
+      }),
+    );
     const frames = readFrameBytes('holding', REGS);
     return {
-      baud, devices: links.length, registersPerRead: REGS, requestBytes: frames.request, responseBytes: frames.response,
+      baud,
+      devices: links.length,
+      registersPerRead: REGS,
+      requestBytes: frames.request,
+      responseBytes: frames.response,
       t35Ms: Number(t35Ms(baud).toFixed(3)),
       theoreticalTransactionsPerSecond: Number(limit.toFixed(2)),
       achievedTransactionsPerSecond: Number(achieved.toFixed(2)),
       ratio: Number((achieved / limit).toFixed(3)),
       paced: {
-        pollIntervalMsPerDevice: Number(interval.toFixed(1)), load: 0.6, polls: lateness.length,
+        pollIntervalMsPerDevice: Number(interval.toFixed(1)),
+        load: 0.6,
+        polls: lateness.length,
         jitterMs: { p50: pct(lateness, 50), p95: pct(lateness, 95), max: pct(lateness, 100) },
         transactionMs: { p50: pct(latency, 50), p95: pct(latency, 95) },
       },
@@ -122,8 +139,17 @@ async function tcpCommands(n: number): Promise<Record<string, unknown>> {
       { id: 'level', name: 'Level', bus: 'tcp', unit: 2, profile: 'level-4-20ma', intervalMs: 200 },
       { id: 'sal', name: 'Salinity', bus: 'tcp', unit: 3, profile: 'ec-salinity-rs485', intervalMs: 200 },
     ],
-    pumps: [{ id: 'pump', name: 'Pump', drive: 'drive', intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'sal', point: 'salinity' },
-      limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 10_000 }, verifyMs: 2000 }],
+    pumps: [
+      {
+        id: 'pump',
+        name: 'Pump',
+        drive: 'drive',
+        intakeLevel: { device: 'level', point: 'level' },
+        salinity: { device: 'sal', point: 'salinity' },
+        limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 10_000 },
+        verifyMs: 2000,
+      },
+    ],
     tickMs: 100,
   });
   const rt = new DevicesRuntime(cfg, { db, log, tz: 'Asia/Ho_Chi_Minh', lat: 9.93, lon: 106.35, audit: (e) => audit.write(e), emit: () => undefined });
@@ -140,7 +166,12 @@ async function tcpCommands(n: number): Promise<Record<string, unknown>> {
       if (r.ok && r.verifiedMs !== undefined) verify.push(r.verifiedMs);
       else failures++;
     }
-    return { commands: n, failures, commandToVerifiedMs: { p50: pct(total, 50), p95: pct(total, 95), max: pct(total, 100) }, writeToReadbackMs: { p50: pct(verify, 50), p95: pct(verify, 95) } };
+    return {
+      commands: n,
+      failures,
+      commandToVerifiedMs: { p50: pct(total, 50), p95: pct(total, 95), max: pct(total, 100) },
+      writeToReadbackMs: { p50: pct(verify, 50), p95: pct(verify, 95) },
+    };
   } finally {
     await rt.stop();
     db.close();
@@ -160,14 +191,20 @@ export async function run(args: string[]): Promise<string> {
   process.stderr.write('bench modbus: TCP command-to-verified latency\n');
   const tcp = await tcpCommands(40);
   const result = {
-    benchmark: 'modbus', started: started.toISOString(), node: process.version,
-    notes: 'RTU over a socat pty pair; the simulator emulates wire time at the baud rate (11-bit characters). Theoretical limit = 1 / (request + reply + 2 x t3.5).',
-    rtu, tcp,
+    benchmark: 'modbus',
+    started: started.toISOString(),
+    node: process.version,
+    notes:
+      'RTU over a socat pty pair; the simulator emulates wire time at the baud rate (11-bit characters). Theoretical limit = 1 / (request + reply + 2 x t3.5).',
+    rtu,
+    tcp,
   };
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
   const path = join(outDir, `modbus-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-  process.stderr.write(`${JSON.stringify({ rtu: rtu.map((r) => ({ baud: r.baud, limit: r.theoreticalTransactionsPerSecond, achieved: r.achievedTransactionsPerSecond, ratio: r.ratio, jitter: (r.paced as { jitterMs: unknown }).jitterMs })), tcp: tcp.commandToVerifiedMs })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ rtu: rtu.map((r) => ({ baud: r.baud, limit: r.theoreticalTransactionsPerSecond, achieved: r.achievedTransactionsPerSecond, ratio: r.ratio, jitter: (r.paced as { jitterMs: unknown }).jitterMs })), tcp: tcp.commandToVerifiedMs })}\n`,
+  );
   return path;
 }

@@ -23,7 +23,20 @@ import { OracleEngine, medianBackground } from './lib-pipeline-oracle.ts';
 import { decodeFrames } from './lib-pipeline-frames.ts';
 import { DETECT, quietSource } from './lib-pipeline-streams.ts';
 import { chartSvg } from './lib-pipeline-chart.ts';
-import { MAX_STEADY_DROP_SHARE, MODES, WARMUP_SECONDS, decodeWithInference, round, runLive, type CameraPlan, type EngineLike, type Mode, type PersonTrack, type PipelineOverrides, type RunResult } from './lib-pipeline-run.ts';
+import {
+  MAX_STEADY_DROP_SHARE,
+  MODES,
+  WARMUP_SECONDS,
+  decodeWithInference,
+  round,
+  runLive,
+  type CameraPlan,
+  type EngineLike,
+  type Mode,
+  type PersonTrack,
+  type PipelineOverrides,
+  type RunResult,
+} from './lib-pipeline-run.ts';
 import { recallOf, referenceTracks, type Recall } from './lib-pipeline-reference.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -96,7 +109,7 @@ export async function run(args: string[]): Promise<string> {
   const quick = args.includes('--quick');
   const profileOnly = args.includes('--profile');
   const di = args.indexOf('--detector');
-  const detectorKind = di >= 0 ? args[di + 1] ?? 'auto' : 'auto';
+  const detectorKind = di >= 0 ? (args[di + 1] ?? 'auto') : 'auto';
   const opt = (name: string): string | undefined => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -147,10 +160,15 @@ export async function run(args: string[]): Promise<string> {
     for (const mode of modesHere) {
       const r = await runLive(mode, plans, seconds, engine, recallFrames, overrides);
       const { persons, ...slim } = r;
-      const s: Slim = profileOnly || reference.length === 0 ? slim : { ...slim, recall: recallOf(reference, persons, 3, steadySeq), recallWholeRun: recallOf(reference, persons) };
+      const s: Slim =
+        profileOnly || reference.length === 0
+          ? slim
+          : { ...slim, recall: recallOf(reference, persons, 3, steadySeq), recallWholeRun: recallOf(reference, persons) };
       runs[mode] = s;
-      log(`${n} cameras, ${mode}: ${r.imagesPerCameraSecond} img/cam·s, min ${r.minCameraFps} fps, p95 ${r.p95LatencyMs} ms (steady), drops ${r.dropped} (steady ${r.steady.dropped}), cpu ${r.cpuPercent}%${r.sustained ? ', sustained' : ''}` +
-        (s.recall ? `, recall ${s.recall.trackRecall} (frames ${s.recall.frameRecall}; whole run ${s.recallWholeRun?.trackRecall})` : ''));
+      log(
+        `${n} cameras, ${mode}: ${r.imagesPerCameraSecond} img/cam·s, min ${r.minCameraFps} fps, p95 ${r.p95LatencyMs} ms (steady), drops ${r.dropped} (steady ${r.steady.dropped}), cpu ${r.cpuPercent}%${r.sustained ? ', sustained' : ''}` +
+          (s.recall ? `, recall ${s.recall.trackRecall} (frames ${s.recall.frameRecall}; whole run ${s.recallWholeRun?.trackRecall})` : ''),
+      );
     }
     const gb = runs['gated+batched']!;
     gbRuns.push(gb);
@@ -165,16 +183,29 @@ export async function run(args: string[]): Promise<string> {
     const busyN = plans.filter((p) => p.kind === 'busy').length;
     const perCamSec = (d: { busy: number; quiet: number }): number => busyN * d.busy + (n - busyN) * (Number.isFinite(d.quiet) ? d.quiet : 0);
     const steadyPlans = plans.map((p) => ({ ...p, offsetSec: p.offsetSec + gb.steady.fromSecond - 1 }));
-    const together = await decodeWithInference(steadyPlans, gb.steady.seconds, { engine, image: probeImage, imagesPerSecond: gb.steady.inferenceImages / gb.steady.seconds });
+    const together = await decodeWithInference(steadyPlans, gb.steady.seconds, {
+      engine,
+      image: probeImage,
+      imagesPerSecond: gb.steady.inferenceImages / gb.steady.seconds,
+    });
     const decodeSec = perCamSec(together) * together.wallSec;
     const lb = decodeSec + together.inferenceCpuSec;
     const inferAlone = gb.steady.inferenceImages * perImage(cost, gb.meanBatch);
     lower.push({
-      cameras: n, seconds: gb.steady.seconds, pipelineCpuSec: gb.steady.cpuSec,
-      lowerBoundCpuSec: round(lb), ratio: round(lb / gb.steady.cpuSec, 3),
-      decodeOnlyCpuSec: round(decodeSec), inferenceOnlyCpuSec: round(together.inferenceCpuSec), imagesPerSecond: round(together.images / together.wallSec),
+      cameras: n,
+      seconds: gb.steady.seconds,
+      pipelineCpuSec: gb.steady.cpuSec,
+      lowerBoundCpuSec: round(lb),
+      ratio: round(lb / gb.steady.cpuSec, 3),
+      decodeOnlyCpuSec: round(decodeSec),
+      inferenceOnlyCpuSec: round(together.inferenceCpuSec),
+      imagesPerSecond: round(together.images / together.wallSec),
       decodeOnlyPerCameraSecondMs: { busy: round(together.busy * 1000), quiet: round(together.quiet * 1000) },
-      withInferenceAlone: { inferenceOnlyCpuSec: round(inferAlone), lowerBoundCpuSec: round(decodeSec + inferAlone), ratio: round((decodeSec + inferAlone) / gb.steady.cpuSec, 3) },
+      withInferenceAlone: {
+        inferenceOnlyCpuSec: round(inferAlone),
+        lowerBoundCpuSec: round(decodeSec + inferAlone),
+        ratio: round((decodeSec + inferAlone) / gb.steady.cpuSec, 3),
+      },
     });
     const naive = runs.naive;
     const required = gb.framesIn * modelPixels;
@@ -182,17 +213,23 @@ export async function run(args: string[]): Promise<string> {
       cameras: n,
       mix: { busy: busyN, quiet: n - busyN },
       modes: runs,
-      work: naive ? {
-        naiveWorkRequiredPx: required,
-        naiveWorkManagedPx: naive.inferenceImages * modelPixels,
-        naiveManagedShare: round(naive.inferenceImages / Math.max(1, naive.framesIn), 3),
-        gatedWorkPx: (runs.gated?.inferenceImages ?? 0) * modelPixels,
-        gatedBatchedWorkPx: gb.inferenceImages * modelPixels,
-      } : undefined,
+      work: naive
+        ? {
+            naiveWorkRequiredPx: required,
+            naiveWorkManagedPx: naive.inferenceImages * modelPixels,
+            naiveManagedShare: round(naive.inferenceImages / Math.max(1, naive.framesIn), 3),
+            gatedWorkPx: (runs.gated?.inferenceImages ?? 0) * modelPixels,
+            gatedBatchedWorkPx: gb.inferenceImages * modelPixels,
+          }
+        : undefined,
       inferenceReduction: round((gb.steady.framesIn * modelPixels) / Math.max(1, gb.steady.inferenceImages * modelPixels)),
       inferenceReductionWholeRun: round(required / Math.max(1, gb.inferenceImages * modelPixels)),
-      personTrackRecall: naive ? { naive: naive.recall?.trackRecall, gated: runs.gated?.recall?.trackRecall, 'gated+batched': gb.recall?.trackRecall } : undefined,
-      personTrackRecallWholeRun: naive ? { naive: naive.recallWholeRun?.trackRecall, gated: runs.gated?.recallWholeRun?.trackRecall, 'gated+batched': gb.recallWholeRun?.trackRecall } : undefined,
+      personTrackRecall: naive
+        ? { naive: naive.recall?.trackRecall, gated: runs.gated?.recall?.trackRecall, 'gated+batched': gb.recall?.trackRecall }
+        : undefined,
+      personTrackRecallWholeRun: naive
+        ? { naive: naive.recallWholeRun?.trackRecall, gated: runs.gated?.recallWholeRun?.trackRecall, 'gated+batched': gb.recallWholeRun?.trackRecall }
+        : undefined,
     });
   }
 
@@ -207,10 +244,18 @@ export async function run(args: string[]): Promise<string> {
     const nominal = await runLive('gated+batched', cameraPlans(nominalN, quiet), rssSeconds, engine, 0, overrides);
     log(`rss nominal ${nominalN} cameras ${rssSeconds} s: ${nominal.rssMB.peak} MB, min ${nominal.minCameraFps} fps, p95 ${nominal.p95LatencyMs} ms`);
     const over = await runLive('gated+batched', cameraPlans(2 * nominalN, quiet), rssSeconds, engine, 0, overrides);
-    log(`rss overload ${2 * nominalN} cameras ${rssSeconds} s: ${over.rssMB.peak} MB, drops ${over.dropped}, min ${over.minCameraFps} fps, p95 ${over.p95LatencyMs} ms, ${over.camerasWithoutInference} cameras without inference`);
+    log(
+      `rss overload ${2 * nominalN} cameras ${rssSeconds} s: ${over.rssMB.peak} MB, drops ${over.dropped}, min ${over.minCameraFps} fps, p95 ${over.p95LatencyMs} ms, ${over.camerasWithoutInference} cameras without inference`,
+    );
     rssGrowthRatio = round(over.rssMB.peak / nominal.rssMB.peak, 3);
     const strip = ({ persons: _p, ...x }: RunResult): Omit<RunResult, 'persons'> => x;
-    rss = { definition: 'peak RSS of the hub process (ffmpeg children excluded: one per camera by design) over the last two thirds of each run; ratio = overload / nominal', seconds: rssSeconds, nominal: strip(nominal), overload: strip(over) };
+    rss = {
+      definition:
+        'peak RSS of the hub process (ffmpeg children excluded: one per camera by design) over the last two thirds of each run; ratio = overload / nominal',
+      seconds: rssSeconds,
+      nominal: strip(nominal),
+      overload: strip(over),
+    };
   }
   await engine.close();
   const loadEnd = loadavg();
@@ -227,27 +272,47 @@ export async function run(args: string[]): Promise<string> {
   // Recall on the sustained mixes too: one camera has 14 reference tracks, where one miss is 7%
   // (1.0 and 0.929 in two runs); it is reported per scenario.
   const recallScenarios = mixes;
-  const recallOfScenario = (s: Record<string, unknown>, key = 'personTrackRecall'): number => (s[key] as { 'gated+batched'?: number } | undefined)?.['gated+batched'] ?? Number.NaN;
+  const recallOfScenario = (s: Record<string, unknown>, key = 'personTrackRecall'): number =>
+    (s[key] as { 'gated+batched'?: number } | undefined)?.['gated+batched'] ?? Number.NaN;
   const result = {
     benchmark: 'pipeline',
     quick,
     profileOnly,
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform,
-      loadAverage: { start: loadStart.map((v) => round(v)), end: loadEnd.map((v) => round(v)), note: 'the 2 cores are shared with other work; figures are noisy' } },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGB: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+      platform: process.platform,
+      loadAverage: {
+        start: loadStart.map((v) => round(v)),
+        end: loadEnd.map((v) => round(v)),
+        note: 'the 2 cores are shared with other work; figures are noisy',
+      },
+    },
     detector: name,
-    ceiling: findCeiling ? { maxSustainedCameras: maxSustained, firstNotSustained: gbRuns.find((r) => !r.sustained)?.cameras ?? null, note: 'gated+batched; past 16 cameras the count steps up by 4 until one is not sustained' } : undefined,
+    ceiling: findCeiling
+      ? {
+          maxSustainedCameras: maxSustained,
+          firstNotSustained: gbRuns.find((r) => !r.sustained)?.cameras ?? null,
+          note: 'gated+batched; past 16 cameras the count steps up by 4 until one is not sustained',
+        }
+      : undefined,
     settings: { inferenceThreads: threads, pipeline: (({ cameras: _c, ...rest }) => rest)(pipelineSchema.parse(overrides)), cameras: counts, modes },
     detect: DETECT,
-    sceneMix: 'one camera in four busy (vtest 720p25 H.264, offsets 0/13/26/39 s), the rest quiet (a still frame of the same lobby, with the people standing in it, + ffmpeg temporal noise + slow ±6% brightness drift; the real footage shows through 4 s in every 30 s, offsets 7i mod 40 s)',
+    sceneMix:
+      'one camera in four busy (vtest 720p25 H.264, offsets 0/13/26/39 s), the rest quiet (a still frame of the same lobby, with the people standing in it, + ffmpeg temporal noise + slow ±6% brightness drift; the real footage shows through 4 s in every 30 s, offsets 7i mod 40 s)',
     secondsPerRun: seconds,
     definitions: {
       naiveWorkRequired: 'one whole-frame inference per offered frame: frames offered x model input pixels (inputSize²), whether or not naive kept up',
       naiveWorkManaged: 'images naive actually ran x model input pixels (it drops frames once the detector is saturated)',
       gatedWork: 'images the gated mode actually ran x their input pixels (every crop or letterboxed frame is one inputSize² image)',
-      inferenceReduction: 'naiveWorkRequired / gated+batched work, on the same scenario, in steady state (after the warm-up, like every run figure: frames offered / images run from then on); inferenceReductionWholeRun: the same from the first frame (every camera\'s first whole-frame look and the confirmations of all it finds included). Headline = the lowest over the scene-mix scenarios (4+ cameras) that gated+batched sustained (where it drops frames its work shrinks for want of frames; those scenarios are reported, not used)',
+      inferenceReduction:
+        "naiveWorkRequired / gated+batched work, on the same scenario, in steady state (after the warm-up, like every run figure: frames offered / images run from then on); inferenceReductionWholeRun: the same from the first frame (every camera's first whole-frame look and the confirmations of all it finds included). Headline = the lowest over the scene-mix scenarios (4+ cameras) that gated+batched sustained (where it drops frames its work shrinks for want of frames; those scenarios are reported, not used)",
       personTrackRecall: `reference = naive mode run slower than real time with no drop over exactly the frames the live cameras get (same ffmpeg filter and offsets, frame seq k = frame k), first ${recallFrames} frames of every camera; its confirmed person tracks with 3+ frames in the run's steady state (frame ${steadySeq} on, after the warm-up, like every other run figure). A track is found when the live run had a confirmed person box with IoU > 0.3 on at least one of those frames. frameRecall: share of the track frames matched (dropped frames count as misses). Headline = the lowest over the scene-mix scenarios (4+ cameras) gated+batched sustained; the others are reported per scenario. personTrackRecallWholeRun: the same from frame 0, start-up included (every camera's first look at once)`,
-      lowerBound: 'CPU seconds of decode-only (the same ffmpeg command lines over the same stretch of footage as the run\'s steady state, same pace, all streams at once, frames read off the pipes and discarded) + inference-only (the same images per second, one per call, evenly spread), measured together in one window so both pay for sharing the 2 cores as any pipeline does; ratio = lower bound / CPU the pipeline run used in its steady state (hub process incl. inference worker + ffmpeg children). withInferenceAlone: the same with inference-only measured with nothing else running, at the run\'s mean batch. Headline = the lowest over the scene-mix scenarios (4+ cameras)',
+      lowerBound:
+        "CPU seconds of decode-only (the same ffmpeg command lines over the same stretch of footage as the run's steady state, same pace, all streams at once, frames read off the pipes and discarded) + inference-only (the same images per second, one per call, evenly spread), measured together in one window so both pay for sharing the 2 cores as any pipeline does; ratio = lower bound / CPU the pipeline run used in its steady state (hub process incl. inference worker + ffmpeg children). withInferenceAlone: the same with inference-only measured with nothing else running, at the run's mean batch. Headline = the lowest over the scene-mix scenarios (4+ cameras)",
       sustained: `in steady state (after the first ${WARMUP_SECONDS} s: every camera's first whole-frame look and the confirmations of what it finds come at once at start; the whole run's figures are in wholeRun): every camera processed ≥ ${DETECT.fps * 0.9} fps (frames with or without an inference call), p95 capture-to-update latency < 1000 ms, and at most ${MAX_STEADY_DROP_SHARE * 100}% of the frames dropped`,
     },
     inferenceCost: { msPerImageBatch1: round(cost.batch1 * 1000), msPerImageBatchMax: round(cost.batchMax * 1000), maxBatch: cost.maxBatch },
@@ -257,7 +322,11 @@ export async function run(args: string[]): Promise<string> {
     inferenceReductionWholeRun: mixes.length ? Math.min(...mixes.map((s) => s.inferenceReductionWholeRun as number)) : Number.NaN,
     personTrackRecall: profileOnly ? Number.NaN : Math.min(...recallScenarios.map((x) => recallOfScenario(x))),
     personTrackRecallWholeRun: profileOnly ? Number.NaN : Math.min(...recallScenarios.map((x) => recallOfScenario(x, 'personTrackRecallWholeRun'))),
-    headlineScenarios: { inferenceReduction: mixes.map((s) => s.cameras), personTrackRecall: recallScenarios.map((s) => s.cameras), lowerBoundRatio: lowerMix.map((l) => l.cameras) },
+    headlineScenarios: {
+      inferenceReduction: mixes.map((s) => s.cameras),
+      personTrackRecall: recallScenarios.map((s) => s.cameras),
+      lowerBoundRatio: lowerMix.map((l) => l.cameras),
+    },
     maxCamerasSustained: maxSustained,
     maxCamerasTried: Math.max(...counts),
     rssGrowthRatio,

@@ -38,9 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       const mediaFolders = values['media-dir'] ?? (process.env.HUB_MEDIA_DIR ?? '').split(':').filter(Boolean);
       const hub = await startHub({ dataDir: dataDir(values.data), port, host: values.host, mediaFolders });
       if (hub.demoAdminPassword) {
-        process.stdout.write(
-          `\nDemo mode. One-time admin login (change it at first sign-in):\n  user: admin\n  password: ${hub.demoAdminPassword}\n\n`,
-        );
+        process.stdout.write(`\nDemo mode. One-time admin login (change it at first sign-in):\n  user: admin\n  password: ${hub.demoAdminPassword}\n\n`);
       }
       const stop = async (signal: string): Promise<void> => {
         createLogger('hub').info(`${signal}: stopping`);

@@ -87,8 +87,18 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const users = new UserStore(db);
   const api = new ApiRouter(users, log.child('api'), metrics);
   const ctx: HubContext = {
-    dataDir, config, db, dbRecreated: recreated, log, bus: new EventBus<HubEvents>(log.child('bus')),
-    metrics, audit, users, api, health: new HealthBoard(), services: {},
+    dataDir,
+    config,
+    db,
+    dbRecreated: recreated,
+    log,
+    bus: new EventBus<HubEvents>(log.child('bus')),
+    metrics,
+    audit,
+    users,
+    api,
+    health: new HealthBoard(),
+    services: {},
   };
 
   // The hub's own conditions as a metric too: 0 ok, 1 degraded, 2 failed, by component.

@@ -9,7 +9,9 @@ let added = 0;
 const platform = (name) => {
   const n = name.split('/').pop();
   const os = ['android', 'darwin', 'freebsd', 'linux', 'openbsd', 'netbsd', 'sunos', 'win32', 'openharmony', 'aix'].find((o) => n.includes(o));
-  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'loong64', 'ppc64', 'riscv64', 's390x', 'mips64el', 'wasm32'].find((c) => new RegExp(`(^|-)${c}(-|$)`).test(n.replace('eabi', '').replace('gnueabihf', '').replace('musleabihf', '')));
+  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'loong64', 'ppc64', 'riscv64', 's390x', 'mips64el', 'wasm32'].find((c) =>
+    new RegExp(`(^|-)${c}(-|$)`).test(n.replace('eabi', '').replace('gnueabihf', '').replace('musleabihf', '')),
+  );
   return { os, cpu };
 };
 for (const [key, entry] of Object.entries(pk)) {

@@ -78,7 +78,10 @@ export async function auditedChange(
     attempted = parsed ?? result;
     const touched = footageSettingsChanged(before, attempted as HubConfigInput, parsed !== undefined);
     if (touched.length && !roleHas(user.role, FOOTAGE_PERMISSION)) {
-      throw new HubError(403, `auth: changing ${touched.join(', ')} deletes footage sooner and needs permission ${FOOTAGE_PERMISSION} (role ${user.role} lacks it)`);
+      throw new HubError(
+        403,
+        `auth: changing ${touched.join(', ')} deletes footage sooner and needs permission ${FOOTAGE_PERMISSION} (role ${user.role} lacks it)`,
+      );
     }
     return result;
   };
@@ -94,8 +97,13 @@ export async function auditedChange(
     const refused = err instanceof ConfigError || err instanceof HubError;
     const issues = err instanceof ConfigError ? err.issues : undefined;
     try {
-      ctx.audit.write({ actor, action: what.action, target: what.target, result: refused ? 'refused' : 'failed',
-        detail: { ...what.detail, ...changes(attempted), reason: (err as Error).message, ...(issues ? { issues } : {}) } });
+      ctx.audit.write({
+        actor,
+        action: what.action,
+        target: what.target,
+        result: refused ? 'refused' : 'failed',
+        detail: { ...what.detail, ...changes(attempted), reason: (err as Error).message, ...(issues ? { issues } : {}) },
+      });
     } catch (auditErr) {
       // The caller must still learn why the change failed, not that the audit could not say so.
       ctx.log.error(`api: audit of refused ${what.action} on ${what.target} failed: ${(auditErr as Error).message}`);

@@ -48,7 +48,13 @@ export function resolveRange(q: { from?: number; to?: number }, spanMs: number, 
 
 /** A page size: an integer from 1 to `max`, `fallback` when absent. */
 export const limit = (max: number, fallback: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback).meta({ description: `Page size, 1-${max} (default ${fallback})` });
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(fallback)
+    .meta({ description: `Page size, 1-${max} (default ${fallback})` });
 
 /** `true` or `false` in a query (z.coerce.boolean would read "false" as true). */
 export const queryFlag = z

@@ -58,14 +58,31 @@ describe('openApiDocument', () => {
 
   it('states a body as JSON with its limit, required unless its schema takes an empty body', () => {
     const d = doc([
-      route({ method: 'POST', path: '/api/auth/login', access: 'public', bodyLimit: 4 * KiB, body: z.strictObject({ username: z.string(), password: z.string() }) }),
-      route({ method: 'POST', path: '/api/events/:id/close', access: 'events:manage', params: idParams, bodyLimit: 1024 * KiB, body: z.strictObject({ note: z.string() }).optional() }),
+      route({
+        method: 'POST',
+        path: '/api/auth/login',
+        access: 'public',
+        bodyLimit: 4 * KiB,
+        body: z.strictObject({ username: z.string(), password: z.string() }),
+      }),
+      route({
+        method: 'POST',
+        path: '/api/events/:id/close',
+        access: 'events:manage',
+        params: idParams,
+        bodyLimit: 1024 * KiB,
+        body: z.strictObject({ note: z.string() }).optional(),
+      }),
     ]);
     const login = d.paths['/api/auth/login'].post;
     expect(login.requestBody.required).toBe(true);
     expect(login.requestBody.description).toBe('JSON, at most 4 KiB (413 past it)');
     expect(login['x-body-limit']).toBe(4096);
-    expect(login.requestBody.content['application/json'].schema).toMatchObject({ type: 'object', required: ['username', 'password'], additionalProperties: false });
+    expect(login.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      required: ['username', 'password'],
+      additionalProperties: false,
+    });
     expect(login.responses['400']).toEqual({ $ref: '#/components/responses/BadRequest' });
     const close = d.paths['/api/events/{id}/close'].post;
     expect(close.requestBody.required).toBe(false);
@@ -81,7 +98,13 @@ describe('openApiDocument', () => {
 
   it("uses a route's declared response and error statuses", () => {
     const d = doc([
-      route({ method: 'POST', path: '/api/users', access: 'users:manage', errors: [409], response: { status: 201, schema: z.object({ username: z.string() }) } }),
+      route({
+        method: 'POST',
+        path: '/api/users',
+        access: 'users:manage',
+        errors: [409],
+        response: { status: 201, schema: z.object({ username: z.string() }) },
+      }),
       route({ method: 'GET', path: '/metrics', access: 'system:read', response: { type: 'text/plain', schema: z.string() } }),
       route({ method: 'GET', path: '/api/events/:id/clip.mp4', access: 'footage:read', params: idParams, errors: [416], response: { type: 'video/mp4' } }),
     ]);
@@ -97,7 +120,12 @@ describe('openApiDocument', () => {
   });
 
   it('moves recursive and named sub-schemas into components, so their references resolve in the document', async () => {
-    const Node: z.ZodType = z.object({ name: z.string(), get children() { return z.array(Node); } });
+    const Node: z.ZodType = z.object({
+      name: z.string(),
+      get children() {
+        return z.array(Node);
+      },
+    });
     const d = doc([
       route({ method: 'PUT', path: '/api/tree', access: 'system:configure', body: z.object({ tree: Node, slug: z.string().meta({ id: 'Slug' }) }) }),
       route({ method: 'PUT', path: '/api/node', access: 'system:configure', body: Node }),

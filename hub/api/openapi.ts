@@ -95,12 +95,18 @@ const ROUTER_RESPONSES = {
   Unauthorized: errorResponse('No session: none sent, expired, ended by logout, or its user disabled'),
   Forbidden: errorResponse("The user's role lacks the route's permission (`x-permission`), or the user must change the password first"),
   NotFound: errorResponse('No such thing (or no such route)'),
-  PayloadTooLarge: errorResponse('The body is over the route\'s limit (`x-body-limit`); the connection is closed', {
-    type: 'object', required: ['limit'], properties: { limit: { type: 'integer', description: 'The limit in bytes' } },
+  PayloadTooLarge: errorResponse("The body is over the route's limit (`x-body-limit`); the connection is closed", {
+    type: 'object',
+    required: ['limit'],
+    properties: { limit: { type: 'integer', description: 'The limit in bytes' } },
   }),
-  TooManyRequests: errorResponse('Too many at once: live streams of this session (4), or sign-in attempts from this address', { type: 'null' }, {
-    'Retry-After': { description: 'Seconds to wait (sign-in attempts)', schema: { type: 'integer' } },
-  }),
+  TooManyRequests: errorResponse(
+    'Too many at once: live streams of this session (4), or sign-in attempts from this address',
+    { type: 'null' },
+    {
+      'Retry-After': { description: 'Seconds to wait (sign-in attempts)', schema: { type: 'integer' } },
+    },
+  ),
   InternalError: errorResponse('An unexpected failure, logged with its stack on the hub'),
 } satisfies Record<string, Json>;
 
@@ -111,7 +117,8 @@ const HANDLER_RESPONSES: Record<HandlerError, Json> = {
   409: errorResponse('Conflicts with the current state (it exists already, or a newer change came first)'),
   416: errorResponse('The requested byte range is outside the file'),
   422: errorResponse('The configuration this change would make is invalid; `detail` names each field by its config path', {
-    type: 'array', items: { $ref: '#/components/schemas/InputIssue' },
+    type: 'array',
+    items: { $ref: '#/components/schemas/InputIssue' },
   }),
   423: errorResponse('Locked (the account, or the thing, is locked for now)'),
   429: ref('TooManyRequests'),
@@ -121,7 +128,10 @@ const HANDLER_RESPONSES: Record<HandlerError, Json> = {
 /** A unique camelCase id: `GET /api/events/:id/snapshot.jpg` → `getEventsByIdSnapshotJpg`. */
 function operationId(r: RouteInfo, taken: Set<string>): string {
   const cap = (w: string) => w[0]!.toUpperCase() + w.slice(1);
-  const words = r.path.replace(/^\/api\//, '/').split(/[^A-Za-z0-9:_]+/).filter(Boolean)
+  const words = r.path
+    .replace(/^\/api\//, '/')
+    .split(/[^A-Za-z0-9:_]+/)
+    .filter(Boolean)
     .map((w) => (w.startsWith(':') ? `By${cap(w.slice(1))}` : cap(w)));
   const base = r.method.toLowerCase() + words.join('');
   let id = base;
@@ -135,7 +145,9 @@ function parameters(where: 'path' | 'query', schema: Json, route: string): Json[
   if (!props) throw new Error(`api: the ${where} schema of ${route} is not an object; it cannot be documented as parameters`);
   const required = new Set((schema.required ?? []) as string[]);
   return Object.entries(props).map(([name, s]) => ({
-    name, in: where, required: where === 'path' || required.has(name),
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
     ...(typeof s.description === 'string' ? { description: s.description } : {}),
     schema: s,
   }));
@@ -143,10 +155,13 @@ function parameters(where: 'path' | 'query', schema: Json, route: string): Json[
 
 function success(r: RouteInfo, schemas: Schemas): [string, Json] {
   if (r.stream) {
-    return ['200', {
-      description: `Server-sent events (stream \`${r.stream}\`): each message has \`event:\`, \`data:\` (JSON) and maybe \`id:\`; a \`: ping\` comment when idle. Ends when the session does.`,
-      content: { 'text/event-stream': { schema: { type: 'string' } } },
-    }];
+    return [
+      '200',
+      {
+        description: `Server-sent events (stream \`${r.stream}\`): each message has \`event:\`, \`data:\` (JSON) and maybe \`id:\`; a \`: ping\` comment when idle. Ends when the session does.`,
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      },
+    ];
   }
   const res = r.response;
   if (!res) return ['200', { description: 'Success: JSON whose shape this route does not declare yet', content: { 'application/json': { schema: {} } } }];
@@ -160,7 +175,8 @@ function success(r: RouteInfo, schemas: Schemas): [string, Json] {
 function operation(r: RouteInfo, schemas: Schemas, ids: Set<string>): Json {
   const name = `${r.method} ${r.path}`;
   const params = r.params ? parameters('path', schemas.convert(r.params, 'input'), name) : [];
-  for (const p of pathParamNames(r.path)) if (!params.some((x) => x.name === p)) params.push({ name: p, in: 'path', required: true, schema: { type: 'string' } });
+  for (const p of pathParamNames(r.path))
+    if (!params.some((x) => x.name === p)) params.push({ name: p, in: 'path', required: true, schema: { type: 'string' } });
   const query = r.query ? parameters('query', schemas.convert(r.query, 'input'), name) : [];
   const body = r.body && {
     // An empty body parses as undefined: the route's schema says whether that is allowed.
@@ -210,7 +226,8 @@ export function openApiDocument(routes: readonly RouteInfo[], info: ApiDocInfo):
     info: {
       title: info.title ?? 'Commune edge hub API',
       version: info.version,
-      description: 'Generated from the hub\'s route declarations. Every route states its permission (`x-permission`, also the scope of its security requirement) and its body limit (`x-body-limit`). Query objects are strict: an unknown query name is a 400. Errors are JSON `{error, detail}`. Versioning policy: docs/api.md.',
+      description:
+        "Generated from the hub's route declarations. Every route states its permission (`x-permission`, also the scope of its security requirement) and its body limit (`x-body-limit`). Query objects are strict: an unknown query name is a 400. Errors are JSON `{error, detail}`. Versioning policy: docs/api.md.",
       'x-api-version': API_VERSION,
     },
     tags: tags.map((name) => ({ name })),
@@ -222,8 +239,13 @@ export function openApiDocument(routes: readonly RouteInfo[], info: ApiDocInfo):
       },
       schemas: {
         InputIssue: {
-          type: 'object', required: ['path', 'message'], additionalProperties: false,
-          properties: { path: { type: 'string', description: '`params.id`, `query.limit`, `body.source.url`; a config path for 422' }, message: { type: 'string' } },
+          type: 'object',
+          required: ['path', 'message'],
+          additionalProperties: false,
+          properties: {
+            path: { type: 'string', description: '`params.id`, `query.limit`, `body.source.url`; a config path for 422' },
+            message: { type: 'string' },
+          },
         },
         ...schemas.components,
       },

@@ -7,16 +7,23 @@ import { limit, rangeQuery, resolveRange, timeMs } from './inputs.ts';
 /** A request whose body arrives in `chunks` chunks of `size` bytes, with no length (chunked). */
 function streamed(chunks: number, size: number, headers: Record<string, string> = {}): { req: Request; pulled: () => number } {
   let n = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(ctl) {
-      if (n++ >= chunks) ctl.close();
-      else ctl.enqueue(new Uint8Array(size));
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(ctl) {
+        if (n++ >= chunks) ctl.close();
+        else ctl.enqueue(new Uint8Array(size));
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { req: new Request('http://hub/x', { method: 'POST', body, headers, duplex: 'half' } as RequestInit), pulled: () => n };
 }
 
-const statusOf = async (p: Promise<unknown>) => p.then(() => 0, (e: HubError) => e.status);
+const statusOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => 0,
+    (e: HubError) => e.status,
+  );
 
 describe('request bodies', () => {
   it('refuses a declared length over the limit before reading anything', async () => {
@@ -45,7 +52,10 @@ describe('request bodies', () => {
 
 describe('input schemas', () => {
   it('names each bad field by its place in the request', () => {
-    const r = parsePart('body', z.strictObject({ source: z.strictObject({ url: z.string() }), list: z.array(z.number()) }), { source: { url: 1 }, list: [1, 'x'] });
+    const r = parsePart('body', z.strictObject({ source: z.strictObject({ url: z.string() }), list: z.array(z.number()) }), {
+      source: { url: 1 },
+      list: [1, 'x'],
+    });
     expect(r.issues.map((i) => i.path)).toEqual(['body.source.url', 'body.list[1]']);
     expect(parsePart('body', z.strictObject({}), null).issues.map((i) => i.path)).toEqual(['body']);
   });

@@ -78,6 +78,9 @@ export function parsePart<T>(where: 'params' | 'query' | 'body', schema: z.ZodTy
 
 /** The 400 for a request whose inputs do not match the route's declaration. */
 export function invalidInput(issues: InputIssue[]): HubError {
-  const shown = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+  const shown = issues
+    .slice(0, 5)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
   return new HubError(400, `api: invalid request: ${shown}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`, issues);
 }

@@ -134,7 +134,11 @@ export class ApiRouter {
   /** Every live (SSE) stream, by session. */
   readonly streams: LiveStreams;
 
-  constructor(private readonly users: UserStore, private readonly log: Logger, metrics: MetricsRegistry = new MetricsRegistry()) {
+  constructor(
+    private readonly users: UserStore,
+    private readonly log: Logger,
+    metrics: MetricsRegistry = new MetricsRegistry(),
+  ) {
     this.streams = new LiveStreams(users, metrics, log.child('sse'));
     this.app.onError((err, c) => {
       if (err instanceof HubError) {
@@ -220,8 +224,13 @@ export class ApiRouter {
   /** Registers a route with its declared inputs; the handler gets them parsed and typed. */
   route<P = NoInput, Q = NoInput, B = undefined>(spec: RouteSpec<P, Q, B>, handler: RouteHandler<P, Q, B>): void {
     const info: RouteInfo = {
-      method: spec.method, path: spec.path, access: spec.access, summary: spec.summary,
-      params: spec.params, query: spec.query, body: spec.body,
+      method: spec.method,
+      path: spec.path,
+      access: spec.access,
+      summary: spec.summary,
+      params: spec.params,
+      query: spec.query,
+      body: spec.body,
       bodyLimit: spec.bodyLimit ?? (spec.body ? DEFAULT_BODY_LIMIT : NO_BODY_LIMIT),
       ...(spec.response ? { response: spec.response } : {}),
       ...(spec.errors?.length ? { errors: spec.errors } : {}),
@@ -234,8 +243,14 @@ export class ApiRouter {
   stream<P = NoInput, Q = NoInput, T = unknown>(spec: StreamSpec<P, Q, T>): void {
     this.streams.register(spec.channel);
     const info: RouteInfo = {
-      method: 'GET', path: spec.path, access: spec.access, summary: spec.summary,
-      params: spec.params, query: spec.query, bodyLimit: NO_BODY_LIMIT, stream: spec.channel.name,
+      method: 'GET',
+      path: spec.path,
+      access: spec.access,
+      summary: spec.summary,
+      params: spec.params,
+      query: spec.query,
+      bodyLimit: NO_BODY_LIMIT,
+      stream: spec.channel.name,
     };
     this.register(info, (c, raw) => {
       const input = raw as { params: P; query: Q };

@@ -128,7 +128,10 @@ export class SseChannel<T> {
 /** Formats one message as an SSE frame (multi-line data becomes several `data:` lines). */
 export function sseFrame(m: SseMessage): string {
   for (const v of [m.event, m.id ?? '']) if (/[\r\n]/.test(v)) throw new Error(`sse: event and id must be one line, got ${JSON.stringify(v)}`);
-  const data = m.data.split(/\r\n|\r|\n/).map((l) => `data: ${l}`).join('\n');
+  const data = m.data
+    .split(/\r\n|\r|\n/)
+    .map((l) => `data: ${l}`)
+    .join('\n');
   return `event: ${m.event}\n${m.id !== undefined ? `id: ${m.id}\n` : ''}${data}\n\n`;
 }
 

@@ -71,8 +71,15 @@ export function archiveAudit(db: Db, dataDir: string, opts: { keepDays?: number;
     const name = `audit-${String(first.id).padStart(10, '0')}-${String(last.id).padStart(10, '0')}.jsonl`;
     const bytes = Buffer.from(contiguous.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const sig: ArchiveSignature = {
-      file: name, sha256: sha256(bytes), firstId: first.id, lastId: last.id, rows: contiguous.length, upto: last.ts,
-      publicKey: key.publicPem, fingerprint: key.fingerprint, signature: signBytes(key, bytes).toString('base64'),
+      file: name,
+      sha256: sha256(bytes),
+      firstId: first.id,
+      lastId: last.id,
+      rows: contiguous.length,
+      upto: last.ts,
+      publicKey: key.publicPem,
+      fingerprint: key.fingerprint,
+      signature: signBytes(key, bytes).toString('base64'),
     };
     writeFileAtomic(join(dir, name), bytes, 0o640);
     writeFileAtomic(join(dir, `${name}.sig.json`), JSON.stringify(sig, null, 2), 0o640);
@@ -93,7 +100,11 @@ export function verifyAuditArchive(path: string): { signature: ArchiveSignature;
   if (sig.file !== basename(path)) throw new Error(`audit: ${path} is signed as ${sig.file}`);
   if (sha256(bytes) !== sig.sha256) throw new Error(`audit: ${path} does not match its recorded sha256`);
   if (!verifyBytes(sig.publicKey, bytes, Buffer.from(sig.signature, 'base64'))) throw new Error(`audit: ${path} signature does not verify`);
-  const rows = bytes.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditArchiveRow);
+  const rows = bytes
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditArchiveRow);
   return { signature: sig, rows };
 }
 

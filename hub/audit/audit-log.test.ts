@@ -56,8 +56,7 @@ describe('audit log', () => {
     expect(audit.query({}).map((x) => x.target)).toEqual(['pump:p7', 'pump:p6', 'pump:p5']);
     // Nothing more is old enough: a second run archives nothing.
     expect(archiveAudit(db, dir, { keepDays: 180, now }).rows).toBe(0);
-    expect(readdirSync(join(dir, 'audit-archive')).sort()).toEqual([
-      'audit-0000000001-0000000005.jsonl', 'audit-0000000001-0000000005.jsonl.sig.json']);
+    expect(readdirSync(join(dir, 'audit-archive')).sort()).toEqual(['audit-0000000001-0000000005.jsonl', 'audit-0000000001-0000000005.jsonl.sig.json']);
   });
 
   it("each row says from where: the request's client address, one the entry gives, or none outside a request; archives keep it", () => {
@@ -65,7 +64,11 @@ describe('audit log', () => {
     withRequestScope({ client: '192.168.1.23', actor: 'user:lan' }, () => audit.write(entry(1), new Date(now.getTime() - 300 * DAY)));
     audit.write({ ...entry(2), client: '10.0.0.7' }, new Date(now.getTime() - 300 * DAY));
     audit.write(entry(3), new Date(now.getTime() - 1 * DAY));
-    expect(audit.query({}).map((r) => [r.target, r.client])).toEqual([['pump:p3', null], ['pump:p2', '10.0.0.7'], ['pump:p1', '192.168.1.23']]);
+    expect(audit.query({}).map((r) => [r.target, r.client])).toEqual([
+      ['pump:p3', null],
+      ['pump:p2', '10.0.0.7'],
+      ['pump:p1', '192.168.1.23'],
+    ]);
     const [file] = archiveAudit(db, dir, { keepDays: 180, now }).files;
     expect(verifyAuditArchive(file!).rows.map((r) => r.client)).toEqual(['192.168.1.23', '10.0.0.7']);
     expect(() => db.prepare("UPDATE audit_log SET client = '1.2.3.4'").run()).toThrow(/append-only/);

@@ -111,7 +111,10 @@ export class AuditLog {
   private health: HealthBoard | undefined;
   private failing: string | undefined;
 
-  constructor(private readonly db: Db, opts: AuditLogOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    opts: AuditLogOptions = {},
+  ) {
     this.insert = db.prepare('INSERT INTO audit_log (ts, actor, action, target, result, detail, client) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.probeSt = db.transaction(() => {
       // Room for a few pages, then none used: a row the size of a page needs the file to grow.
@@ -134,8 +137,15 @@ export class AuditLog {
    */
   write(entry: AuditEntry, at: Date = new Date()): void {
     try {
-      this.insert.run(at.toISOString(), entry.actor, entry.action, entry.target, entry.result,
-        entry.detail ? JSON.stringify(entry.detail) : null, entry.client ?? currentRequest()?.client ?? null);
+      this.insert.run(
+        at.toISOString(),
+        entry.actor,
+        entry.action,
+        entry.target,
+        entry.result,
+        entry.detail ? JSON.stringify(entry.detail) : null,
+        entry.client ?? currentRequest()?.client ?? null,
+      );
     } catch (err) {
       throw this.failed(err as Error);
     }

@@ -3,12 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { configDiff, maskSecrets } from './config-diff.ts';
 
 const cam = (id: string, over: Record<string, unknown> = {}) => ({
-  id, name: id, source: { type: 'rtsp', url: `rtsp://admin:hunter2@10.0.0.${id.length}/ch1` }, record: { enabled: true }, ...over,
+  id,
+  name: id,
+  source: { type: 'rtsp', url: `rtsp://admin:hunter2@10.0.0.${id.length}/ch1` },
+  record: { enabled: true },
+  ...over,
 });
 
 describe('config diff', () => {
   it('names each changed path with its value before and after, matching list items by id', () => {
-    const before = { recording: { retentionDays: 7, minFreePercent: 10 }, cameras: [cam('gate'), cam('kho', { record: { enabled: true, retentionDays: 30 } })] };
+    const before = {
+      recording: { retentionDays: 7, minFreePercent: 10 },
+      cameras: [cam('gate'), cam('kho', { record: { enabled: true, retentionDays: 30 } })],
+    };
     const after = { recording: { retentionDays: 7, minFreePercent: 20 }, cameras: [cam('kho', { record: { enabled: true, retentionDays: 2 } }), cam('san')] };
     expect(configDiff(before, after)).toEqual({
       more: 0,
@@ -23,7 +30,10 @@ describe('config diff', () => {
 
   it('masks passwords in URLs and anything named like a secret, keeping that it changed', () => {
     const before = { cameras: [cam('gate')], mqtt: { url: 'mqtt://hub:old-pw@broker:1883', password: 'p1', token: 't', apiKey: 'k' } };
-    const after = { cameras: [cam('gate', { source: { type: 'rtsp', url: 'rtsp://admin:s3cret!@10.0.0.9/ch1?token=abc&channel=1' } })], mqtt: { url: 'mqtt://hub:new-pw@broker:1883', password: 'p2', token: 'u', apiKey: 'l' } };
+    const after = {
+      cameras: [cam('gate', { source: { type: 'rtsp', url: 'rtsp://admin:s3cret!@10.0.0.9/ch1?token=abc&channel=1' } })],
+      mqtt: { url: 'mqtt://hub:new-pw@broker:1883', password: 'p2', token: 'u', apiKey: 'l' },
+    };
     const { changes } = configDiff(before, after);
     expect(changes).toEqual([
       { path: 'cameras[gate].source.url', before: 'rtsp://admin:***@10.0.0.4/ch1', after: 'rtsp://admin:***@10.0.0.9/ch1?token=***&channel=1' },
@@ -36,8 +46,11 @@ describe('config diff', () => {
   });
 
   it('masks secrets nested inside an added or removed item', () => {
-    expect(maskSecrets({ id: 'x', auth: { username: 'u', password: 'pw' }, list: ['rtsp://u:pw@h/'] })).toEqual(
-      { id: 'x', auth: { username: 'u', password: '***' }, list: ['rtsp://u:***@h/'] });
+    expect(maskSecrets({ id: 'x', auth: { username: 'u', password: 'pw' }, list: ['rtsp://u:pw@h/'] })).toEqual({
+      id: 'x',
+      auth: { username: 'u', password: '***' },
+      list: ['rtsp://u:***@h/'],
+    });
   });
 
   it('lists at most 100 changes and counts the rest', () => {

@@ -37,8 +37,7 @@ export function maskSecrets(value: unknown, name = ''): unknown {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const keyed = (v: unknown): v is Array<{ id: string }> =>
-  Array.isArray(v) && v.length > 0 && v.every((x) => isObject(x) && typeof x.id === 'string');
+const keyed = (v: unknown): v is Array<{ id: string }> => Array.isArray(v) && v.length > 0 && v.every((x) => isObject(x) && typeof x.id === 'string');
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The changes from `before` to `after`, secrets masked, in document order. */

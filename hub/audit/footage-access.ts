@@ -97,7 +97,10 @@ export function auditFootageAccess(audit: AuditLog, access: FootageAccess): bool
   const key = `${access.actor}\u0000${access.kind}\u0000${access.item}`;
   if (!w.due(key)) return false;
   audit.write({
-    actor: access.actor, action: ACTIONS[access.kind], target: access.target, result: 'ok',
+    actor: access.actor,
+    action: ACTIONS[access.kind],
+    target: access.target,
+    result: 'ok',
     detail: { kind: access.kind, item: access.item, ...access.detail },
   });
   w.mark(key);

@@ -4,14 +4,21 @@ import type { Refusal } from '../api/router.ts';
 import { ForbiddenAudit } from './forbidden-audit.ts';
 
 const refusal = (username: string, route = 'GET /api/users'): Refusal => ({
-  username, route, path: route.split(' ')[1]!, reason: 'permission', access: 'users:manage',
+  username,
+  route,
+  path: route.split(' ')[1]!,
+  reason: 'permission',
+  access: 'users:manage',
 });
 
 describe('ForbiddenAudit', () => {
   it('writes one row per user and route a minute and counts the rest into the next row', () => {
     const rows: AuditEntry[] = [];
     let unrecorded = 0;
-    const audit = new ForbiddenAudit((e) => rows.push(e), () => unrecorded++);
+    const audit = new ForbiddenAudit(
+      (e) => rows.push(e),
+      () => unrecorded++,
+    );
     for (let i = 0; i < 50; i++) audit.record(refusal('lan'), 1_000 + i * 100);
     audit.record(refusal('lan', 'GET /api/audit'), 2_000);
     audit.record(refusal('minh'), 2_000);
@@ -19,7 +26,10 @@ describe('ForbiddenAudit', () => {
     expect(unrecorded).toBe(49);
     audit.record(refusal('lan'), 61_000);
     expect(rows[3]).toEqual({
-      actor: 'user:lan', action: 'auth.forbidden', target: 'GET /api/users', result: 'refused',
+      actor: 'user:lan',
+      action: 'auth.forbidden',
+      target: 'GET /api/users',
+      result: 'refused',
       detail: { reason: 'permission', need: 'users:manage', path: '/api/users', unrecordedBefore: 49 },
     });
   });

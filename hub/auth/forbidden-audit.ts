@@ -37,7 +37,10 @@ export class ForbiddenAudit {
     this.windows.set(key, entry);
     try {
       this.write({
-        actor: `user:${r.username}`, action: 'auth.forbidden', target: r.route, result: 'refused',
+        actor: `user:${r.username}`,
+        action: 'auth.forbidden',
+        target: r.route,
+        result: 'refused',
         detail: { reason: r.reason, need: r.access, path: r.path.slice(0, MAX_PATH), ...(unrecordedBefore ? { unrecordedBefore } : {}) },
       });
     } catch (err) {

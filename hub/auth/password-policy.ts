@@ -13,7 +13,7 @@ export const MIN_PASSWORD_LENGTH = 10;
 const SEQUENCES = [
   'abcdefghijklmnopqrstuvwxyz',
   '01234567890',
-  '`1234567890-=qwertyuiop[]\\asdfghjkl;\'zxcvbnm,./',
+  "`1234567890-=qwertyuiop[]\\asdfghjkl;'zxcvbnm,./",
   '1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/',
   'qazwsxedcrfvtgbyhnujmikolp',
   '7894561230', // number pad, top row first
@@ -21,8 +21,19 @@ const SEQUENCES = [
 
 /** Look-alikes a guesser swaps in; `1` is tried both as i and as l. */
 const LEET: Record<string, string[]> = {
-  '0': ['o'], '1': ['i', 'l'], '3': ['e'], '4': ['a'], '5': ['s'], '7': ['t'], '8': ['b'], '9': ['g'],
-  '@': ['a'], '$': ['s'], '!': ['i'], '|': ['l'], '+': ['t'],
+  '0': ['o'],
+  '1': ['i', 'l'],
+  '3': ['e'],
+  '4': ['a'],
+  '5': ['s'],
+  '7': ['t'],
+  '8': ['b'],
+  '9': ['g'],
+  '@': ['a'],
+  $: ['s'],
+  '!': ['i'],
+  '|': ['l'],
+  '+': ['t'],
 };
 
 /** Lower case without Vietnamese diacritics (đ → d): `Mật Khẩu` → `mat khau`. */

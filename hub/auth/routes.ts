@@ -28,9 +28,14 @@ export function registerAuthRoutes(ctx: HubContext): void {
 
   // 403s into the audit log, at most one row per user and route a minute (the rest counted).
   const forbiddenTotal = metrics.counter('auth_forbidden_total', 'Requests refused with 403, by reason');
-  const unrecorded = metrics.counter('auth_forbidden_unrecorded_total',
-    'Refused requests (403) without an audit row of their own (one row per user and route a minute; a failed write)');
-  const forbidden = new ForbiddenAudit((e) => audit.write(e), () => unrecorded.inc());
+  const unrecorded = metrics.counter(
+    'auth_forbidden_unrecorded_total',
+    'Refused requests (403) without an audit row of their own (one row per user and route a minute; a failed write)',
+  );
+  const forbidden = new ForbiddenAudit(
+    (e) => audit.write(e),
+    () => unrecorded.inc(),
+  );
   api.onRefused((r) => {
     forbiddenTotal.inc({ reason: r.reason });
     forbidden.record(r, Date.now());
@@ -49,7 +54,8 @@ export function registerAuthRoutes(ctx: HubContext): void {
     return result;
   }
 
-  api.route({ method: 'POST', path: '/api/auth/login', access: 'public', summary: 'Sign in; sets the session cookie', body: loginBody, bodyLimit: LOGIN_BODY_LIMIT },
+  api.route(
+    { method: 'POST', path: '/api/auth/login', access: 'public', summary: 'Sign in; sets the session cookie', body: loginBody, bodyLimit: LOGIN_BODY_LIMIT },
     async (c, { body }) => {
       try {
         const session = await users.login(body.username, body.password, { client: currentRequest()?.client });
@@ -59,84 +65,147 @@ export function registerAuthRoutes(ctx: HubContext): void {
       } catch (err) {
         // Throttled attempts are counted, not audited: a flood of them must not fill the disk.
         if (err instanceof TooManyAttempts) throttled.inc();
-        else audit.write({ actor: `user:${body.username}`, action: 'auth.login', target: 'hub', result: 'refused',
-          detail: { reason: err instanceof LoginRefused ? err.reason : (err as Error).message } });
+        else
+          audit.write({
+            actor: `user:${body.username}`,
+            action: 'auth.login',
+            target: 'hub',
+            result: 'refused',
+            detail: { reason: err instanceof LoginRefused ? err.reason : (err as Error).message },
+          });
         throw err;
       }
-    });
+    },
+  );
 
-  api.route({ method: 'POST', path: '/api/auth/logout', access: 'authenticated', whilePasswordChangeDue: true, summary: 'Ends this session and its live streams' },
+  api.route(
+    { method: 'POST', path: '/api/auth/logout', access: 'authenticated', whilePasswordChangeDue: true, summary: 'Ends this session and its live streams' },
     (c) => {
       const token = sessionToken(c);
       if (token) users.logout(token);
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
       audit.write({ actor: actorOf(c), action: 'auth.logout', target: 'hub', result: 'ok' });
       return c.json({ ok: true });
-    });
+    },
+  );
 
-  api.route({ method: 'GET', path: '/api/auth/me', access: 'authenticated', whilePasswordChangeDue: true, summary: 'The signed-in user' },
-    (c) => c.json(c.get('user')));
+  api.route({ method: 'GET', path: '/api/auth/me', access: 'authenticated', whilePasswordChangeDue: true, summary: 'The signed-in user' }, (c) =>
+    c.json(c.get('user')),
+  );
 
-  api.route({
-    method: 'POST', path: '/api/auth/password', access: 'authenticated', whilePasswordChangeDue: true, body: passwordBody, bodyLimit: LOGIN_BODY_LIMIT,
-    summary: 'Changes your password (the current one is needed; a wrong one counts as a failed sign-in); ends all your sessions',
-  }, async (c, { body }) => {
-    const { username } = c.get('user');
-    try {
-      await users.changePassword(username, body.currentPassword, body.password, { client: currentRequest()?.client });
-    } catch (err) {
-      if (err instanceof TooManyAttempts) throttled.inc();
-      else if (err instanceof HubError) {
-        audit.write({ actor: actorOf(c), action: 'auth.password', target: `user:${username}`, result: 'refused', detail: { reason: err.message } });
+  api.route(
+    {
+      method: 'POST',
+      path: '/api/auth/password',
+      access: 'authenticated',
+      whilePasswordChangeDue: true,
+      body: passwordBody,
+      bodyLimit: LOGIN_BODY_LIMIT,
+      summary: 'Changes your password (the current one is needed; a wrong one counts as a failed sign-in); ends all your sessions',
+    },
+    async (c, { body }) => {
+      const { username } = c.get('user');
+      try {
+        await users.changePassword(username, body.currentPassword, body.password, { client: currentRequest()?.client });
+      } catch (err) {
+        if (err instanceof TooManyAttempts) throttled.inc();
+        else if (err instanceof HubError) {
+          audit.write({ actor: actorOf(c), action: 'auth.password', target: `user:${username}`, result: 'refused', detail: { reason: err.message } });
+        }
+        throw err;
       }
-      throw err;
-    }
-    audit.write({ actor: actorOf(c), action: 'auth.password', target: `user:${username}`, result: 'ok' });
-    return c.json({ ok: true });
-  });
+      audit.write({ actor: actorOf(c), action: 'auth.password', target: `user:${username}`, result: 'ok' });
+      return c.json({ ok: true });
+    },
+  );
 
-  api.route({ method: 'GET', path: '/api/users', access: 'users:manage', summary: 'Users, their roles, and whether disabled or locked' }, (c) => c.json(users.list()));
+  api.route({ method: 'GET', path: '/api/users', access: 'users:manage', summary: 'Users, their roles, and whether disabled or locked' }, (c) =>
+    c.json(users.list()),
+  );
 
-  api.route({ method: 'POST', path: '/api/users', access: 'users:manage', summary: 'Adds a user (who must change the password at first sign-in)', body: newUserBody },
+  api.route(
+    { method: 'POST', path: '/api/users', access: 'users:manage', summary: 'Adds a user (who must change the password at first sign-in)', body: newUserBody },
     async (c, { body }) => {
       const user = await users.add(body.username, body.role, body.password, { mustChangePassword: true });
       audit.write({ actor: actorOf(c), action: 'users.add', target: `user:${user.username}`, result: 'ok', detail: { role: user.role } });
       return c.json(user, 201);
-    });
+    },
+  );
 
-  api.route({ method: 'POST', path: '/api/users/:username/disable', access: 'users:manage', params: userParams,
-    summary: 'Disables a user and ends their sessions (never the last enabled admin)' },
-  async (c, { params }) => {
-    await onUser(c, 'users.disable', params.username, () => users.setDisabled(params.username, true));
-    return c.json({ ok: true });
-  });
+  api.route(
+    {
+      method: 'POST',
+      path: '/api/users/:username/disable',
+      access: 'users:manage',
+      params: userParams,
+      summary: 'Disables a user and ends their sessions (never the last enabled admin)',
+    },
+    async (c, { params }) => {
+      await onUser(c, 'users.disable', params.username, () => users.setDisabled(params.username, true));
+      return c.json({ ok: true });
+    },
+  );
 
-  api.route({ method: 'POST', path: '/api/users/:username/enable', access: 'users:manage', params: userParams,
-    summary: 'Enables a user again; also lifts a lock from failed sign-ins' },
-  async (c, { params }) => {
-    await onUser(c, 'users.enable', params.username, () => users.setDisabled(params.username, false));
-    return c.json({ ok: true });
-  });
+  api.route(
+    {
+      method: 'POST',
+      path: '/api/users/:username/enable',
+      access: 'users:manage',
+      params: userParams,
+      summary: 'Enables a user again; also lifts a lock from failed sign-ins',
+    },
+    async (c, { params }) => {
+      await onUser(c, 'users.enable', params.username, () => users.setDisabled(params.username, false));
+      return c.json({ ok: true });
+    },
+  );
 
-  api.route({ method: 'DELETE', path: '/api/users/:username', access: 'users:manage', params: userParams,
-    summary: 'Deletes a user and their sessions (never the last enabled admin); the audit log keeps their entries' },
-  async (c, { params }) => {
-    await onUser(c, 'users.delete', params.username, () => users.delete(params.username));
-    return c.json({ ok: true });
-  });
+  api.route(
+    {
+      method: 'DELETE',
+      path: '/api/users/:username',
+      access: 'users:manage',
+      params: userParams,
+      summary: 'Deletes a user and their sessions (never the last enabled admin); the audit log keeps their entries',
+    },
+    async (c, { params }) => {
+      await onUser(c, 'users.delete', params.username, () => users.delete(params.username));
+      return c.json({ ok: true });
+    },
+  );
 
-  api.route({ method: 'POST', path: '/api/users/:username/reset-password', access: 'users:manage', params: userParams,
-    summary: 'Gives a user a new one-time password, shown in this answer only, to change at the next sign-in; ends their sessions' },
-  async (c, { params }) => {
-    const password = await onUser(c, 'users.reset-password', params.username, () => users.resetPassword(params.username));
-    c.header('cache-control', 'no-store');
-    return c.json({ username: params.username, password, mustChangePassword: true });
-  });
+  api.route(
+    {
+      method: 'POST',
+      path: '/api/users/:username/reset-password',
+      access: 'users:manage',
+      params: userParams,
+      summary: 'Gives a user a new one-time password, shown in this answer only, to change at the next sign-in; ends their sessions',
+    },
+    async (c, { params }) => {
+      const password = await onUser(c, 'users.reset-password', params.username, () => users.resetPassword(params.username));
+      c.header('cache-control', 'no-store');
+      return c.json({ username: params.username, password, mustChangePassword: true });
+    },
+  );
 
-  api.route({ method: 'DELETE', path: '/api/users/:username/sessions', access: 'users:manage', params: userParams,
-    summary: "Ends every session of a user (and their live streams)" },
-  async (c, { params }) => {
-    const ended = await onUser(c, 'users.end-sessions', params.username, () => users.endSessions(params.username), (n) => ({ ended: n }));
-    return c.json({ ended });
-  });
+  api.route(
+    {
+      method: 'DELETE',
+      path: '/api/users/:username/sessions',
+      access: 'users:manage',
+      params: userParams,
+      summary: 'Ends every session of a user (and their live streams)',
+    },
+    async (c, { params }) => {
+      const ended = await onUser(
+        c,
+        'users.end-sessions',
+        params.username,
+        () => users.endSessions(params.username),
+        (n) => ({ ended: n }),
+      );
+      return c.json({ ended });
+    },
+  );
 }

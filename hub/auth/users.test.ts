@@ -13,7 +13,11 @@ describe('UserStore lock', () => {
   let now = new Date('2026-05-01T08:00:00Z');
   beforeEach(() => {
     now = new Date('2026-05-01T08:00:00Z');
-    db = openDatabase(join(mkdtempSync(join(tmpdir(), 'auth-')), 'hub.db'), authMigrations, createLogger('test', () => {})).db;
+    db = openDatabase(
+      join(mkdtempSync(join(tmpdir(), 'auth-')), 'hub.db'),
+      authMigrations,
+      createLogger('test', () => {}),
+    ).db;
   });
   afterEach(() => db.close());
 

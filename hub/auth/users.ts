@@ -66,8 +66,13 @@ export class LoginRefused extends HubError {
 }
 
 type UserRow = {
-  username: string; role: Role; password_hash: string; must_change_password: number;
-  failed_logins: number; locked_until: string | null; disabled: number;
+  username: string;
+  role: Role;
+  password_hash: string;
+  must_change_password: number;
+  failed_logins: number;
+  locked_until: string | null;
+  disabled: number;
 };
 
 /**
@@ -79,7 +84,10 @@ export class UserStore {
   private limitValues: LoginLimits = { ...LOGIN_LIMITS };
   private readonly attempts = new AttemptWindow(() => this.limitValues.attemptsPerMinute);
 
-  constructor(private readonly db: Db, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** The sign-in limits in force (LOGIN_LIMITS unless changed). */
   get limits(): Readonly<LoginLimits> {
@@ -130,7 +138,10 @@ export class UserStore {
   list(): UserSummary[] {
     const now = this.now().toISOString();
     return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as UserRow[]).map((r) => ({
-      username: r.username, role: r.role, mustChangePassword: r.must_change_password === 1, disabled: r.disabled === 1,
+      username: r.username,
+      role: r.role,
+      mustChangePassword: r.must_change_password === 1,
+      disabled: r.disabled === 1,
       ...(r.locked_until && r.locked_until > now ? { lockedUntil: r.locked_until } : {}),
     }));
   }
@@ -153,8 +164,10 @@ export class UserStore {
     }
     // A guess made in parallel may have locked the account while this one was being checked.
     const ok = this.db
-      .prepare(`UPDATE users SET failed_logins = 0 WHERE username = ? AND disabled = 0 AND (locked_until IS NULL OR locked_until <= ?)
-                RETURNING *`)
+      .prepare(
+        `UPDATE users SET failed_logins = 0 WHERE username = ? AND disabled = 0 AND (locked_until IS NULL OR locked_until <= ?)
+                RETURNING *`,
+      )
       .get(username, this.now().toISOString()) as UserRow | undefined;
     if (!ok) throw new LoginRefused('locked');
     return ok;
@@ -169,10 +182,12 @@ export class UserStore {
     const { maxFailures, lockMinutes } = this.limitValues;
     const until = new Date(this.now().getTime() + lockMinutes * 60_000).toISOString();
     const row = this.db
-      .prepare(`UPDATE users SET
+      .prepare(
+        `UPDATE users SET
                   failed_logins = CASE WHEN failed_logins + 1 >= @max THEN 0 ELSE failed_logins + 1 END,
                   locked_until = CASE WHEN failed_logins + 1 >= @max THEN @until ELSE locked_until END
-                WHERE username = @username RETURNING locked_until`)
+                WHERE username = @username RETURNING locked_until`,
+      )
       .get({ max: maxFailures, until, username }) as { locked_until: string | null } | undefined;
     return row?.locked_until === until;
   }
@@ -226,24 +241,28 @@ export class UserStore {
    */
   setDisabled(username: string, disabled: boolean): void {
     // IMMEDIATE: the check and the write are one step even against the CLI in another process.
-    this.db.transaction(() => {
-      if (disabled) this.keepAnAdmin(username, 'disabling it');
-      const res = disabled
-        ? this.db.prepare('UPDATE users SET disabled = 1 WHERE username = ?').run(username)
-        : this.db.prepare('UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE username = ?').run(username);
-      if (res.changes === 0) throw new HubError(404, `auth: no user ${username}`);
-      if (disabled) this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (disabled) this.keepAnAdmin(username, 'disabling it');
+        const res = disabled
+          ? this.db.prepare('UPDATE users SET disabled = 1 WHERE username = ?').run(username)
+          : this.db.prepare('UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE username = ?').run(username);
+        if (res.changes === 0) throw new HubError(404, `auth: no user ${username}`);
+        if (disabled) this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+      })
+      .immediate();
     if (disabled) this.revoked({ username, reason: 'disabled' });
   }
 
   /** Deletes an account and its sessions; refused for the last enabled admin. */
   delete(username: string): void {
-    this.db.transaction(() => {
-      this.keepAnAdmin(username, 'deleting it');
-      this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
-      this.db.prepare('DELETE FROM users WHERE username = ?').run(username);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.keepAnAdmin(username, 'deleting it');
+        this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+        this.db.prepare('DELETE FROM users WHERE username = ?').run(username);
+      })
+      .immediate();
     this.revoked({ username, reason: 'deleted' });
   }
 
@@ -287,13 +306,15 @@ export class UserStore {
   }
 
   private setPassword(username: string, hash: string, mustChange: boolean): void {
-    const res = this.db.transaction(() => {
-      const r = this.db
-        .prepare('UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = NULL WHERE username = ?')
-        .run(hash, mustChange ? 1 : 0, username);
-      this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
-      return r;
-    }).immediate();
+    const res = this.db
+      .transaction(() => {
+        const r = this.db
+          .prepare('UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = NULL WHERE username = ?')
+          .run(hash, mustChange ? 1 : 0, username);
+        this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+        return r;
+      })
+      .immediate();
     if (res.changes === 0) throw new HubError(404, `auth: no user ${username}`);
     this.revoked({ username, reason: 'password' });
   }

@@ -39,15 +39,27 @@ describe('camera runner', () => {
     const states: CameraState['status'][] = [];
     const cam = cameraSchema.parse({ id: 'gate', name: 'Gate', source: { type: 'testsrc' }, detect: { width: 64, height: 64 }, record: { enabled: false } });
     const runner = new CameraRunner(cam, {
-      ffmpegPath: fake, incomingDir: join(dir, 'incoming'), segmentSeconds: 2, pixelFormat: 'yuv420p',
-      log: createLogger('t', () => {}), backoff: { baseMs: 60_000, capMs: 60_000 },
-      onFrame: () => {}, onSegment: () => {}, onState: (s) => states.push(s.status), mediaFolders: () => [],
+      ffmpegPath: fake,
+      incomingDir: join(dir, 'incoming'),
+      segmentSeconds: 2,
+      pixelFormat: 'yuv420p',
+      log: createLogger('t', () => {}),
+      backoff: { baseMs: 60_000, capMs: 60_000 },
+      onFrame: () => {},
+      onSegment: () => {},
+      onState: (s) => states.push(s.status),
+      mediaFolders: () => [],
     });
     try {
       runner.start();
       await until(() => states.includes('offline'), 10_000);
       // Let every byte left in the pipe arrive: the state must stay offline until the restart.
-      await until(() => runner.snapshot().status === 'offline' && (runner as unknown as { child?: { stdout?: { readableEnded: boolean } } }).child?.stdout?.readableEnded === true, 10_000);
+      await until(
+        () =>
+          runner.snapshot().status === 'offline' &&
+          (runner as unknown as { child?: { stdout?: { readableEnded: boolean } } }).child?.stdout?.readableEnded === true,
+        10_000,
+      );
       expect(states.slice(states.indexOf('offline'))).toEqual(['offline']);
     } finally {
       await runner.stop();
@@ -59,9 +71,17 @@ describe('camera runner', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-'));
     dirs.push(dir);
     return new CameraRunner(cam, {
-      ffmpegPath: ffmpegPath(), incomingDir: join(dir, 'incoming'), segmentSeconds: 2, pixelFormat: 'yuv420p',
-      log: createLogger('t', (l) => over.lines?.push(l)), backoff: { baseMs: 60_000, capMs: 60_000 },
-      onFrame: () => {}, onSegment: () => {}, onState: () => {}, mediaFolders: () => [], ...over,
+      ffmpegPath: ffmpegPath(),
+      incomingDir: join(dir, 'incoming'),
+      segmentSeconds: 2,
+      pixelFormat: 'yuv420p',
+      log: createLogger('t', (l) => over.lines?.push(l)),
+      backoff: { baseMs: 60_000, capMs: 60_000 },
+      onFrame: () => {},
+      onSegment: () => {},
+      onState: () => {},
+      mediaFolders: () => [],
+      ...over,
     });
   }
 
@@ -70,8 +90,11 @@ describe('camera runner', () => {
     const encoded = encodeURIComponent(secret);
     const port = await freePort(); // nothing listens: ffmpeg fails at once, naming its input
     const cam = cameraSchema.parse({
-      id: 'gate', name: 'Gate', source: { type: 'rtsp', url: `rtsp://admin:${encoded}@127.0.0.1:${port}/ch1` },
-      detect: { width: 64, height: 64 }, record: { enabled: false },
+      id: 'gate',
+      name: 'Gate',
+      source: { type: 'rtsp', url: `rtsp://admin:${encoded}@127.0.0.1:${port}/ch1` },
+      detect: { width: 64, height: 64 },
+      record: { enabled: false },
     });
     const level = process.env.HUB_LOG_LEVEL;
     process.env.HUB_LOG_LEVEL = 'debug'; // ffmpeg's own lines are logged at debug
@@ -99,7 +122,13 @@ describe('camera runner', () => {
     symlinkSync(join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'link.mp4'));
     for (const path of [join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'link.mp4')]) {
       const spawned: Array<number | undefined> = [];
-      const cam = cameraSchema.parse({ id: 'file', name: 'File', source: { type: 'file', path }, detect: { width: 64, height: 64 }, record: { enabled: false } });
+      const cam = cameraSchema.parse({
+        id: 'file',
+        name: 'File',
+        source: { type: 'file', path },
+        detect: { width: 64, height: 64 },
+        record: { enabled: false },
+      });
       const runner = realRunner(cam, { mediaFolders: () => [media], onSpawn: (pid) => spawned.push(pid) });
       try {
         runner.start();
@@ -118,7 +147,13 @@ describe('camera runner', () => {
     copyFileSync(join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'clip.mp4'));
     symlinkSync(join(media, 'clip.mp4'), join(media, 'alias.mp4'));
     const cmdlines: string[][] = [];
-    const cam = cameraSchema.parse({ id: 'file', name: 'File', source: { type: 'file', path: join(media, 'alias.mp4') }, detect: { width: 64, height: 64 }, record: { enabled: false } });
+    const cam = cameraSchema.parse({
+      id: 'file',
+      name: 'File',
+      source: { type: 'file', path: join(media, 'alias.mp4') },
+      detect: { width: 64, height: 64 },
+      record: { enabled: false },
+    });
     const runner = realRunner(cam, {
       mediaFolders: () => [media],
       onSpawn: (pid) => pid && cmdlines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')),
@@ -144,9 +179,14 @@ describe('camera runner', () => {
     try {
       runner.start();
       await until(() => frames.length >= 2, 20_000);
-      expect(frames.map((f) => [f.width, f.height, f.data.length, f.content])).toEqual([[480, 360, 480 * 360 * 1.5, undefined], [480, 360, 480 * 360 * 1.5, undefined]]);
+      expect(frames.map((f) => [f.width, f.height, f.data.length, f.content])).toEqual([
+        [480, 360, 480 * 360 * 1.5, undefined],
+        [480, 360, 480 * 360 * 1.5, undefined],
+      ]);
       expect(runner.snapshot().video).toEqual({
-        source: { width: 768, height: 576 }, detect: { width: 480, height: 360 }, fit: 'scale',
+        source: { width: 768, height: 576 },
+        detect: { width: 480, height: 360 },
+        fit: 'scale',
         content: { inFrame: { x: 0, y: 0, width: 480, height: 360 }, ofPicture: { x: 0, y: 0, width: 1, height: 1 } },
       });
     } finally {
@@ -159,7 +199,13 @@ describe('camera runner', () => {
     dirs.push(media);
     copyFileSync(fixtures.vtestH264, join(media, 'vtest.mp4'));
     const frames: Frame[] = [];
-    const cam = cameraSchema.parse({ id: 'lobby', name: 'Lobby', source: { type: 'file', path: join(media, 'vtest.mp4') }, detect: { fit: 'letterbox' }, record: { enabled: false } });
+    const cam = cameraSchema.parse({
+      id: 'lobby',
+      name: 'Lobby',
+      source: { type: 'file', path: join(media, 'vtest.mp4') },
+      detect: { fit: 'letterbox' },
+      record: { enabled: false },
+    });
     const runner = realRunner(cam, { mediaFolders: () => [media], onFrame: (f) => frames.push(f) });
     try {
       runner.start();
@@ -180,7 +226,10 @@ describe('camera runner', () => {
     dirs.push(dir);
     // ffmpeg that fails the probe (the only run at -loglevel info) and ingests as the real one.
     const flaky = join(dir, 'ffmpeg');
-    writeFileSync(flaky, `#!/bin/sh\ncase " $* " in *" -loglevel info "*) echo "Server returned 5XX Server Error reply" >&2; exit 1;; esac\nexec ${ffmpegPath()} "$@"\n`);
+    writeFileSync(
+      flaky,
+      `#!/bin/sh\ncase " $* " in *" -loglevel info "*) echo "Server returned 5XX Server Error reply" >&2; exit 1;; esac\nexec ${ffmpegPath()} "$@"\n`,
+    );
     chmodSync(flaky, 0o755);
     const media = realpathSync(mkdtempSync(join(tmpdir(), 'media-')));
     dirs.push(media);
@@ -195,7 +244,9 @@ describe('camera runner', () => {
       expect([frames[0]!.width, frames[0]!.height, frames[0]!.data.length]).toEqual([640, 360, 640 * 360 * 1.5]);
       const video = runner.snapshot().video!;
       expect([video.source, video.detect, video.fit]).toEqual([null, { width: 640, height: 360 }, 'stretch']);
-      expect(video.note).toBe('cannot probe the picture (ffmpeg: Server returned 5XX Server Error reply); frames are 640x360, stretched to fill them, until a start that probes it');
+      expect(video.note).toBe(
+        'cannot probe the picture (ffmpeg: Server returned 5XX Server Error reply); frames are 640x360, stretched to fill them, until a start that probes it',
+      );
       expect(lines.some((l) => l.includes('WARN') && l.includes('cannot probe the picture'))).toBe(true);
     } finally {
       await runner.stop();

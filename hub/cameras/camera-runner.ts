@@ -73,10 +73,19 @@ export class CameraRunner {
   /** Masks this camera's credentials in ffmpeg's lines, which quote the RTSP URL whole. */
   private readonly redact: (text: string) => string;
 
-  constructor(readonly cam: CameraConfig, private readonly opts: RunnerOptions) {
+  constructor(
+    readonly cam: CameraConfig,
+    private readonly opts: RunnerOptions,
+  ) {
     this.redact = cameraRedactor(cam.source);
     this.state = {
-      id: cam.id, status: 'starting', online: false, fpsIn: 0, bitrateKbps: 0, restarts: 0, since: new Date().toISOString(),
+      id: cam.id,
+      status: 'starting',
+      online: false,
+      fpsIn: 0,
+      bitrateKbps: 0,
+      restarts: 0,
+      since: new Date().toISOString(),
     };
   }
 
@@ -156,7 +165,10 @@ export class CameraRunner {
       source = { width: src.width, height: src.height };
     } else {
       const probe = await probeSource(cam, {
-        ffmpegPath: this.opts.ffmpegPath, timeoutMs: this.opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS, signal, redact: this.redact,
+        ffmpegPath: this.opts.ffmpegPath,
+        timeoutMs: this.opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
+        signal,
+        redact: this.redact,
       });
       if (probe.ok) {
         source = this.lastSource = probe.size;
@@ -171,7 +183,10 @@ export class CameraRunner {
     if (signal.aborted) return geometry; // stopped while probing: nothing runs, nothing to show
     if (note && note !== this.state.video?.note) this.opts.log.warn(`camera ${cam.id}: ${note}`);
     this.state.video = {
-      source: source ? { ...source } : null, detect: { width: geometry.width, height: geometry.height }, fit: geometry.fit, content: geometry.content,
+      source: source ? { ...source } : null,
+      detect: { width: geometry.width, height: geometry.height },
+      fit: geometry.fit,
+      content: geometry.content,
       ...(note ? { note } : {}),
     };
     return geometry;
@@ -186,8 +201,12 @@ export class CameraRunner {
     if (this.recordEnabled()) mkdirSync(this.opts.incomingDir, { recursive: true });
     const runTag = `${Date.now().toString(36)}`;
     const args = buildIngestArgs(cam, {
-      incomingDir: this.opts.incomingDir, runTag, segmentSeconds: this.opts.segmentSeconds,
-      record: this.recordEnabled(), pixelFormat: this.opts.pixelFormat, geometry,
+      incomingDir: this.opts.incomingDir,
+      runTag,
+      segmentSeconds: this.opts.segmentSeconds,
+      record: this.recordEnabled(),
+      pixelFormat: this.opts.pixelFormat,
+      geometry,
     });
     this.startedAt = Date.now();
     this.lastFrameAt = 0;
@@ -202,13 +221,16 @@ export class CameraRunner {
 
     const log = this.opts.log;
     const id = this.cam.id;
-    child.stdout!.on('data', guarded(`cameras: frames of ${id}`, log, (chunk: Buffer) => {
-      // Bytes still in the pipe when the child has exited are frames of a run already declared
-      // offline: stamped on arrival they would be late, and they would flip the camera back to
-      // online milliseconds after it went offline (an offline event ended before it began).
-      if (child !== this.child || child.exitCode !== null || child.signalCode !== null) return;
-      for (const data of assembler.push(chunk)) this.handleFrame(data, geometry);
-    }));
+    child.stdout!.on(
+      'data',
+      guarded(`cameras: frames of ${id}`, log, (chunk: Buffer) => {
+        // Bytes still in the pipe when the child has exited are frames of a run already declared
+        // offline: stamped on arrival they would be late, and they would flip the camera back to
+        // online milliseconds after it went offline (an offline event ended before it began).
+        if (child !== this.child || child.exitCode !== null || child.signalCode !== null) return;
+        for (const data of assembler.push(chunk)) this.handleFrame(data, geometry);
+      }),
+    );
     createInterface({ input: child.stderr! }).on('line', (raw) => {
       // Masked before anything keeps it: the tail becomes the state's reason, seen by viewers.
       const line = this.redact(raw);
@@ -216,11 +238,17 @@ export class CameraRunner {
       if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
       log.debug(`ffmpeg: ${line}`);
     });
-    createInterface({ input: child.stdio[3] as Readable }).on('line', guarded(`cameras: segment list of ${id}`, log, (line: string) => this.handleSegmentLine(line)));
+    createInterface({ input: child.stdio[3] as Readable }).on(
+      'line',
+      guarded(`cameras: segment list of ${id}`, log, (line: string) => this.handleSegmentLine(line)),
+    );
     child.on('error', (err) => {
       this.killReason = `cannot run ffmpeg (${this.opts.ffmpegPath}): ${err.message}`;
     });
-    child.on('exit', guarded(`cameras: exit of ${id}`, log, (code: number | null, signal: NodeJS.Signals | null) => this.handleExit(child, code, signal)));
+    child.on(
+      'exit',
+      guarded(`cameras: exit of ${id}`, log, (code: number | null, signal: NodeJS.Signals | null) => this.handleExit(child, code, signal)),
+    );
   }
 
   private handleFrame(data: Buffer, geometry: DetectGeometry): void {
@@ -236,8 +264,14 @@ export class CameraRunner {
     if (now - this.startedAt > HEALTHY_AFTER_MS) this.attempt = 0;
     const content = frameContent(geometry);
     this.opts.onFrame({
-      cameraId: this.cam.id, seq: this.seq++, capturedAt: now,
-      width: geometry.width, height: geometry.height, ...(content ? { content } : {}), format: this.opts.pixelFormat, data,
+      cameraId: this.cam.id,
+      seq: this.seq++,
+      capturedAt: now,
+      width: geometry.width,
+      height: geometry.height,
+      ...(content ? { content } : {}),
+      format: this.opts.pixelFormat,
+      data,
     });
   }
 
@@ -263,9 +297,7 @@ export class CameraRunner {
     const since = this.lastFrameAt || this.startedAt;
     const limit = this.cam.stallSeconds * 1000;
     if (Date.now() - since > limit) {
-      this.killReason = this.lastFrameAt
-        ? `stalled: no frame for ${this.cam.stallSeconds} s`
-        : `no video within ${this.cam.stallSeconds} s of connecting`;
+      this.killReason = this.lastFrameAt ? `stalled: no frame for ${this.cam.stallSeconds} s` : `no video within ${this.cam.stallSeconds} s of connecting`;
       this.opts.log.warn(`camera ${this.cam.id} ${this.killReason}; restarting`);
       this.child.kill('SIGKILL');
     }

@@ -35,8 +35,9 @@ const fileSource = z.strictObject({
     .refine((p) => p.startsWith('/'), 'must be an absolute path inside one of the media folders')
     .meta({
       title: 'Video file',
-      description: 'H.264 file played in a loop at its own pace (demo and tests); it must lie inside one of the media folders '
-        + '(`media.folders` in the configuration file, `hub start --media-dir`, the data folder\'s media/ or the bundled demo footage)',
+      description:
+        'H.264 file played in a loop at its own pace (demo and tests); it must lie inside one of the media folders ' +
+        "(`media.folders` in the configuration file, `hub start --media-dir`, the data folder's media/ or the bundled demo footage)",
     }),
   loop: z.boolean().default(true),
 });
@@ -61,14 +62,18 @@ export const cameraSchema = z
         width: z.number().int().min(64).max(1920).default(640),
         height: z.number().int().min(64).max(1080).default(360),
         fps: z.number().min(0.5).max(30).default(5),
-        fit: z.enum(DETECT_FITS).default('scale').meta({
-          title: 'Picture fit',
-          description: 'How the camera picture fits width x height, keeping its shape (the detector sees people in true proportion): '
-            + '"scale" fits it inside (a 4:3 camera gives 480x360 frames in 640x360), "letterbox" fits it inside and pads to width x height, '
-            + '"crop" fills width x height and cuts the picture\'s edges off (zones outside the shown part never match), '
-            + '"stretch" fills width x height ignoring the shape (before issue 13). The picture\'s size is probed at each camera start; '
-            + 'when the probe fails the frames are width x height, stretched, and the camera\'s state says so',
-        }),
+        fit: z
+          .enum(DETECT_FITS)
+          .default('scale')
+          .meta({
+            title: 'Picture fit',
+            description:
+              'How the camera picture fits width x height, keeping its shape (the detector sees people in true proportion): ' +
+              '"scale" fits it inside (a 4:3 camera gives 480x360 frames in 640x360), "letterbox" fits it inside and pads to width x height, ' +
+              '"crop" fills width x height and cuts the picture\'s edges off (zones outside the shown part never match), ' +
+              '"stretch" fills width x height ignoring the shape (before issue 13). The picture\'s size is probed at each camera start; ' +
+              "when the probe fails the frames are width x height, stretched, and the camera's state says so",
+          }),
       })
       .prefault({})
       .meta({ title: 'Detect stream', description: 'Size and rate of the decoded frames the pipeline sees: the picture fitted into width x height (see fit)' }),
@@ -81,24 +86,14 @@ export const cameraSchema = z
           .max(3650)
           .optional()
           .meta({ title: 'Retention (days)', description: 'Overrides recording.retentionDays for this camera' }),
-        priority: z
-          .number()
-          .int()
-          .min(0)
-          .max(100)
-          .default(50)
-          .meta({
-            title: 'Recording priority',
-            description: 'Higher is more important. When the disk is full of held footage, the lowest-priority cameras stop recording first (they keep detecting) and resume when space returns',
-          }),
+        priority: z.number().int().min(0).max(100).default(50).meta({
+          title: 'Recording priority',
+          description:
+            'Higher is more important. When the disk is full of held footage, the lowest-priority cameras stop recording first (they keep detecting) and resume when space returns',
+        }),
       })
       .prefault({}),
-    stallSeconds: z
-      .number()
-      .min(2)
-      .max(120)
-      .default(10)
-      .meta({ title: 'Stall timeout (s)', description: 'No frame for this long restarts the camera' }),
+    stallSeconds: z.number().min(2).max(120).default(10).meta({ title: 'Stall timeout (s)', description: 'No frame for this long restarts the camera' }),
   })
   .meta({ title: 'Camera' });
 

@@ -41,11 +41,13 @@ describe('buildIngestArgs (golden command lines)', () => {
   });
 });
 
-describe('the detect stream keeps the picture\'s shape (golden filters)', () => {
+describe("the detect stream keeps the picture's shape (golden filters)", () => {
   const vtest = { width: 768, height: 576 };
   const rtsp = (detect: Record<string, unknown>) => cameraSchema.parse({ id: 'lobby', name: 'Lobby', source: { type: 'rtsp', url: 'rtsp://h/x' }, detect });
   const tail = (cam: ReturnType<typeof rtsp>, source = vtest) =>
-    buildIngestArgs(cam, { ...plan, record: false, geometry: detectGeometry(cam.detect, cam.detect.fit, source) }).slice(-10).join(' ');
+    buildIngestArgs(cam, { ...plan, record: false, geometry: detectGeometry(cam.detect, cam.detect.fit, source) })
+      .slice(-10)
+      .join(' ');
 
   it('scales a 4:3 camera to 480x360 by default', () => {
     expect(tail(rtsp({}))).toBe('-map 0:v:0 -an -vf fps=5,scale=480:360 -pix_fmt yuv420p -f rawvideo pipe:1');
@@ -61,7 +63,11 @@ describe('the detect stream keeps the picture\'s shape (golden filters)', () => 
 
   it('stretches to the box when asked, or when the picture is unknown (no plan geometry)', () => {
     expect(tail(rtsp({ fit: 'stretch' }))).toBe('-map 0:v:0 -an -vf fps=5,scale=640:360 -pix_fmt yuv420p -f rawvideo pipe:1');
-    expect(buildIngestArgs(rtsp({}), { ...plan, record: false }).slice(-10).join(' ')).toBe('-map 0:v:0 -an -vf fps=5,scale=640:360 -pix_fmt yuv420p -f rawvideo pipe:1');
+    expect(
+      buildIngestArgs(rtsp({}), { ...plan, record: false })
+        .slice(-10)
+        .join(' '),
+    ).toBe('-map 0:v:0 -an -vf fps=5,scale=640:360 -pix_fmt yuv420p -f rawvideo pipe:1');
   });
 });
 

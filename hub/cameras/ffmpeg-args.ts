@@ -31,27 +31,31 @@ export function buildIngestArgs(cam: CameraConfig, plan: IngestPlan): string[] {
   const copy = cam.source.type === 'testsrc' ? testPatternEncode(cam.source.fps) : ['-c:v', 'copy'];
   if (plan.record) {
     args.push(
-      '-map', '0:v:0', ...copy, '-an',
-      '-f', 'segment',
-      '-segment_time', String(plan.segmentSeconds),
-      '-segment_format', 'mp4',
-      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
-      '-reset_timestamps', '1',
-      '-segment_list', 'pipe:3',
-      '-segment_list_type', 'csv',
+      '-map',
+      '0:v:0',
+      ...copy,
+      '-an',
+      '-f',
+      'segment',
+      '-segment_time',
+      String(plan.segmentSeconds),
+      '-segment_format',
+      'mp4',
+      '-segment_format_options',
+      'movflags=+frag_keyframe+empty_moov+default_base_moof',
+      '-reset_timestamps',
+      '1',
+      '-segment_list',
+      'pipe:3',
+      '-segment_list_type',
+      'csv',
       // Numbered, not strftime-named: two cuts within one second (a camera's odd first GOP) must
       // never share a file name.
       `${plan.incomingDir}/${plan.runTag}-%06d.mp4`,
     );
   }
   const geometry = plan.geometry ?? detectGeometry(cam.detect, 'stretch');
-  args.push(
-    '-map', '0:v:0', '-an',
-    '-vf', `fps=${cam.detect.fps},${detectFilter(geometry)}`,
-    '-pix_fmt', plan.pixelFormat,
-    '-f', 'rawvideo',
-    'pipe:1',
-  );
+  args.push('-map', '0:v:0', '-an', '-vf', `fps=${cam.detect.fps},${detectFilter(geometry)}`, '-pix_fmt', plan.pixelFormat, '-f', 'rawvideo', 'pipe:1');
   return args;
 }
 
@@ -63,9 +67,11 @@ export function buildIngestArgs(cam: CameraConfig, plan: IngestPlan): string[] {
 export function buildProbeArgs(cam: CameraConfig): string[] {
   const src = cam.source;
   const input =
-    src.type === 'rtsp' ? [...protocolWhitelist('rtsp'), '-rtsp_transport', src.transport, '-i', src.url]
-    : src.type === 'file' ? fileInput(src.path)
-    : [...protocolWhitelist('lavfi'), '-f', 'lavfi', '-i', `testsrc2=size=${src.width}x${src.height}:rate=${src.fps}`];
+    src.type === 'rtsp'
+      ? [...protocolWhitelist('rtsp'), '-rtsp_transport', src.transport, '-i', src.url]
+      : src.type === 'file'
+        ? fileInput(src.path)
+        : [...protocolWhitelist('lavfi'), '-f', 'lavfi', '-i', `testsrc2=size=${src.width}x${src.height}:rate=${src.fps}`];
   return ['-hide_banner', '-nostdin', '-loglevel', 'info', ...input];
 }
 
@@ -99,8 +105,22 @@ function inputArgs(cam: CameraConfig): string[] {
 
 /** A test pattern has no compressed stream to copy, so it is encoded the way a camera would. */
 function testPatternEncode(fps: number): string[] {
-  return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
-    '-g', String(fps * 2), '-keyint_min', String(fps * 2), '-sc_threshold', '0'];
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(fps * 2),
+    '-keyint_min',
+    String(fps * 2),
+    '-sc_threshold',
+    '0',
+  ];
 }
 
 /** Hides the password of an RTSP URL for logs and the API. */

@@ -32,7 +32,10 @@ export class CameraManager implements CameraService {
   private chain: Promise<void> = Promise.resolve();
   private readonly offPause: () => void;
 
-  constructor(private readonly ctx: HubContext, private readonly opts: ManagerOptions) {
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly opts: ManagerOptions,
+  ) {
     this.log = ctx.log.child('cameras');
     this.pidDir = pidDir(ctx.dataDir);
     const frames = ctx.metrics.counter('cameras_frames_total', 'Detect frames received from ffmpeg');
@@ -139,8 +142,11 @@ export class CameraManager implements CameraService {
     } catch (err) {
       const e = err as Error;
       this.log.error(`cannot ${pid ? 'write' : 'remove'} the pid file of ${id}: ${e.message}`);
-      this.ctx.health.set('cameras/pid-files', 'degraded',
-        `cannot write ffmpeg pid files (${e.message}); an orphan ffmpeg after a crash will not be killed at the next start`);
+      this.ctx.health.set(
+        'cameras/pid-files',
+        'degraded',
+        `cannot write ffmpeg pid files (${e.message}); an orphan ffmpeg after a crash will not be killed at the next start`,
+      );
       if (isNoSpace(e)) this.ctx.bus.emit('record.no-space', { owner: 'cameras', message: e.message });
     }
   }
@@ -166,7 +172,16 @@ export class CameraManager implements CameraService {
     if (runner) return runner.snapshot();
     const cam = this.ctx.config.get().cameras.find((c) => c.id === id);
     if (!cam) return undefined;
-    return { id, status: 'disabled', online: false, reason: 'disabled in configuration', fpsIn: 0, bitrateKbps: 0, restarts: 0, since: new Date().toISOString() };
+    return {
+      id,
+      status: 'disabled',
+      online: false,
+      reason: 'disabled in configuration',
+      fpsIn: 0,
+      bitrateKbps: 0,
+      restarts: 0,
+      since: new Date().toISOString(),
+    };
   }
 
   onFrame(id: string, fn: FrameListener): () => void {

@@ -21,7 +21,10 @@ export type MediaCheck = { ok: true; path: string } | { ok: false; message: stri
 export function resolveMediaFile(path: string, folders: readonly string[]): MediaCheck {
   if (/^[^/]*:/.test(path) || !isAbsolute(path)) return { ok: false, message: 'must be an absolute file path, not a URL' };
   // One answer for "missing" and "outside": the API must not tell which files exist elsewhere.
-  const outside: MediaCheck = { ok: false, message: 'must name a file inside a media folder (media.folders in the configuration file, or hub start --media-dir)' };
+  const outside: MediaCheck = {
+    ok: false,
+    message: 'must name a file inside a media folder (media.folders in the configuration file, or hub start --media-dir)',
+  };
   let real: string;
   try {
     real = realpathSync(path);

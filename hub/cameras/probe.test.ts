@@ -34,13 +34,13 @@ describe('parseProbe', () => {
 describe('probeSource', () => {
   const redact = (t: string): string => t.replace(/secret/g, '***');
 
-  it('finds the demo footage\'s size (640x360) with the real ffmpeg', async () => {
+  it("finds the demo footage's size (640x360) with the real ffmpeg", async () => {
     const cam = cameraSchema.parse({ id: 'd', name: 'D', source: { type: 'file', path: join(DEMO_MEDIA_DIR, 'vtest-demo.mp4') } });
     const r = await probeSource(cam, { ffmpegPath: ffmpegPath(), timeoutMs: 20_000, redact });
     expect(r).toEqual({ ok: true, size: { width: 640, height: 360 } });
   });
 
-  it('says why it failed, with the camera\'s password masked', async () => {
+  it("says why it failed, with the camera's password masked", async () => {
     const port = await freePort();
     const cam = cameraSchema.parse({ id: 'g', name: 'G', source: { type: 'rtsp', url: `rtsp://admin:secret@127.0.0.1:${port}/ch1` } });
     const r = await probeSource(cam, { ffmpegPath: ffmpegPath(), timeoutMs: 20_000, redact });

@@ -63,7 +63,11 @@ export function probeSource(cam: CameraConfig, opts: ProbeOptions): Promise<Prob
       clearTimeout(timer);
       const size = parseProbe(stderr);
       if (size) return resolve({ ok: true, size });
-      const last = stderr.trim().split('\n').filter((l) => !/At least one output file must be specified/.test(l)).at(-1);
+      const last = stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/At least one output file must be specified/.test(l))
+        .at(-1);
       resolve({ ok: false, reason: opts.redact(failure ?? (last ? `ffmpeg: ${last.trim()}` : 'no video stream found')) });
     };
     // 'error' alone when ffmpeg cannot be started or the probe was aborted; 'close' otherwise.

@@ -2,7 +2,10 @@
 export class RateMeter {
   private readonly times: number[] = [];
 
-  constructor(private readonly windowMs = 5000, private readonly maxSamples = 1024) {}
+  constructor(
+    private readonly windowMs = 5000,
+    private readonly maxSamples = 1024,
+  ) {}
 
   mark(now: number): void {
     this.times.push(now);

@@ -44,8 +44,9 @@ function keepPassword<T extends { source: CameraConfig['source'] }>(incoming: T,
   if (u.password !== '***') return incoming;
   const old = stored.source.type === 'rtsp' ? new URL(stored.source.url) : undefined;
   if (!old || endpoint(old) !== endpoint(u)) {
-    throw new HubError(400, 'cameras: source.url: the password must be given again when host, port or user change',
-      [{ path: 'body.source.url', message: 'the password must be given again when host, port or user change' }]);
+    throw new HubError(400, 'cameras: source.url: the password must be given again when host, port or user change', [
+      { path: 'body.source.url', message: 'the password must be given again when host, port or user change' },
+    ]);
   }
   u.password = old.password;
   return { ...incoming, source: { ...incoming.source, url: u.toString() } };
@@ -60,7 +61,7 @@ function checkMediaFile(ctx: HubContext, cam: { source: CameraConfig['source'] }
 
 /** Health (public, no footage, no names), and camera management. */
 export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): void {
-  ctx.api.route({ method: 'GET', path: '/api/health', access: 'public', summary: 'Overall status, cameras online, the hub\'s conditions' }, (c) => {
+  ctx.api.route({ method: 'GET', path: '/api/health', access: 'public', summary: "Overall status, cameras online, the hub's conditions" }, (c) => {
     const states = cameras.states().filter((s) => s.status !== 'disabled');
     const allOnline = states.every((s) => s.online);
     const hubLevel = ctx.health.level();
@@ -83,10 +84,13 @@ export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): v
     return cam;
   };
 
-  ctx.api.route({ method: 'GET', path: '/api/cameras/:id', access: 'cameras:read', summary: 'One camera with its state', params: idParams }, (c, { params }) => {
-    const cam = find(params.id);
-    return c.json({ ...publicView(cam), state: cameras.state(cam.id) });
-  });
+  ctx.api.route(
+    { method: 'GET', path: '/api/cameras/:id', access: 'cameras:read', summary: 'One camera with its state', params: idParams },
+    (c, { params }) => {
+      const cam = find(params.id);
+      return c.json({ ...publicView(cam), state: cameras.state(cam.id) });
+    },
+  );
 
   ctx.api.route({ method: 'POST', path: '/api/cameras', access: 'cameras:write', summary: 'Adds a camera', body: cameraSchema }, async (c, { body }) => {
     await auditedChange(ctx, c, { action: 'cameras.add', target: `camera:${body.id}` }, (draft) => {
@@ -96,13 +100,21 @@ export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): v
     return c.json(publicView(find(body.id)), 201);
   });
 
-  ctx.api.route({ method: 'PUT', path: '/api/cameras/:id', access: 'cameras:write', params: idParams, body: cameraUpdate,
-    summary: 'Replaces a camera (a masked password keeps the stored one while scheme, host, port and user stay the same)' },
+  ctx.api.route(
+    {
+      method: 'PUT',
+      path: '/api/cameras/:id',
+      access: 'cameras:write',
+      params: idParams,
+      body: cameraUpdate,
+      summary: 'Replaces a camera (a masked password keeps the stored one while scheme, host, port and user stay the same)',
+    },
     async (c, { params: { id }, body }) => {
       const stored = find(id);
       if (body.id !== undefined && body.id !== id) {
-        throw new HubError(400, `cameras: body id must match the URL (${id}); to rename, add a new camera and remove this one`,
-          [{ path: 'body.id', message: `must be "${id}"` }]);
+        throw new HubError(400, `cameras: body id must match the URL (${id}); to rename, add a new camera and remove this one`, [
+          { path: 'body.id', message: `must be "${id}"` },
+        ]);
       }
       await auditedChange(ctx, c, { action: 'cameras.update', target: `camera:${id}` }, (draft) => {
         // Inside the change, so a refusal is audited like any other.
@@ -111,41 +123,54 @@ export function registerCameraRoutes(ctx: HubContext, cameras: CameraService): v
         draft.cameras = (draft.cameras ?? []).map((x) => (x.id === id ? next : x));
       });
       return c.json(publicView(find(id)));
-    });
+    },
+  );
 
-  ctx.api.route({ method: 'DELETE', path: '/api/cameras/:id', access: 'cameras:write', params: idParams, query: deleteQuery,
-    summary: 'Removes a camera (its footage stays until retention); ?withRules=true also removes the rules watching it' },
-  async (c, { params: { id }, query }) => {
-    find(id);
-    let removedRules: string[] = [];
-    // Filled in by the change itself, which runs after the updates queued before it.
-    const detail: Record<string, unknown> = { withRules: query.withRules ?? false };
-    try {
-      await auditedChange(ctx, c, { action: 'cameras.remove', target: `camera:${id}`, detail }, (draft) => {
-        draft.cameras = (draft.cameras ?? []).filter((x) => x.id !== id);
-        // The camera's own pipeline settings belong to it, not to anyone else: they go with it.
-        if (draft.pipeline?.cameras && id in draft.pipeline.cameras) {
-          const { [id]: _gone, ...rest } = draft.pipeline.cameras;
-          draft.pipeline.cameras = rest;
-          detail.removedPipelineSettings = true;
+  ctx.api.route(
+    {
+      method: 'DELETE',
+      path: '/api/cameras/:id',
+      access: 'cameras:write',
+      params: idParams,
+      query: deleteQuery,
+      summary: 'Removes a camera (its footage stays until retention); ?withRules=true also removes the rules watching it',
+    },
+    async (c, { params: { id }, query }) => {
+      find(id);
+      let removedRules: string[] = [];
+      // Filled in by the change itself, which runs after the updates queued before it.
+      const detail: Record<string, unknown> = { withRules: query.withRules ?? false };
+      try {
+        await auditedChange(ctx, c, { action: 'cameras.remove', target: `camera:${id}`, detail }, (draft) => {
+          draft.cameras = (draft.cameras ?? []).filter((x) => x.id !== id);
+          // The camera's own pipeline settings belong to it, not to anyone else: they go with it.
+          if (draft.pipeline?.cameras && id in draft.pipeline.cameras) {
+            const { [id]: _gone, ...rest } = draft.pipeline.cameras;
+            draft.pipeline.cameras = rest;
+            detail.removedPipelineSettings = true;
+          }
+          if (!query.withRules || !draft.events?.rules) return;
+          removedRules = draft.events.rules.filter((r) => r.camera === id).map((r) => r.id);
+          draft.events.rules = draft.events.rules.filter((r) => r.camera !== id);
+          detail.removedRules = removedRules;
+        });
+      } catch (err) {
+        const watching = (ctx.config.get().events.rules ?? []).filter((r) => r.camera === id).map((r) => r.id);
+        if (err instanceof ConfigError && !query.withRules && watching.length) {
+          throw new HubError(
+            422,
+            `cameras: camera ${id} is watched by rule${watching.length > 1 ? 's' : ''} ${watching.join(', ')}; ` +
+              `remove or re-point ${watching.length > 1 ? 'those rules' : 'that rule'} first, or delete with ?withRules=true to remove them with the camera`,
+            err.issues,
+          );
         }
-        if (!query.withRules || !draft.events?.rules) return;
-        removedRules = draft.events.rules.filter((r) => r.camera === id).map((r) => r.id);
-        draft.events.rules = draft.events.rules.filter((r) => r.camera !== id);
-        detail.removedRules = removedRules;
-      });
-    } catch (err) {
-      const watching = (ctx.config.get().events.rules ?? []).filter((r) => r.camera === id).map((r) => r.id);
-      if (err instanceof ConfigError && !query.withRules && watching.length) {
-        throw new HubError(422, `cameras: camera ${id} is watched by rule${watching.length > 1 ? 's' : ''} ${watching.join(', ')}; `
-          + `remove or re-point ${watching.length > 1 ? 'those rules' : 'that rule'} first, or delete with ?withRules=true to remove them with the camera`, err.issues);
+        throw err;
       }
-      throw err;
-    }
-    // Its footage stays until retention takes it: removing a camera never deletes evidence.
-    for (const rule of removedRules) {
-      ctx.audit.write({ actor: actorOf(c), action: 'rules.remove', target: `rule:${rule}`, result: 'ok', detail: { reason: `camera ${id} removed` } });
-    }
-    return c.json({ ok: true, removedRules });
-  });
+      // Its footage stays until retention takes it: removing a camera never deletes evidence.
+      for (const rule of removedRules) {
+        ctx.audit.write({ actor: actorOf(c), action: 'rules.remove', target: `rule:${rule}`, result: 'ok', detail: { reason: `camera ${id} removed` } });
+      }
+      return c.json({ ok: true, removedRules });
+    },
+  );
 }

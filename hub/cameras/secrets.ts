@@ -40,7 +40,15 @@ function passwordForms(url: string): string[] {
 export function cameraRedactor(source: CameraSource): (text: string) => string {
   const forms = source.type === 'rtsp' ? passwordForms(source.url) : [];
   // Longest first, so a form that contains another is masked whole.
-  const secret = forms.length ? new RegExp(forms.sort((a, b) => b.length - a.length).map(escapeRe).join('|'), 'gi') : undefined;
+  const secret = forms.length
+    ? new RegExp(
+        forms
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRe)
+          .join('|'),
+        'gi',
+      )
+    : undefined;
   return (text) => {
     const out = redactUserinfo(text);
     return secret ? out.replace(secret, MASK) : out;

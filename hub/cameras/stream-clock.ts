@@ -13,7 +13,10 @@ export class StreamClock {
   /** Where the last placed segment ended, in stream seconds and wall-clock ms. */
   private lastSegmentEnd: { stream: number; wall: number } | undefined;
 
-  constructor(private readonly fps: number, private readonly windowFrames = 50) {}
+  constructor(
+    private readonly fps: number,
+    private readonly windowFrames = 50,
+  ) {}
 
   /** Records that frame `seq` of this run arrived at `arrivedMs`. */
   observe(seq: number, arrivedMs: number): void {

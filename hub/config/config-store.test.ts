@@ -59,7 +59,10 @@ describe('ConfigStore', () => {
     const v1 = JSON.stringify({ version: 1, ...good, events: { rules: [{ id: 'kho-dem', type: 'offline', camera: 'kho' }] } });
     writeFileSync(path, v1);
     const lines: string[] = [];
-    const store = ConfigStore.load(path, createLogger('test', (l) => lines.push(JSON.stringify(l))));
+    const store = ConfigStore.load(
+      path,
+      createLogger('test', (l) => lines.push(JSON.stringify(l))),
+    );
     expect(store.get().events.rules[0]).toMatchObject({ id: 'kho-dem', enabled: false });
     expect(readFileSync(`${path}.v1.bak`, 'utf8')).toBe(v1);
     const written = checkConfigFile(path);
@@ -118,9 +121,13 @@ describe('ConfigStore', () => {
     });
     const names = ['a', 'b', 'c'];
     // Each change appends to the name it sees: a change that ran on a stale copy would lose a letter.
-    const results = await Promise.all(names.map((name) => store.update((d) => {
-      d.hub = { ...d.hub, name: `${d.hub?.name} ${name}` };
-    })));
+    const results = await Promise.all(
+      names.map((name) =>
+        store.update((d) => {
+          d.hub = { ...d.hub, name: `${d.hub?.name} ${name}` };
+        }),
+      ),
+    );
     expect(overlapped).toBe(false);
     expect(seen).toEqual(['Hub -> Hub a', 'Hub a -> Hub a b', 'Hub a b -> Hub a b c']);
     expect(checkConfigFile(path).config.hub.name).toBe('Hub a b c');
@@ -134,12 +141,16 @@ describe('ConfigStore', () => {
     const store = ConfigStore.load(path, log, { mediaFolders: ['/mnt/usb'] });
     expect(store.mediaFolders()).toEqual(['/srv/video', '/mnt/usb']);
     const before = readFileSync(path, 'utf8');
-    await expect(store.update((d) => {
-      d.media = { folders: ['/'] };
-    })).rejects.toThrow(ConfigError);
-    await expect(store.update((d) => {
-      d.media = { folders: ['/'] };
-    })).rejects.toMatchObject({ issues: [{ path: 'media.folders' }] });
+    await expect(
+      store.update((d) => {
+        d.media = { folders: ['/'] };
+      }),
+    ).rejects.toThrow(ConfigError);
+    await expect(
+      store.update((d) => {
+        d.media = { folders: ['/'] };
+      }),
+    ).rejects.toMatchObject({ issues: [{ path: 'media.folders' }] });
     expect(store.mediaFolders()).toEqual(['/srv/video', '/mnt/usb']);
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
@@ -152,7 +163,10 @@ describe('ConfigStore', () => {
     chmodSync(path, 0o644);
     chmodSync(`${path}.bak`, 0o664);
     const lines: string[] = [];
-    const store = ConfigStore.load(path, createLogger('test', (l) => lines.push(l)));
+    const store = ConfigStore.load(
+      path,
+      createLogger('test', (l) => lines.push(l)),
+    );
     await store.update((d) => {
       d.hub = { name: 'Hub Long Đức' };
     });

@@ -1,4 +1,18 @@
-import { chmodSync, existsSync, fchmodSync, mkdirSync, readFileSync, copyFileSync, openSync, statSync, writeSync, fsyncSync, closeSync, readdirSync, renameSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  fchmodSync,
+  mkdirSync,
+  readFileSync,
+  copyFileSync,
+  openSync,
+  statSync,
+  writeSync,
+  fsyncSync,
+  closeSync,
+  readdirSync,
+  renameSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { ConfigError, parseConfig, type HubConfig, type HubConfigInput } from './schema.ts';
@@ -115,7 +129,9 @@ export class ConfigStore {
     const next = parseConfig(changed, 'change');
     // Media folders decide which local files ffmpeg may read: only the file's owner sets them.
     if (JSON.stringify(next.media) !== JSON.stringify(this.current.media)) {
-      throw new ConfigError('change', [{ path: 'media.folders', message: 'can be set only in the configuration file or with hub start --media-dir, then a restart' }]);
+      throw new ConfigError('change', [
+        { path: 'media.folders', message: 'can be set only in the configuration file or with hub start --media-dir, then a restart' },
+      ]);
     }
     await this.write(next);
     const prev = this.current;

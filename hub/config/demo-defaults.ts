@@ -20,10 +20,29 @@ export function demoDefaults(): HubConfigInput {
     events: {
       rules: [
         {
-          id: 'loi-di-cho', name: 'Người vào lối đi chợ', type: 'intrusion', camera: 'demo-cho', urgent: true, severity: 'high',
-          zone: [[0.45, 0.38], [0.95, 0.38], [0.95, 0.75], [0.45, 0.75]],
+          id: 'loi-di-cho',
+          name: 'Người vào lối đi chợ',
+          type: 'intrusion',
+          camera: 'demo-cho',
+          urgent: true,
+          severity: 'high',
+          zone: [
+            [0.45, 0.38],
+            [0.95, 0.38],
+            [0.95, 0.75],
+            [0.45, 0.75],
+          ],
         },
-        { id: 'dem-nguoi-cong', name: 'Đếm người qua cổng', type: 'line', camera: 'demo-cong-uy-ban', line: [[0.75, 0.35], [0.75, 0.8]] },
+        {
+          id: 'dem-nguoi-cong',
+          name: 'Đếm người qua cổng',
+          type: 'line',
+          camera: 'demo-cong-uy-ban',
+          line: [
+            [0.75, 0.35],
+            [0.75, 0.8],
+          ],
+        },
         { id: 'cong-mat-ket-noi', name: 'Camera cổng mất kết nối', type: 'offline', camera: 'demo-cong-uy-ban', urgent: true },
         { id: 'cho-bi-che', name: 'Camera chợ bị che', type: 'tamper', camera: 'demo-cho', urgent: true },
       ],

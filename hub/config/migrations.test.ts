@@ -17,7 +17,16 @@ const v1FieldState = {
   events: {
     rules: [
       { id: 'cong', type: 'offline', camera: 'gate', alarm: { device: 'io', output: 'relay1' } },
-      { id: 'kho-dem', type: 'intrusion', camera: 'kho', zone: [[0, 0], [1, 0], [1, 1]] },
+      {
+        id: 'kho-dem',
+        type: 'intrusion',
+        camera: 'kho',
+        zone: [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+        ],
+      },
       { id: 'coi', type: 'tamper', camera: 'gate', alarm: { device: 'coi-da-go', output: 'relay1' } },
     ],
   },
@@ -33,7 +42,11 @@ describe('configuration migrations', () => {
     expect(from).toBe(1);
     const cfg = parseConfig(doc);
     expect(cfg.version).toBe(CONFIG_VERSION);
-    expect(cfg.events.rules.map((r) => [r.id, r.enabled])).toEqual([['cong', true], ['kho-dem', false], ['coi', true]]);
+    expect(cfg.events.rules.map((r) => [r.id, r.enabled])).toEqual([
+      ['cong', true],
+      ['kho-dem', false],
+      ['coi', true],
+    ]);
     expect(cfg.events.rules[0]!.alarm).toMatchObject({ device: 'io', output: 'relay1' });
     expect(cfg.events.rules[2]!.alarm).toBeUndefined();
     expect(Object.keys(cfg.pipeline.cameras)).toEqual(['gate']);
@@ -75,18 +88,44 @@ describe('configuration migrations', () => {
     expect(() => parseConfig({ recording: { retentionDays: 0.5 } })).toThrow(/recording\.retentionDays: must be at least 1 day/);
     expect(() => parseConfig({ recording: { minFreePercent: 31 } })).toThrow(/recording\.minFreePercent: must be at most 30/);
     expect(() => parseConfig({ events: { mediaRetentionDays: 0.01 } })).toThrow(/events\.mediaRetentionDays: must be at least 1 day/);
-    expect(() => parseConfig({ cameras: [{ ...cam('gate'), record: { retentionDays: 0.01 } }] })).toThrow(/cameras\[0\]\.record\.retentionDays: must be at least 1 day/);
+    expect(() => parseConfig({ cameras: [{ ...cam('gate'), record: { retentionDays: 0.01 } }] })).toThrow(
+      /cameras\[0\]\.record\.retentionDays: must be at least 1 day/,
+    );
   });
 
-  it('v4 turns motion masks from pixels of each camera\'s detect frame into fractions of its picture', () => {
+  it("v4 turns motion masks from pixels of each camera's detect frame into fractions of its picture", () => {
     const v3 = {
       version: 3,
       cameras: [cam('gate'), { ...cam('kho'), detect: { width: 320, height: 240 } }, cam('san')],
       pipeline: {
         cameras: {
           // Default 640x360: the left half, and a timestamp strip drawn a little past the right edge.
-          gate: { masks: [[[0, 0], [320, 0], [320, 360], [0, 360]], [[480, 0], [650, 0], [650, 36], [480, 36]]] },
-          kho: { priority: 7, masks: [[[80, 60], [160, 60], [160, 120]]] },
+          gate: {
+            masks: [
+              [
+                [0, 0],
+                [320, 0],
+                [320, 360],
+                [0, 360],
+              ],
+              [
+                [480, 0],
+                [650, 0],
+                [650, 36],
+                [480, 36],
+              ],
+            ],
+          },
+          kho: {
+            priority: 7,
+            masks: [
+              [
+                [80, 60],
+                [160, 60],
+                [160, 120],
+              ],
+            ],
+          },
           san: { priority: 2 },
         },
       },
@@ -95,18 +134,56 @@ describe('configuration migrations', () => {
     expect(from).toBe(3);
     const cfg = parseConfig(doc);
     expect(cfg.version).toBe(CONFIG_VERSION);
-    expect(cfg.pipeline.cameras.gate!.masks).toEqual([[[0, 0], [0.5, 0], [0.5, 1], [0, 1]], [[0.75, 0], [1, 0], [1, 0.1], [0.75, 0.1]]]);
-    expect(cfg.pipeline.cameras.kho).toMatchObject({ priority: 7, masks: [[[0.25, 0.25], [0.5, 0.25], [0.5, 0.5]]] });
+    expect(cfg.pipeline.cameras.gate!.masks).toEqual([
+      [
+        [0, 0],
+        [0.5, 0],
+        [0.5, 1],
+        [0, 1],
+      ],
+      [
+        [0.75, 0],
+        [1, 0],
+        [1, 0.1],
+        [0.75, 0.1],
+      ],
+    ]);
+    expect(cfg.pipeline.cameras.kho).toMatchObject({
+      priority: 7,
+      masks: [
+        [
+          [0.25, 0.25],
+          [0.5, 0.25],
+          [0.5, 0.5],
+        ],
+      ],
+    });
     expect(cfg.pipeline.cameras.san).toMatchObject({ priority: 2, masks: [] });
     expect(notes).toEqual([
-      'v4: pipeline.cameras.gate.masks converted from pixels of its 640x360 detect frame to fractions of the picture; points past the frame\'s edge were brought to the edge',
+      "v4: pipeline.cameras.gate.masks converted from pixels of its 640x360 detect frame to fractions of the picture; points past the frame's edge were brought to the edge",
       'v4: pipeline.cameras.kho.masks converted from pixels of its 320x240 detect frame to fractions of the picture',
     ]);
   });
 
   it('the schema refuses a mask in pixels in a current document', () => {
-    expect(() => parseConfig({ cameras: [cam('gate')], pipeline: { cameras: { gate: { masks: [[[0, 0], [320, 0], [320, 360]]] } } } }))
-      .toThrow(/pipeline\.cameras\.gate\.masks\[0\]\[1\]\[0\]: /);
+    expect(() =>
+      parseConfig({
+        cameras: [cam('gate')],
+        pipeline: {
+          cameras: {
+            gate: {
+              masks: [
+                [
+                  [0, 0],
+                  [320, 0],
+                  [320, 360],
+                ],
+              ],
+            },
+          },
+        },
+      }),
+    ).toThrow(/pipeline\.cameras\.gate\.masks\[0\]\[1\]\[0\]: /);
   });
 
   it('leaves the input document untouched', () => {
@@ -123,7 +200,9 @@ describe('configuration migrations', () => {
   it('refuses a document written by a newer hub, saying what to do', () => {
     const newer = CONFIG_VERSION + 1;
     expect(() => migrate({ version: newer }, 'config.json')).toThrow(ConfigError);
-    expect(() => migrate({ version: newer }, 'config.json')).toThrow(new RegExp(`version: version ${newer} was written by a newer hub; this hub understands versions up to ${CONFIG_VERSION}`));
+    expect(() => migrate({ version: newer }, 'config.json')).toThrow(
+      new RegExp(`version: version ${newer} was written by a newer hub; this hub understands versions up to ${CONFIG_VERSION}`),
+    );
   });
 
   it('leaves a version that is not a whole number to the schema, which names the field', () => {

@@ -41,7 +41,9 @@ const referencesChecked: Migration = {
     const cameras = new Set(objects(doc.cameras).map((c) => str(c.id)));
     const devicesSection = isObject(doc.devices) ? doc.devices : {};
     const devices = new Map(objects(devicesSection.devices).map((d) => [str(d.id), str(d.profile)]));
-    const contactors = new Set(objects(devicesSection.pumps).map((p) => (isObject(p.contactor) ? `${str(p.contactor.device)}.${str(p.contactor.output)}` : '')));
+    const contactors = new Set(
+      objects(devicesSection.pumps).map((p) => (isObject(p.contactor) ? `${str(p.contactor.device)}.${str(p.contactor.output)}` : '')),
+    );
     const switchable = (device: string | undefined, output: string | undefined): boolean => {
       if (!devices.has(device) || output === undefined) return false;
       const profile = PROFILES[devices.get(device) as keyof typeof PROFILES] as (typeof PROFILES)[keyof typeof PROFILES] | undefined;
@@ -53,12 +55,16 @@ const referencesChecked: Migration = {
       const camera = str(rule.camera);
       if (camera !== undefined && !cameras.has(camera) && rule.enabled !== false) {
         rule.enabled = false;
-        note(`events.rules[${i}] ("${str(rule.id)}") disabled: it watches camera "${camera}", which is not configured (deleted by an older hub); point it at a camera and enable it again`);
+        note(
+          `events.rules[${i}] ("${str(rule.id)}") disabled: it watches camera "${camera}", which is not configured (deleted by an older hub); point it at a camera and enable it again`,
+        );
       }
       const alarm = rule.alarm;
       if (isObject(alarm) && !switchable(str(alarm.device), str(alarm.output))) {
         delete rule.alarm;
-        note(`events.rules[${i}] ("${str(rule.id)}") alarm output ${JSON.stringify(alarm)} removed: no such relay output among the devices (it could never be switched)`);
+        note(
+          `events.rules[${i}] ("${str(rule.id)}") alarm output ${JSON.stringify(alarm)} removed: no such relay output among the devices (it could never be switched)`,
+        );
       }
     });
     const pipeline = isObject(doc.pipeline) ? doc.pipeline : undefined;
@@ -125,11 +131,13 @@ const masksAsFractions: Migration = {
     const DEFAULT = { width: 640, height: 360 };
     const pipeline = isObject(doc.pipeline) ? doc.pipeline : undefined;
     if (!pipeline || !isObject(pipeline.cameras)) return doc;
-    const sizes = new Map(objects(doc.cameras).map((c) => {
-      const detect = isObject(c.detect) ? c.detect : {};
-      const dim = (v: unknown, d: number): number => (typeof v === 'number' && v > 0 ? v : d);
-      return [str(c.id), { width: dim(detect.width, DEFAULT.width), height: dim(detect.height, DEFAULT.height) }];
-    }));
+    const sizes = new Map(
+      objects(doc.cameras).map((c) => {
+        const detect = isObject(c.detect) ? c.detect : {};
+        const dim = (v: unknown, d: number): number => (typeof v === 'number' && v > 0 ? v : d);
+        return [str(c.id), { width: dim(detect.width, DEFAULT.width), height: dim(detect.height, DEFAULT.height) }];
+      }),
+    );
     for (const [id, settings] of Object.entries(pipeline.cameras)) {
       if (!isObject(settings) || !Array.isArray(settings.masks) || settings.masks.length === 0) continue;
       const size = sizes.get(id) ?? DEFAULT;
@@ -141,9 +149,12 @@ const masksAsFractions: Migration = {
         return Math.min(1, Math.round(f * 1e6) / 1e6);
       };
       settings.masks = settings.masks.map((poly) =>
-        Array.isArray(poly) ? poly.map((p) => (Array.isArray(p) && p.length === 2 ? [fraction(p[0], size.width), fraction(p[1], size.height)] : p)) : poly);
-      note(`pipeline.cameras.${id}.masks converted from pixels of its ${size.width}x${size.height} detect frame to fractions of the picture`
-        + (clamped ? '; points past the frame\'s edge were brought to the edge' : ''));
+        Array.isArray(poly) ? poly.map((p) => (Array.isArray(p) && p.length === 2 ? [fraction(p[0], size.width), fraction(p[1], size.height)] : p)) : poly,
+      );
+      note(
+        `pipeline.cameras.${id}.masks converted from pixels of its ${size.width}x${size.height} detect frame to fractions of the picture` +
+          (clamped ? "; points past the frame's edge were brought to the edge" : ''),
+      );
     }
     return doc;
   },
@@ -174,10 +185,12 @@ export function migrate(raw: unknown, where = 'configuration'): Migrated {
   // Not a whole number from 1 up: the schema names the field.
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return { doc: raw, from: CONFIG_VERSION, notes: [] };
   if (version > CONFIG_VERSION) {
-    throw new ConfigError(where, [{
-      path: 'version',
-      message: `version ${version} was written by a newer hub; this hub understands versions up to ${CONFIG_VERSION}. Update the hub, or restore the backup the newer hub made (config.json.v${CONFIG_VERSION}.bak)`,
-    }]);
+    throw new ConfigError(where, [
+      {
+        path: 'version',
+        message: `version ${version} was written by a newer hub; this hub understands versions up to ${CONFIG_VERSION}. Update the hub, or restore the backup the newer hub made (config.json.v${CONFIG_VERSION}.bak)`,
+      },
+    ]);
   }
   const notes: string[] = [];
   let doc = structuredClone(raw);

@@ -35,8 +35,10 @@ export function checkReferences(cfg: LinkedSections, report: Report): void {
  */
 export function referenceNotes(cfg: LinkedSections): string[] {
   const cameras = new Set(cfg.cameras.map((c) => c.id));
-  return parkedRules(cfg.events.rules, (id) => cameras.has(id)).map(({ rule, reason }) => {
-    const i = cfg.events.rules.indexOf(rule);
-    return `events.rules[${i}]: ${reason}`;
-  }).concat(devicesNotes(cfg.devices));
+  return parkedRules(cfg.events.rules, (id) => cameras.has(id))
+    .map(({ rule, reason }) => {
+      const i = cfg.events.rules.indexOf(rule);
+      return `events.rules[${i}]: ${reason}`;
+    })
+    .concat(devicesNotes(cfg.devices));
 }

@@ -50,11 +50,14 @@ describe('configuration schema', () => {
 describe('references between sections', () => {
   const relays = {
     buses: [{ id: 'line', type: 'tcp', host: '127.0.0.1' }],
-    devices: [{ id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch' }, { id: 'level', name: 'Level', bus: 'line', unit: 2, profile: 'level-4-20ma' }],
+    devices: [
+      { id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch' },
+      { id: 'level', name: 'Level', bus: 'line', unit: 2, profile: 'level-4-20ma' },
+    ],
   };
   const rule = (extra: Record<string, unknown> = {}) => ({ id: 'san', type: 'offline', camera: 'gate', ...extra });
 
-  it('refuses an enabled rule watching a camera that is not configured, naming the rule\'s field', () => {
+  it("refuses an enabled rule watching a camera that is not configured, naming the rule's field", () => {
     expect(issuesOf({ cameras: [cam('gate')], events: { rules: [rule(), rule({ id: 'kho', camera: 'kho' })] } })).toEqual([
       'events.rules[1].camera: no camera "kho": rule "kho" watches it (point the rule at another camera, disable it or remove it first)',
     ]);
@@ -66,13 +69,20 @@ describe('references between sections', () => {
 
   it('refuses an alarm output on a missing device, on an input, or on a pump contactor output', () => {
     const pump = {
-      id: 'p1', name: 'Pump', contactor: { device: 'io', output: 'relay3' },
-      intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'level', point: 'level' },
+      id: 'p1',
+      name: 'Pump',
+      contactor: { device: 'io', output: 'relay3' },
+      intakeLevel: { device: 'level', point: 'level' },
+      salinity: { device: 'level', point: 'level' },
     };
     const doc = (alarm: object) => ({ cameras: [cam('gate')], devices: { ...relays, pumps: [pump] }, events: { rules: [rule({ alarm })] } });
     expect(issuesOf(doc({ device: 'io', output: 'relay1' }))).toEqual([]);
-    expect(issuesOf(doc({ device: 'coi', output: 'relay1' }))).toEqual(['events.rules[0].alarm.device: no device "coi" in devices.devices (alarm output of rule "san")']);
-    expect(issuesOf(doc({ device: 'io', output: 'input1' }))).toEqual(['events.rules[0].alarm.output: device "io" has no relay output (coil) "input1" (alarm output of rule "san")']);
+    expect(issuesOf(doc({ device: 'coi', output: 'relay1' }))).toEqual([
+      'events.rules[0].alarm.device: no device "coi" in devices.devices (alarm output of rule "san")',
+    ]);
+    expect(issuesOf(doc({ device: 'io', output: 'input1' }))).toEqual([
+      'events.rules[0].alarm.output: device "io" has no relay output (coil) "input1" (alarm output of rule "san")',
+    ]);
     expect(issuesOf(doc({ device: 'io', output: 'relay3' }))).toEqual([
       'events.rules[0].alarm.output: io.relay3 switches pump "p1"; it cannot be used as an output here (alarm output of rule "san")',
     ]);
@@ -84,8 +94,11 @@ describe('references between sections', () => {
     ]);
   });
 
-  it('reports the devices section\'s own references in the same path format', () => {
-    const devices = { ...relays, devices: [...relays.devices, { id: 'x', name: 'X', bus: 'nope', unit: 9, profile: 'relay-8ch', points: { relay99: { address: 1 } } }] };
+  it("reports the devices section's own references in the same path format", () => {
+    const devices = {
+      ...relays,
+      devices: [...relays.devices, { id: 'x', name: 'X', bus: 'nope', unit: 9, profile: 'relay-8ch', points: { relay99: { address: 1 } } }],
+    };
     expect(issuesOf({ devices })).toEqual([
       'devices.devices[2].bus: no bus "nope"',
       'devices.devices[2].points.relay99: profile relay-8ch has no point "relay99" to override',

@@ -49,8 +49,9 @@ export const hubConfigSchema = z
       .prefault({})
       .meta({
         title: 'Media',
-        description: 'Where file cameras may read from (a file outside these folders is refused). Set only in this file or with '
-          + '`hub start --media-dir`, never through the API; needs a restart. The data folder\'s media/ and the bundled demo footage are always allowed',
+        description:
+          'Where file cameras may read from (a file outside these folders is refused). Set only in this file or with ' +
+          "`hub start --media-dir`, never through the API; needs a restart. The data folder's media/ and the bundled demo footage are always allowed",
       }),
     cameras: z.array(cameraSchema).max(64).default([]),
     recording: recordingSchema.prefault({}),

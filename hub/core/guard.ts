@@ -18,12 +18,7 @@ function asError(err: unknown): Error {
  * Wraps `fn` so that neither a throw nor a rejected promise escapes it. The error is logged as
  * `owner failed: message` and passed to `onError`.
  */
-export function guarded<A extends unknown[]>(
-  owner: string,
-  log: Logger,
-  fn: (...args: A) => unknown,
-  onError?: ErrorSink,
-): (...args: A) => void {
+export function guarded<A extends unknown[]>(owner: string, log: Logger, fn: (...args: A) => unknown, onError?: ErrorSink): (...args: A) => void {
   const report = (raw: unknown): void => {
     const err = asError(raw);
     log.error(`${owner} failed: ${err.message}`, { stack: err.stack });
@@ -44,13 +39,7 @@ export function guarded<A extends unknown[]>(
 }
 
 /** setInterval whose callback can never throw out of the timer; unref'd unless `keepAlive`. */
-export function every(
-  ms: number,
-  owner: string,
-  log: Logger,
-  fn: () => unknown,
-  opts: { onError?: ErrorSink; keepAlive?: boolean } = {},
-): NodeJS.Timeout {
+export function every(ms: number, owner: string, log: Logger, fn: () => unknown, opts: { onError?: ErrorSink; keepAlive?: boolean } = {}): NodeJS.Timeout {
   const t = setInterval(guarded(owner, log, fn, opts.onError), ms);
   if (!opts.keepAlive) t.unref();
   return t;
@@ -65,6 +54,12 @@ export function later(ms: number, owner: string, log: Logger, fn: () => unknown,
 export function isNoSpace(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
   if (!e) return false;
-  return e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'EROFS' || e.code === 'SQLITE_FULL' ||
-    e.code === 'SQLITE_IOERR' || /SQLITE_FULL|database or disk is full|ENOSPC|no space left/i.test(e.message ?? '');
+  return (
+    e.code === 'ENOSPC' ||
+    e.code === 'EDQUOT' ||
+    e.code === 'EROFS' ||
+    e.code === 'SQLITE_FULL' ||
+    e.code === 'SQLITE_IOERR' ||
+    /SQLITE_FULL|database or disk is full|ENOSPC|no space left/i.test(e.message ?? '')
+  );
 }

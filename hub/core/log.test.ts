@@ -6,7 +6,8 @@ describe('logger', () => {
     const lines: string[] = [];
     const log = createLogger('cameras', (l) => lines.push(l));
     log.warn('camera gate offline: ffmpeg: rtsp://admin:Zq9-pw@10.0.0.5:554/ch1: Server returned 401', {
-      url: 'rtsps://op:p%40ss@cam.lan/x', args: ['-i', 'http://u:hunter2@proxy/x'],
+      url: 'rtsps://op:p%40ss@cam.lan/x',
+      args: ['-i', 'http://u:hunter2@proxy/x'],
     });
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(/Zq9-pw|p%40ss|hunter2/);

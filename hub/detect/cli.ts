@@ -26,8 +26,10 @@ function overlay(width: number, height: number, dets: Detection[]): Buffer {
   const font = Math.max(12, Math.round(Math.min(width, height) / 40));
   const shapes = dets.map((d) => {
     const [x1, y1, x2, y2] = d.box;
-    return `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="#ff2d55" stroke-width="${stroke}"/>` +
-      `<text x="${x1 + 2}" y="${Math.max(font, y1 - 3)}" fill="#ff2d55" font-family="sans-serif" font-size="${font}">${esc(`${d.label} ${d.score.toFixed(2)}`)}</text>`;
+    return (
+      `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="#ff2d55" stroke-width="${stroke}"/>` +
+      `<text x="${x1 + 2}" y="${Math.max(font, y1 - 3)}" fill="#ff2d55" font-family="sans-serif" font-size="${font}">${esc(`${d.label} ${d.score.toFixed(2)}`)}</text>`
+    );
   });
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${shapes.join('')}</svg>`);
 }
@@ -62,7 +64,14 @@ export async function runDetectCli(args: string[]): Promise<number> {
     ...(values.model ? { model: values.model } : {}),
     ...(values.family ? { family: values.family } : {}),
     ...(minScore !== undefined ? { scoreThreshold: minScore } : {}),
-    ...(values.labels ? { labels: values.labels.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.labels
+      ? {
+          labels: values.labels
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
   });
   if (!cfgResult.success) {
     process.stderr.write(`detect: bad option: ${cfgResult.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);

@@ -25,10 +25,10 @@ export const detectSchema = z
           'about 2.3x faster on CPU; checked at each start against its float original on a reference frame, and replaced by it if they disagree. ' +
           'nanodet: the same model in float32, slower, no check needed. Needs a restart.',
       }),
-    family: z
-      .string()
-      .optional()
-      .meta({ title: 'Model family', description: 'How to read the outputs: nanodet-gfl or yolo (Ultralytics v8/11). Required for a model file; a manifest says it for an id.' }),
+    family: z.string().optional().meta({
+      title: 'Model family',
+      description: 'How to read the outputs: nanodet-gfl or yolo (Ultralytics v8/11). Required for a model file; a manifest says it for an id.',
+    }),
     sha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/)
@@ -47,7 +47,12 @@ export const detectSchema = z
       .meta({ title: 'Execution providers', description: 'In order of preference; unavailable ones fall back to cpu with a warning. Needs a restart.' }),
     maxBatch: z.number().int().min(1).max(64).optional().meta({ title: 'Largest batch', description: "Images per inference call (default: the manifest's)." }),
     scoreThreshold: z.number().min(0).max(1).default(DEFAULT_SCORE_THRESHOLD).meta({ title: 'Score threshold' }),
-    iouThreshold: z.number().min(0).max(1).default(0.5).meta({ title: 'NMS IoU threshold', description: 'Boxes of one class overlapping more than this are merged.' }),
+    iouThreshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .meta({ title: 'NMS IoU threshold', description: 'Boxes of one class overlapping more than this are merged.' }),
     labels: z
       .array(z.string().min(1))
       .min(1)

@@ -23,7 +23,10 @@ export interface OnnxEngine extends InferenceEngine {
   runRaw(input: Float32Array, batch: number): Promise<Array<{ name: string; dims: number[]; data: Float32Array }>>;
 }
 
-export type EngineConfig = Pick<DetectConfig, 'model' | 'family' | 'sha256' | 'classNames' | 'maxBatch' | 'threads' | 'providers' | 'scoreThreshold' | 'iouThreshold' | 'labels'>;
+export type EngineConfig = Pick<
+  DetectConfig,
+  'model' | 'family' | 'sha256' | 'classNames' | 'maxBatch' | 'threads' | 'providers' | 'scoreThreshold' | 'iouThreshold' | 'labels'
+>;
 
 export interface EngineOptions {
   /**

@@ -70,7 +70,9 @@ const yolo: FamilyFactory = (outputs, o) => {
   const rows = 4 + o.numClasses;
   const out = outputs.find((x) => x.dims.length === 3 && (Number(x.dims[1]) === rows || Number(x.dims[2]) === rows));
   if (!out) {
-    throw new Error(`detect: no output of ${outputs.map((x) => `${x.name}[${x.dims}]`).join(', ')} has the YOLO layout [N, ${rows}, anchors] (4 + ${o.numClasses} classes)`);
+    throw new Error(
+      `detect: no output of ${outputs.map((x) => `${x.name}[${x.dims}]`).join(', ')} has the YOLO layout [N, ${rows}, anchors] (4 + ${o.numClasses} classes)`,
+    );
   }
   return (outs, item, p) => {
     const t = outs[out.name]!;

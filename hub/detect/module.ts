@@ -33,8 +33,16 @@ export function createDetectModule(opts: EngineOptions = {}): HubModule {
       const cfg = ctx.config.get().detect;
       const log = ctx.log.child('detect');
       const status: DetectStatus = {
-        enabled: cfg.enabled, configuredModel: cfg.model, modelId: null, provider: null, threads: cfg.threads,
-        inputSize: null, maxBatch: null, warnings: [], error: null, selfCheck: null,
+        enabled: cfg.enabled,
+        configuredModel: cfg.model,
+        modelId: null,
+        provider: null,
+        threads: cfg.threads,
+        inputSize: null,
+        maxBatch: null,
+        warnings: [],
+        error: null,
+        selfCheck: null,
       };
       registerStatusRoute(ctx, () => status);
       if (!cfg.enabled) {
@@ -50,8 +58,12 @@ export function createDetectModule(opts: EngineOptions = {}): HubModule {
         return { stop() {} };
       }
       Object.assign(status, {
-        modelId: engine.modelId, provider: engine.provider, inputSize: engine.inputSize, maxBatch: engine.maxBatch,
-        warnings: engine.warnings, selfCheck: engine.selfCheck ?? null,
+        modelId: engine.modelId,
+        provider: engine.provider,
+        inputSize: engine.inputSize,
+        maxBatch: engine.maxBatch,
+        warnings: engine.warnings,
+        selfCheck: engine.selfCheck ?? null,
       });
       // A failed self-check is among the warnings; a passed one is logged here.
       for (const w of engine.warnings) log.warn(w);

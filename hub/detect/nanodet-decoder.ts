@@ -44,7 +44,9 @@ export function decodeNanodet(levels: readonly NanodetLevel[], o: NanodetDecodeO
     const grid = Math.ceil(o.inputSize / lv.stride);
     const cells = lv.cls.length / o.numClasses;
     if (cells !== grid * grid || lv.reg.length !== cells * 4 * bins) {
-      throw new Error(`detect: nanodet level stride ${lv.stride} has ${cells} cells and ${lv.reg.length} box values; expected ${grid * grid} and ${grid * grid * 4 * bins}`);
+      throw new Error(
+        `detect: nanodet level stride ${lv.stride} has ${cells} cells and ${lv.reg.length} box values; expected ${grid * grid} and ${grid * grid * 4 * bins}`,
+      );
     }
     for (let cell = 0; cell < cells; cell++) {
       let box: [number, number, number, number] | undefined;

@@ -14,7 +14,10 @@ describe('nms', () => {
 
   it('keeps the best of overlapping boxes of one class, best first', () => {
     const kept = nms([c(1, 0.6), c(0, 0.9), c(30, 0.5)], 0.5);
-    expect(kept.map((k) => [k.box[0], k.score])).toEqual([[0, 0.9], [30, 0.5]]);
+    expect(kept.map((k) => [k.box[0], k.score])).toEqual([
+      [0, 0.9],
+      [30, 0.5],
+    ]);
   });
 
   it('keeps overlapping boxes of different classes', () => {

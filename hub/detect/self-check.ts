@@ -102,7 +102,13 @@ export function compareDetections(float: readonly Detection[], quantized: readon
           continue;
         }
       }
-      disagreements.push({ foundBy, label: d.label, score: round3(d.score), box: d.box.map((v) => Math.round(v)) as Disagreement['box'], ...(twin ? { twin } : {}) });
+      disagreements.push({
+        foundBy,
+        label: d.label,
+        score: round3(d.score),
+        box: d.box.map((v) => Math.round(v)) as Disagreement['box'],
+        ...(twin ? { twin } : {}),
+      });
     }
     return [strong.length, agreeing];
   };
@@ -129,7 +135,22 @@ export const REFERENCE_FRAME_NAME = `${relative(fileURLToPath(new URL('../..', i
 /** Frame 0 of the demo clip as rgb24 640x360 (one ffmpeg run, ~50 ms). */
 export function referenceFrame(): Promise<RgbImage> {
   const { width, height } = REFERENCE_SIZE;
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', ...fileInput(REFERENCE_CLIP), '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    ...fileInput(REFERENCE_CLIP),
+    '-frames:v',
+    '1',
+    '-vf',
+    `scale=${width}:${height}`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ];
   return new Promise((ok, fail) => {
     execFile(ffmpegPath(), args, { encoding: 'buffer', maxBuffer: 4 * width * height * 3, timeout: 10_000 }, (err, stdout, stderr) => {
       if (err) return fail(new Error(`cannot decode the reference frame of ${REFERENCE_CLIP}: ${stderr.toString().trim().split('\n')[0] || err.message}`));
@@ -195,7 +216,10 @@ export async function checkQuantized<E extends InferenceEngine>(
     return {
       engine: quantized,
       status: {
-        ...base, outcome: 'unchecked', running: model, ms: ms(),
+        ...base,
+        outcome: 'unchecked',
+        running: model,
+        ms: ms(),
         summary: `self-check of ${model} not done: its float original ${original} cannot be loaded (${(err as Error).message}); running ${model} unverified`,
       },
     };
@@ -204,7 +228,11 @@ export async function checkQuantized<E extends InferenceEngine>(
     await quantized.close();
     const took = ms();
     const status: SelfCheckStatus = {
-      ...base, outcome: 'fell-back', running: float.modelId, ms: took, ...(comparison ? { comparison } : {}),
+      ...base,
+      outcome: 'fell-back',
+      running: float.modelId,
+      ms: took,
+      ...(comparison ? { comparison } : {}),
       summary: `self-check FAILED (${took} ms): ${why}${overridden}. Running the float model ${float.modelId} instead of ${model} (correct detections, about 2.3x the CPU per frame); see hub/detect/README.md`,
     };
     return { engine: float, status };
@@ -223,14 +251,18 @@ export async function checkQuantized<E extends InferenceEngine>(
   const figures = `max score difference ${c.maxScoreDiff.toFixed(3)} (mean ${c.meanScoreDiff.toFixed(3)}), min IoU ${c.minIoU.toFixed(2)}`;
   if (!c.agree) {
     const rule = `same class, IoU >= ${rules.minIoU}, |score difference| <= ${rules.scoreTolerance}`;
-    const why = c.floatCount < rules.minObjects
-      ? `${original} found only ${c.floatCount} objects (score >= ${rules.threshold}) on the reference frame ${REFERENCE_FRAME_NAME}, fewer than ${rules.minObjects}: nothing to compare ${model} with`
-      : `${model} disagrees with its float original ${original} on the reference frame ${REFERENCE_FRAME_NAME}: ` +
-        `${c.floatCount - c.floatAgreeing} of ${c.floatCount} ${original} detections and ${c.quantizedCount - c.quantizedAgreeing} of ${c.quantizedCount} ${model} detections ` +
-        `(score >= ${rules.threshold}) have no twin (${rule}); ${figures}; ` +
-        c.disagreements.slice(0, 4).map((d) => describe(d, model, original)).join('; ') +
-        (c.disagreements.length > 4 ? `; and ${c.disagreements.length - 4} more` : '') +
-        '. The int8 kernels may be saturating on this CPU (no VNNI?)';
+    const why =
+      c.floatCount < rules.minObjects
+        ? `${original} found only ${c.floatCount} objects (score >= ${rules.threshold}) on the reference frame ${REFERENCE_FRAME_NAME}, fewer than ${rules.minObjects}: nothing to compare ${model} with`
+        : `${model} disagrees with its float original ${original} on the reference frame ${REFERENCE_FRAME_NAME}: ` +
+          `${c.floatCount - c.floatAgreeing} of ${c.floatCount} ${original} detections and ${c.quantizedCount - c.quantizedAgreeing} of ${c.quantizedCount} ${model} detections ` +
+          `(score >= ${rules.threshold}) have no twin (${rule}); ${figures}; ` +
+          c.disagreements
+            .slice(0, 4)
+            .map((d) => describe(d, model, original))
+            .join('; ') +
+          (c.disagreements.length > 4 ? `; and ${c.disagreements.length - 4} more` : '') +
+          '. The int8 kernels may be saturating on this CPU (no VNNI?)';
     return fallBack(why, c);
   }
   await float.close();
@@ -238,7 +270,11 @@ export async function checkQuantized<E extends InferenceEngine>(
   return {
     engine: quantized,
     status: {
-      ...base, outcome: 'passed', running: model, comparison: c, ms: took,
+      ...base,
+      outcome: 'passed',
+      running: model,
+      comparison: c,
+      ms: took,
       summary: `self-check passed: ${model} vs its float original ${original} on ${REFERENCE_FRAME_NAME}: ${c.floatAgreeing}/${c.floatCount} and ${c.quantizedAgreeing}/${c.quantizedCount} detections agree, ${figures}${overridden} (${took} ms)`,
     },
   };

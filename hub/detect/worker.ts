@@ -80,11 +80,14 @@ async function start(): Promise<void> {
 
   const runBatch = async (data: Float32Array, batch: number): Promise<ort.InferenceSession.ReturnType> => {
     const b = fixedBatch ?? batch;
-    const buf = b === batch ? data : (() => {
-      const padded = new Float32Array(b * plane);
-      padded.set(data);
-      return padded;
-    })();
+    const buf =
+      b === batch
+        ? data
+        : (() => {
+            const padded = new Float32Array(b * plane);
+            padded.set(data);
+            return padded;
+          })();
     return session.run({ [inputName]: new ort.Tensor('float32', buf, [b, 3, size, size]) });
   };
 

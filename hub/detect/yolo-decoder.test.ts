@@ -59,6 +59,8 @@ describe('Ultralytics YOLO decoder', () => {
   });
 
   it('refuses an output that has neither 4+C rows nor columns', () => {
-    expect(() => bindFamily('yolo', [{ name: 'out', dims: [1, 85, 8400] }], { inputSize: 640, numClasses: 80 })).toThrow(/^detect: no output of out\[1,85,8400\] has the YOLO layout/);
+    expect(() => bindFamily('yolo', [{ name: 'out', dims: [1, 85, 8400] }], { inputSize: 640, numClasses: 80 })).toThrow(
+      /^detect: no output of out\[1,85,8400\] has the YOLO layout/,
+    );
   });
 });

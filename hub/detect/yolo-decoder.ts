@@ -17,7 +17,8 @@ export function decodeYolo(data: Float32Array, dims: readonly number[], item: nu
   if (dims.length !== 3) throw new Error(`detect: yolo output has dims [${dims}], expected [N, ${rows}, anchors]`);
   const [, a = 0, b = 0] = dims;
   const channelMajor = a === rows;
-  if (!channelMajor && b !== rows) throw new Error(`detect: yolo output dims [${dims}] hold neither ${rows} rows nor ${rows} columns (4 + ${o.numClasses} classes)`);
+  if (!channelMajor && b !== rows)
+    throw new Error(`detect: yolo output dims [${dims}] hold neither ${rows} rows nor ${rows} columns (4 + ${o.numClasses} classes)`);
   const anchors = channelMajor ? b : a;
   const base = item * rows * anchors;
   const at = channelMajor ? (row: number, n: number) => base + row * anchors + n : (row: number, n: number) => base + n * rows + row;

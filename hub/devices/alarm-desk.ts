@@ -35,8 +35,21 @@ export class AlarmDesk {
   readonly book = new AlarmBook();
   readonly rules: LimitRule[];
 
-  constructor(cfg: DevicesConfig, private readonly deps: AlarmDeskDeps) {
-    this.rules = cfg.alarms.map((a) => ({ id: a.id, deviceId: a.device, point: a.point, high: a.high, low: a.low, hysteresis: a.hysteresis, delayMs: a.delayS * 1000, severity: a.severity, label: a.label }));
+  constructor(
+    cfg: DevicesConfig,
+    private readonly deps: AlarmDeskDeps,
+  ) {
+    this.rules = cfg.alarms.map((a) => ({
+      id: a.id,
+      deviceId: a.device,
+      point: a.point,
+      high: a.high,
+      low: a.low,
+      hysteresis: a.hysteresis,
+      delayMs: a.delayS * 1000,
+      severity: a.severity,
+      label: a.label,
+    }));
   }
 
   list(): Alarm[] {
@@ -45,17 +58,35 @@ export class AlarmDesk {
 
   /** A pump's trip: the reason it was stopped. */
   trip(pump: PumpController, reason: Reason): void {
-    this.apply(this.book.raise(Date.now(), {
-      id: `${pump.id}:trip:${reason.code}`, kind: 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, pump: pump.id, code: reason.code, message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
-    }));
+    this.apply(
+      this.book.raise(Date.now(), {
+        id: `${pump.id}:trip:${reason.code}`,
+        kind: 'trip',
+        severity: 'critical',
+        deviceId: pump.drive.cfg.id,
+        pump: pump.id,
+        code: reason.code,
+        message: { en: `${pump.cfg.name}: ${reason.en}`, vi: `${pump.cfg.name}: ${reason.vi}` },
+      }),
+    );
   }
 
   /** A pump seen stopping without a command (power loss, the drive's watchdog, a fault). */
   unexpectedStop(pump: PumpController, fault: boolean): void {
-    this.apply(this.book.raise(Date.now(), {
-      id: `${pump.id}:unexpected-stop`, kind: fault ? 'fault' : 'trip', severity: 'critical', deviceId: pump.drive.cfg.id, pump: pump.id, code: 'unexpected-stop',
-      message: { en: `${pump.cfg.name} stopped without a command${fault ? ' (drive fault)' : ''}; it will not be restarted automatically`, vi: `${pump.cfg.name} dừng khi không có lệnh${fault ? ' (biến tần báo lỗi)' : ''}; hệ thống sẽ không tự khởi động lại` },
-    }));
+    this.apply(
+      this.book.raise(Date.now(), {
+        id: `${pump.id}:unexpected-stop`,
+        kind: fault ? 'fault' : 'trip',
+        severity: 'critical',
+        deviceId: pump.drive.cfg.id,
+        pump: pump.id,
+        code: 'unexpected-stop',
+        message: {
+          en: `${pump.cfg.name} stopped without a command${fault ? ' (drive fault)' : ''}; it will not be restarted automatically`,
+          vi: `${pump.cfg.name} dừng khi không có lệnh${fault ? ' (biến tần báo lỗi)' : ''}; hệ thống sẽ không tự khởi động lại`,
+        },
+      }),
+    );
   }
 
   /** One tick's look at limits, comm loss, drive faults and trips. */
@@ -69,8 +100,15 @@ export class AlarmDesk {
       const st = store.deviceStatus(d.cfg.id);
       const id = `${d.cfg.id}:comm-loss`;
       if (st?.failed) {
-        this.apply(this.book.raise(now, { id, kind: 'comm-loss', severity: 'warning', deviceId: d.cfg.id,
-          message: { en: `no communication with ${d.cfg.name}: ${st.error ?? ''}`, vi: `mất liên lạc với ${d.cfg.name}` } }));
+        this.apply(
+          this.book.raise(now, {
+            id,
+            kind: 'comm-loss',
+            severity: 'warning',
+            deviceId: d.cfg.id,
+            message: { en: `no communication with ${d.cfg.name}: ${st.error ?? ''}`, vi: `mất liên lạc với ${d.cfg.name}` },
+          }),
+        );
       } else if (st && d.stats.polls > 0) {
         // Only a good poll clears it: a runtime just rebuilt has not heard from the device yet,
         // and "not failed yet" must not clear an alarm a silent device raised before the rebuild.
@@ -81,8 +119,16 @@ export class AlarmDesk {
       const s = p.state(now);
       const id = `${p.id}:fault`;
       if (s.driveReachable && s.fault) {
-        this.apply(this.book.raise(now, { id, kind: 'fault', severity: 'critical', deviceId: p.drive.cfg.id, value: s.faultCode ?? null,
-          message: { en: `${p.cfg.name}: drive fault ${s.faultCode ?? ''}`, vi: `${p.cfg.name}: biến tần báo lỗi ${s.faultCode ?? ''}` } }));
+        this.apply(
+          this.book.raise(now, {
+            id,
+            kind: 'fault',
+            severity: 'critical',
+            deviceId: p.drive.cfg.id,
+            value: s.faultCode ?? null,
+            message: { en: `${p.cfg.name}: drive fault ${s.faultCode ?? ''}`, vi: `${p.cfg.name}: biến tần báo lỗi ${s.faultCode ?? ''}` },
+          }),
+        );
       } else if (s.driveReachable) this.apply(this.book.clear(now, id));
       // A trip clears once the pump is seen stopped and, when it latches, once a person
       // acknowledged it (lib/trip-policy.ts).
@@ -93,7 +139,11 @@ export class AlarmDesk {
 
   /** A pump's active trip alarms (its unexpected stop too). */
   private trips(pumpId: string): Alarm[] {
-    return this.book.list().filter((a) => a.active && (a.pump === pumpId || (a.pump === undefined && a.kind === 'trip' && a.id.startsWith(`${pumpId}:`))) && a.id !== `${pumpId}:fault`);
+    return this.book
+      .list()
+      .filter(
+        (a) => a.active && (a.pump === pumpId || (a.pump === undefined && a.kind === 'trip' && a.id.startsWith(`${pumpId}:`))) && a.id !== `${pumpId}:fault`,
+      );
   }
 
   /** Why `pumpId` may not start: a latched trip nobody has acknowledged yet; else null. */

@@ -49,12 +49,22 @@ export class Automation {
   /** Programmes and light switching under way: stop() callers await them through idle(). */
   private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(private readonly programmes: Programme[], private readonly lighting: LightingSchedule[], private readonly deps: AutomationDeps, private readonly log: Logger, now = Date.now()) {
+  constructor(
+    private readonly programmes: Programme[],
+    private readonly lighting: LightingSchedule[],
+    private readonly deps: AutomationDeps,
+    private readonly log: Logger,
+    now = Date.now(),
+  ) {
     this.lastTick = now;
     this.interrupted = deps.loadActive();
     for (const a of this.interrupted) {
       this.log.warn(`devices: programme ${a.id} (started ${new Date(a.startedAt).toISOString()}) was interrupted when the hub went down; not resumed`);
-      deps.audit(`rule:programme:${a.id}`, 'programme.interrupted', `programme:${a.id}`, 'failed', { startedAt: new Date(a.startedAt).toISOString(), pumpStarted: a.pumpStarted, opened: a.opened });
+      deps.audit(`rule:programme:${a.id}`, 'programme.interrupted', `programme:${a.id}`, 'failed', {
+        startedAt: new Date(a.startedAt).toISOString(),
+        pumpStarted: a.pumpStarted,
+        opened: a.opened,
+      });
     }
     if (this.interrupted.length) deps.saveActive([]);
     const alive = deps.lastAlive();
@@ -62,7 +72,10 @@ export class Automation {
       for (const p of programmes) {
         for (const at of startsBetween(p, alive, now, deps.tz)) {
           this.log.warn(`devices: programme ${p.id} start at ${new Date(at).toISOString()} missed while the hub was down; not run late`);
-          deps.audit(`rule:programme:${p.id}`, 'programme.missed', `programme:${p.id}`, 'refused', { scheduledAt: new Date(at).toISOString(), hubDownSince: new Date(alive).toISOString() });
+          deps.audit(`rule:programme:${p.id}`, 'programme.missed', `programme:${p.id}`, 'refused', {
+            scheduledAt: new Date(at).toISOString(),
+            hubDownSince: new Date(alive).toISOString(),
+          });
         }
       }
     }
@@ -77,7 +90,10 @@ export class Automation {
     for (const p of this.programmes) {
       for (const at of startsBetween(p, this.lastTick, now, this.deps.tz)) {
         if (this.active.has(p.id)) {
-          this.deps.audit(`rule:programme:${p.id}`, 'programme.start', `programme:${p.id}`, 'refused', { scheduledAt: new Date(at).toISOString(), reason: 'previous run still in progress' });
+          this.deps.audit(`rule:programme:${p.id}`, 'programme.start', `programme:${p.id}`, 'refused', {
+            scheduledAt: new Date(at).toISOString(),
+            reason: 'previous run still in progress',
+          });
           continue;
         }
         void this.runProgramme(p);
@@ -87,12 +103,18 @@ export class Automation {
       const want = lightingOn(l, now, this.deps.tz, this.deps.lat, this.deps.lon);
       if (this.lightState.get(l.id) === want) continue;
       this.lightState.set(l.id, want);
-      this.track(`lighting ${l.id}`, this.deps.setOutput(l.output.device, l.output.point, want, `rule:lighting:${l.id}`).then((r) => {
-        if (!r.ok) this.lightState.delete(l.id); // try again next tick
-      }, (err: unknown) => {
-        this.lightState.delete(l.id);
-        throw err;
-      }));
+      this.track(
+        `lighting ${l.id}`,
+        this.deps.setOutput(l.output.device, l.output.point, want, `rule:lighting:${l.id}`).then(
+          (r) => {
+            if (!r.ok) this.lightState.delete(l.id); // try again next tick
+          },
+          (err: unknown) => {
+            this.lightState.delete(l.id);
+            throw err;
+          },
+        ),
+      );
     }
     this.lastTick = now;
     if (now - this.lastAliveWrite >= 5_000) {

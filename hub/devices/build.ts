@@ -12,13 +12,29 @@ import type { DevicesConfig } from './config.ts';
 export function buildBuses(cfg: DevicesConfig, log: Logger, simulatorPort?: number): Map<string, BusQueue> {
   const buses = new Map<string, BusQueue>();
   for (const b of cfg.buses) {
-    const spec: LineSpec = b.type === 'rtu'
-      ? { type: 'rtu', path: b.path, baudRate: b.baudRate, parity: b.parity, stopBits: b.stopBits }
-      : b.type === 'tcp' ? { type: 'tcp', host: b.host, port: b.port } : { type: 'tcp', host: '127.0.0.1', port: simulatorPort ?? 5020 };
-    const gapMs = b.type === 'rtu' ? b.gapMs ?? t35Ms(b.baudRate) : 0;
+    const spec: LineSpec =
+      b.type === 'rtu'
+        ? { type: 'rtu', path: b.path, baudRate: b.baudRate, parity: b.parity, stopBits: b.stopBits }
+        : b.type === 'tcp'
+          ? { type: 'tcp', host: b.host, port: b.port }
+          : { type: 'tcp', host: '127.0.0.1', port: simulatorPort ?? 5020 };
+    const gapMs = b.type === 'rtu' ? (b.gapMs ?? t35Ms(b.baudRate)) : 0;
     // On TCP a hung gateway socket is recycled after 5 silent timeouts in a row (issue 12, finding 10).
     const recycleAfterTimeouts = spec.type === 'tcp' ? 5 : undefined;
-    buses.set(b.id, new BusQueue({ name: b.id, transport: new ModbusSerialTransport(spec), gapMs, backoff: { baseMs: b.backoffMs, capMs: 60_000 }, reconnect: { baseMs: 250, capMs: 10_000 }, recycleAfterTimeouts }, log));
+    buses.set(
+      b.id,
+      new BusQueue(
+        {
+          name: b.id,
+          transport: new ModbusSerialTransport(spec),
+          gapMs,
+          backoff: { baseMs: b.backoffMs, capMs: 60_000 },
+          reconnect: { baseMs: 250, capMs: 10_000 },
+          recycleAfterTimeouts,
+        },
+        log,
+      ),
+    );
   }
   return buses;
 }

@@ -16,7 +16,10 @@ export interface CommandResult {
 /** A refused or failed command as an exception; `result` is the CommandResult, reason in vi and en. */
 export class DeviceCommandError extends Error {
   override name = 'DeviceCommandError';
-  constructor(readonly target: string, readonly result: CommandResult) {
+  constructor(
+    readonly target: string,
+    readonly result: CommandResult,
+  ) {
     super(`devices: ${target} ${result.status}: ${result.reason?.en ?? 'no reason given'}`);
   }
 }

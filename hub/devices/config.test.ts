@@ -12,7 +12,11 @@ const base = {
   ],
 };
 const pump = (extra: Record<string, unknown>) => ({
-  id: 'p2', name: 'Pump 2', intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'sal', point: 'salinity' }, ...extra,
+  id: 'p2',
+  name: 'Pump 2',
+  intakeLevel: { device: 'level', point: 'level' },
+  salinity: { device: 'sal', point: 'salinity' },
+  ...extra,
 });
 const issues = (cfg: unknown): string[] => {
   const r = devicesSchema.safeParse(cfg);
@@ -21,27 +25,48 @@ const issues = (cfg: unknown): string[] => {
 
 describe('contactor pumps in the devices config', () => {
   it('refuses a relay-watchdog protection on a relay module whose profile has no watchdog, naming the field', () => {
-    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'relay-watchdog' } } })] }))
-      .toEqual(['pumps.0.contactor.protection: profile relay-8ch has no communication-loss watchdog; wire a float switch or accept the risk']);
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'relay-watchdog' } } })] })).toEqual([
+      'pumps.0.contactor.protection: profile relay-8ch has no communication-loss watchdog; wire a float switch or accept the risk',
+    ]);
   });
 
   it('takes a relay-watchdog protection on a WB-MR6C, whose profile arms its safe mode, and refuses one polled too slowly for that safe mode', () => {
     const wb = (intervalMs?: number) => ({
-      ...base, devices: [...base.devices, { id: 'wb', name: 'WB-MR6C', bus: 'line', unit: 5, profile: 'wb-mr6c', intervalMs }],
+      ...base,
+      devices: [...base.devices, { id: 'wb', name: 'WB-MR6C', bus: 'line', unit: 5, profile: 'wb-mr6c', intervalMs }],
       pumps: [pump({ contactor: { device: 'wb', output: 'relay3', feedback: 'input3', protection: { type: 'relay-watchdog' } } })],
     });
     expect(issues(wb())).toEqual([]);
-    expect(issues(wb(5000))).toEqual(['pumps.0.contactor.protection: device "wb" is polled every 5000 ms; its watchdog drops the relays after 10 s without a request: poll it every 3333 ms or faster']);
+    expect(issues(wb(5000))).toEqual([
+      'pumps.0.contactor.protection: device "wb" is polled every 5000 ms; its watchdog drops the relays after 10 s without a request: poll it every 3333 ms or faster',
+    ]);
   });
 
   it('says, for `hub config check`, which contactor pumps declare no protection (valid, but their starts are refused)', () => {
-    const cfg = devicesSchema.parse({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3' } }), pump({ id: 'p3', contactor: { device: 'io', output: 'relay4', protection: { type: 'float-switch' } } })] });
-    expect(devicesNotes(cfg)).toEqual(['devices.pumps[0] (p2): a contactor pump with no declared protection; its starts are refused until contactor.protection is set']);
+    const cfg = devicesSchema.parse({
+      ...base,
+      pumps: [
+        pump({ contactor: { device: 'io', output: 'relay3' } }),
+        pump({ id: 'p3', contactor: { device: 'io', output: 'relay4', protection: { type: 'float-switch' } } }),
+      ],
+    });
+    expect(devicesNotes(cfg)).toEqual([
+      'devices.pumps[0] (p2): a contactor pump with no declared protection; its starts are refused until contactor.protection is set',
+    ]);
   });
 
   it('takes a float switch or an accepted risk as protection, and an accepted risk needs who and why', () => {
     expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'float-switch' } } })] })).toEqual([]);
-    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'risk-accepted', by: 'Kỹ sư An', reason: 'sump has an overflow to the canal' } } })] })).toEqual([]);
+    expect(
+      issues({
+        ...base,
+        pumps: [
+          pump({
+            contactor: { device: 'io', output: 'relay3', protection: { type: 'risk-accepted', by: 'Kỹ sư An', reason: 'sump has an overflow to the canal' } },
+          }),
+        ],
+      }),
+    ).toEqual([]);
     expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', protection: { type: 'risk-accepted' } } })] })).not.toEqual([]);
   });
 
@@ -51,12 +76,18 @@ describe('contactor pumps in the devices config', () => {
 
   it('needs exactly one of drive or contactor', () => {
     expect(issues({ ...base, pumps: [pump({})] })).toEqual(['pumps.0: give exactly one of drive or contactor']);
-    expect(issues({ ...base, pumps: [pump({ drive: 'drive', contactor: { device: 'io', output: 'relay3' } })] })).toEqual(['pumps.0: give exactly one of drive or contactor']);
+    expect(issues({ ...base, pumps: [pump({ drive: 'drive', contactor: { device: 'io', output: 'relay3' } })] })).toEqual([
+      'pumps.0: give exactly one of drive or contactor',
+    ]);
   });
 
   it('refuses an input or a missing point as the contactor output', () => {
-    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'input3' } })] })).toEqual(['pumps.0.contactor.output: device "io" has no relay output (coil) "input3"']);
-    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', feedback: 'input9' } })] })).toEqual(['pumps.0.contactor.feedback.point: device "io" has no point "input9"']);
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'input3' } })] })).toEqual([
+      'pumps.0.contactor.output: device "io" has no relay output (coil) "input3"',
+    ]);
+    expect(issues({ ...base, pumps: [pump({ contactor: { device: 'io', output: 'relay3', feedback: 'input9' } })] })).toEqual([
+      'pumps.0.contactor.feedback.point: device "io" has no point "input9"',
+    ]);
   });
 
   it('refuses a contactor output used as a programme valve or a light, or by two pumps', () => {

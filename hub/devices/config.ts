@@ -61,7 +61,8 @@ const limitsSchema = z.strictObject({
   sensorFailsafeS: z.number().min(0).default(10).meta({ title: 'Stop when a protecting sensor is not good for this long (s)' }),
   minSpeedHz: z.number().min(0).default(20).meta({
     title: 'Minimum drive frequency (Hz)',
-    description: 'setFrequency below it is refused: a pump turning too slowly moves no water and overheats (check the pump curve at commissioning); drives only',
+    description:
+      'setFrequency below it is refused: a pump turning too slowly moves no water and overheats (check the pump curve at commissioning); drives only',
   }),
 });
 
@@ -72,23 +73,37 @@ const limitsSchema = z.strictObject({
 const contactorSchema = z.strictObject({
   device: id.meta({ title: 'The relay module whose output switches the contactor' }),
   output: z.string().min(1).meta({ title: 'The relay output (coil) wired to the contactor coil' }),
-  feedback: z.string().min(1).optional().meta({ title: 'Input wired to the contactor auxiliary contact', description: 'Proves the contactor pulled in; without it the relay read-back is the only check' }),
-  overload: z.string().min(1).optional().meta({ title: 'Input wired to the thermal overload relay (on = tripped)' }),
-  protection: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('relay-watchdog') }).meta({ title: "The relay module's communication-loss watchdog (its profile must have one; the hub sets and verifies it)" }),
-    z.strictObject({ type: z.literal('float-switch'), note: z.string().optional() }).meta({ title: 'A float switch hard-wired in the contactor coil circuit' }),
-    z.strictObject({ type: z.literal('risk-accepted'), by: z.string().min(1), reason: z.string().min(1) }).meta({ title: 'No protection while the hub is down: risk accepted by an engineer' }),
-  ]).optional().meta({
-    title: 'What stops this pump while the hub is down (issue 12)',
-    description: 'Without it the pump is refused every start: a contactor stays closed when the hub dies (a sump was emptied in 56 s)',
+  feedback: z.string().min(1).optional().meta({
+    title: 'Input wired to the contactor auxiliary contact',
+    description: 'Proves the contactor pulled in; without it the relay read-back is the only check',
   }),
+  overload: z.string().min(1).optional().meta({ title: 'Input wired to the thermal overload relay (on = tripped)' }),
+  protection: z
+    .discriminatedUnion('type', [
+      z
+        .strictObject({ type: z.literal('relay-watchdog') })
+        .meta({ title: "The relay module's communication-loss watchdog (its profile must have one; the hub sets and verifies it)" }),
+      z
+        .strictObject({ type: z.literal('float-switch'), note: z.string().optional() })
+        .meta({ title: 'A float switch hard-wired in the contactor coil circuit' }),
+      z
+        .strictObject({ type: z.literal('risk-accepted'), by: z.string().min(1), reason: z.string().min(1) })
+        .meta({ title: 'No protection while the hub is down: risk accepted by an engineer' }),
+    ])
+    .optional()
+    .meta({
+      title: 'What stops this pump while the hub is down (issue 12)',
+      description: 'Without it the pump is refused every start: a contactor stays closed when the hub dies (a sump was emptied in 56 s)',
+    }),
 });
 
 const pumpSchema = z.strictObject({
   id,
   name: z.string().min(1).max(120),
   drive: id.optional().meta({ title: 'The drive (a vfd device) that runs this pump', description: 'Exactly one of drive or contactor' }),
-  contactor: contactorSchema.optional().meta({ title: 'The relay output that switches this pump (no drive)', description: 'Exactly one of drive or contactor' }),
+  contactor: contactorSchema
+    .optional()
+    .meta({ title: 'The relay output that switches this pump (no drive)', description: 'Exactly one of drive or contactor' }),
   intakeLevel: ref,
   salinity: ref,
   canalLevel: ref.optional(),
@@ -97,16 +112,30 @@ const pumpSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   verifyMs: z.int().min(100).default(5_000).meta({ title: 'Deadline for a command to be confirmed by read-back (ms)' }),
   heartbeatMs: z.int().min(100).default(1_000),
-  plausibility: z.strictObject({
-    frozenS: z.number().positive().nullable().default(600).meta({ title: 'Intake level frozen this long while the pump runs is implausible (s)', description: 'null: not checked' }),
-    noiseBandM: z.number().min(0).default(0.005).meta({ title: 'Noise band of the intake level (m): moves inside it count as frozen' }),
-    maxRateMps: z.number().positive().nullable().default(null).meta({ title: 'Fastest the intake level can change (m/s)', description: 'Faster is a transmitter or wiring fault; null: not checked (set it from the sump\'s size and the pumps\' flow)' }),
-    floatSwitch: z.strictObject({
-      device: id,
-      point: z.string().min(1),
-      dryWhen: z.boolean().default(false).meta({ title: 'Input value that means dry' }),
-    }).optional().meta({ title: 'Float switch in the sump', description: 'Dry while the transmitter says water: the reading is implausible' }),
-  }).prefault({}).meta({ title: 'Plausibility of the intake level (issue 12)', description: 'An implausible reading refuses starts and trips a running pump' }),
+  plausibility: z
+    .strictObject({
+      frozenS: z
+        .number()
+        .positive()
+        .nullable()
+        .default(600)
+        .meta({ title: 'Intake level frozen this long while the pump runs is implausible (s)', description: 'null: not checked' }),
+      noiseBandM: z.number().min(0).default(0.005).meta({ title: 'Noise band of the intake level (m): moves inside it count as frozen' }),
+      maxRateMps: z.number().positive().nullable().default(null).meta({
+        title: 'Fastest the intake level can change (m/s)',
+        description: "Faster is a transmitter or wiring fault; null: not checked (set it from the sump's size and the pumps' flow)",
+      }),
+      floatSwitch: z
+        .strictObject({
+          device: id,
+          point: z.string().min(1),
+          dryWhen: z.boolean().default(false).meta({ title: 'Input value that means dry' }),
+        })
+        .optional()
+        .meta({ title: 'Float switch in the sump', description: 'Dry while the transmitter says water: the reading is implausible' }),
+    })
+    .prefault({})
+    .meta({ title: 'Plausibility of the intake level (issue 12)', description: 'An implausible reading refuses starts and trips a running pump' }),
   safeState: z.enum(['off', 'hold']).default('off').meta({
     title: 'Safe state: what the hub does with this pump when it shuts down, or finds the programme that started it interrupted',
     description: "'off': stopped (an irrigation pump); 'hold': left running (a drain pump in a flood, where stopping is not safe)",
@@ -121,7 +150,9 @@ const pumpSchema = z.strictObject({
 const outputSchema = z.strictObject({
   device: id,
   point: z.string().min(1),
-  safeState: z.enum(['off', 'on', 'hold']).meta({ title: 'Safe state', description: "'off' / 'on': written and verified at shutdown and start; 'hold': never touched" }),
+  safeState: z
+    .enum(['off', 'on', 'hold'])
+    .meta({ title: 'Safe state', description: "'off' / 'on': written and verified at shutdown and start; 'hold': never touched" }),
 });
 
 const limitRuleSchema = z.strictObject({
@@ -158,31 +189,34 @@ const lightingSchema = z.strictObject({
 });
 
 const devicesObject = z.strictObject({
-    simulator: z
-      .strictObject({
-        enabled: z.boolean().default(false).meta({ title: 'Run the built-in pump-station simulator (demo)' }),
-        host: z.string().default('127.0.0.1'),
-        port: z.int().min(0).max(65535).default(5020).meta({ description: '0 picks a free port' }),
-        speedup: z.number().min(1).max(1000).default(1).meta({ title: 'Simulated process speed-up' }),
-      })
-      .prefault({}),
-    buses: z.array(busSchema).default([]),
-    devices: z.array(deviceSchema).default([]),
-    pumps: z.array(pumpSchema).default([]),
-    outputs: z.array(outputSchema).default([]).meta({ title: 'Safe states of outputs (valves, relays)', description: 'Programme valves default to off (closed); other outputs to hold' }),
-    alarms: z.array(limitRuleSchema).default([]),
-    programmes: z.array(programmeSchema).default([]),
-    lighting: z.array(lightingSchema).default([]),
-    history: z
-      .strictObject({
-        sampleS: z.number().min(1).default(10).meta({ title: 'Seconds between history samples per value' }),
-        rawDays: z.number().min(1).default(7),
-        minuteDays: z.number().min(1).default(90),
-        alarmDays: z.number().min(1).default(365).meta({ title: 'Days the alarm journal is kept' }),
-      })
-      .prefault({}),
-    tickMs: z.int().min(50).max(10_000).default(500).meta({ title: 'Safety and automation tick (ms)' }),
-  });
+  simulator: z
+    .strictObject({
+      enabled: z.boolean().default(false).meta({ title: 'Run the built-in pump-station simulator (demo)' }),
+      host: z.string().default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(5020).meta({ description: '0 picks a free port' }),
+      speedup: z.number().min(1).max(1000).default(1).meta({ title: 'Simulated process speed-up' }),
+    })
+    .prefault({}),
+  buses: z.array(busSchema).default([]),
+  devices: z.array(deviceSchema).default([]),
+  pumps: z.array(pumpSchema).default([]),
+  outputs: z
+    .array(outputSchema)
+    .default([])
+    .meta({ title: 'Safe states of outputs (valves, relays)', description: 'Programme valves default to off (closed); other outputs to hold' }),
+  alarms: z.array(limitRuleSchema).default([]),
+  programmes: z.array(programmeSchema).default([]),
+  lighting: z.array(lightingSchema).default([]),
+  history: z
+    .strictObject({
+      sampleS: z.number().min(1).default(10).meta({ title: 'Seconds between history samples per value' }),
+      rawDays: z.number().min(1).default(7),
+      minuteDays: z.number().min(1).default(90),
+      alarmDays: z.number().min(1).default(365).meta({ title: 'Days the alarm journal is kept' }),
+    })
+    .prefault({}),
+  tickMs: z.int().min(50).max(10_000).default(500).meta({ title: 'Safety and automation tick (ms)' }),
+});
 
 /** Configuration of the devices subsystem: buses, devices, pumps and their safety, automation. */
 export const devicesSchema = devicesObject.superRefine((cfg, ctx) => devicesReferences(cfg, zodReport(ctx))).meta({ title: 'devices' });
@@ -216,7 +250,8 @@ function watchdogTimeoutMs(profile: keyof typeof PROFILES): number | undefined {
 export function devicesNotes(cfg: DevicesConfig): string[] {
   const out: string[] = [];
   cfg.pumps.forEach((p, i) => {
-    if (p.contactor && !p.contactor.protection) out.push(`devices.pumps[${i}] (${p.id}): a contactor pump with no declared protection; its starts are refused until contactor.protection is set`);
+    if (p.contactor && !p.contactor.protection)
+      out.push(`devices.pumps[${i}] (${p.id}): a contactor pump with no declared protection; its starts are refused until contactor.protection is set`);
   });
   return out;
 }
@@ -224,7 +259,8 @@ export function devicesNotes(cfg: DevicesConfig): string[] {
 /** The relay outputs (`device.output`) that switch a pump's contactor, with the pump's id. */
 function contactorOutputs(cfg: DevicesConfig): Map<string, string> {
   const out = new Map<string, string>();
-  for (const p of cfg.pumps) if (p.contactor && !out.has(`${p.contactor.device}.${p.contactor.output}`)) out.set(`${p.contactor.device}.${p.contactor.output}`, p.id);
+  for (const p of cfg.pumps)
+    if (p.contactor && !out.has(`${p.contactor.device}.${p.contactor.output}`)) out.set(`${p.contactor.device}.${p.contactor.output}`, p.id);
   return out;
 }
 
@@ -238,7 +274,8 @@ export function outputProblem(cfg: DevicesConfig, device: string, output: string
   const dev = cfg.devices.find((d) => d.id === device);
   if (!dev) return { field: 'device', message: `no device "${device}" in devices.devices` };
   const point = PROFILES[dev.profile].points[output];
-  if (!point || point.table !== 'coil' || point.access === 'r') return { field: 'output', message: `device "${device}" has no relay output (coil) "${output}"` };
+  if (!point || point.table !== 'coil' || point.access === 'r')
+    return { field: 'output', message: `device "${device}" has no relay output (coil) "${output}"` };
   const pump = contactorOutputs(cfg).get(`${device}.${output}`);
   if (pump) return { field: 'output', message: `${device}.${output} switches pump "${pump}"; it cannot be used as an output here` };
   return undefined;
@@ -293,11 +330,15 @@ export function devicesReferences(cfg: DevicesConfig, report: Report): void {
       for (const k of ['feedback', 'overload'] as const) if (c[k] !== undefined) checkRef({ device: c.device, point: c[k] }, [...path, k]);
       if (dev && c.protection?.type === 'relay-watchdog') {
         const timeoutMs = watchdogTimeoutMs(dev.profile);
-        if (timeoutMs === undefined) report([...path, 'protection'], `profile ${dev.profile} has no communication-loss watchdog; wire a float switch or accept the risk`);
+        if (timeoutMs === undefined)
+          report([...path, 'protection'], `profile ${dev.profile} has no communication-loss watchdog; wire a float switch or accept the risk`);
         // Polls are what keep the watchdog from tripping while the hub runs: a slow poll would
         // drop the pump between two of them.
         else if (dev.intervalMs * 3 > timeoutMs) {
-          report([...path, 'protection'], `device "${dev.id}" is polled every ${dev.intervalMs} ms; its watchdog drops the relays after ${timeoutMs / 1000} s without a request: poll it every ${Math.floor(timeoutMs / 3)} ms or faster`);
+          report(
+            [...path, 'protection'],
+            `device "${dev.id}" is polled every ${dev.intervalMs} ms; its watchdog drops the relays after ${timeoutMs / 1000} s without a request: poll it every ${Math.floor(timeoutMs / 3)} ms or faster`,
+          );
         }
       }
       const key = `${c.device}.${c.output}`;

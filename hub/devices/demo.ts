@@ -19,25 +19,43 @@ export function demoDevices(): z.input<typeof devicesSchema> {
       { id: 'muc-nuoc-kenh', name: 'Mực nước kênh', bus: 'tram-bom', unit: 6, profile: 'level-4-20ma', intervalMs: 2000 },
       { id: 'ro-le-1', name: 'Mô-đun rơ-le (van, đèn)', bus: 'tram-bom', unit: 4, profile: 'relay-8ch', intervalMs: 1000 },
     ],
-    pumps: [{
-      id: 'bom-1', name: 'Bơm 1 trạm bơm kênh', drive: 'bien-tan-1',
-      intakeLevel: { device: 'muc-nuoc-be-hut', point: 'level' },
-      salinity: { device: 'do-man-kenh', point: 'salinity' },
-      canalLevel: { device: 'muc-nuoc-kenh', point: 'level' },
-      hoa: { device: 'ro-le-1', hand: 'input1', auto: 'input2' },
-      limits: { minRunS: 60, minOffS: 120, maxStartsPerHour: 6, dryRunLevelM: 0.5, salinityMaxPpt: 2, canalMinM: 0.4, canalMaxM: 2.2 },
-    }],
+    pumps: [
+      {
+        id: 'bom-1',
+        name: 'Bơm 1 trạm bơm kênh',
+        drive: 'bien-tan-1',
+        intakeLevel: { device: 'muc-nuoc-be-hut', point: 'level' },
+        salinity: { device: 'do-man-kenh', point: 'salinity' },
+        canalLevel: { device: 'muc-nuoc-kenh', point: 'level' },
+        hoa: { device: 'ro-le-1', hand: 'input1', auto: 'input2' },
+        limits: { minRunS: 60, minOffS: 120, maxStartsPerHour: 6, dryRunLevelM: 0.5, salinityMaxPpt: 2, canalMinM: 0.4, canalMaxM: 2.2 },
+      },
+    ],
     alarms: [
       { id: 'man-cao', device: 'do-man-kenh', point: 'salinity', high: 1.8, hysteresis: 0.1, delayS: 10, severity: 'warning', label: 'Độ mặn (‰)' },
       { id: 'be-hut-thap', device: 'muc-nuoc-be-hut', point: 'level', low: 0.8, hysteresis: 0.1, delayS: 5, severity: 'warning', label: 'Mực nước bể hút (m)' },
     ],
-    programmes: [{
-      id: 'tuoi-sang', name: 'Tưới sáng ruộng A-B', starts: ['05:30'], days: [1, 3, 5], pump: 'bom-1',
-      zones: [{ valve: { device: 'ro-le-1', point: 'relay1' }, minutes: 20 }, { valve: { device: 'ro-le-1', point: 'relay2' }, minutes: 20 }],
-    }],
-    lighting: [{
-      id: 'den-duong', name: 'Đèn đường ấp', output: { device: 'ro-le-1', point: 'relay8' },
-      on: { sun: 'sunset', offsetMin: 10 }, off: { at: '05:00' },
-    }],
+    programmes: [
+      {
+        id: 'tuoi-sang',
+        name: 'Tưới sáng ruộng A-B',
+        starts: ['05:30'],
+        days: [1, 3, 5],
+        pump: 'bom-1',
+        zones: [
+          { valve: { device: 'ro-le-1', point: 'relay1' }, minutes: 20 },
+          { valve: { device: 'ro-le-1', point: 'relay2' }, minutes: 20 },
+        ],
+      },
+    ],
+    lighting: [
+      {
+        id: 'den-duong',
+        name: 'Đèn đường ấp',
+        output: { device: 'ro-le-1', point: 'relay8' },
+        on: { sun: 'sunset', offsetMin: 10 },
+        off: { at: '05:00' },
+      },
+    ],
   };
 }

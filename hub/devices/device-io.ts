@@ -37,16 +37,27 @@ export interface Reservation {
 /** A write to an output that a pump owns, without the pump's key. */
 export class OutputReserved extends Error {
   override name = 'OutputReserved';
-  constructor(readonly deviceId: string, readonly point: string, readonly owner: Reservation) {
+  constructor(
+    readonly deviceId: string,
+    readonly point: string,
+    readonly owner: Reservation,
+  ) {
     super(`devices: ${deviceId}.${point} switches pump ${owner.pumpId}'s contactor; only the pump's commands may write it`);
   }
 }
 
-const wordsOf = (p: { table: string; type: string }): number => (p.table === 'coil' || p.table === 'discrete' || p.type === 'u16' || p.type === 'i16' || p.type === 'bool' ? 1 : 2);
+const wordsOf = (p: { table: string; type: string }): number =>
+  p.table === 'coil' || p.table === 'discrete' || p.type === 'u16' || p.type === 'i16' || p.type === 'bool' ? 1 : 2;
 
 export function makeDevice(cfg: DeviceConfig, bus: BusQueue, busDefaults: { timeoutMs: number; retries: number }): Device {
   const profile = withOverrides(PROFILES[cfg.profile], cfg.points as Record<string, Record<string, unknown>> | undefined);
-  const link: DeviceLink = { id: cfg.id, unit: cfg.unit, timeoutMs: cfg.timeoutMs ?? busDefaults.timeoutMs, retries: cfg.retries ?? busDefaults.retries, minGapMs: cfg.minGapMs };
+  const link: DeviceLink = {
+    id: cfg.id,
+    unit: cfg.unit,
+    timeoutMs: cfg.timeoutMs ?? busDefaults.timeoutMs,
+    retries: cfg.retries ?? busDefaults.retries,
+    minGapMs: cfg.minGapMs,
+  };
   const blocks = planReads(polledPoints(profile), { maxRegisters: profile.maxRegisters, maxBits: 256, maxGap: 4 });
   return { cfg, profile, link, bus, blocks, stats: { polls: 0, failures: 0, jitterMs: [] }, reserved: new Map() };
 }
@@ -122,7 +133,15 @@ const pause = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, 
  * Makes the writes in order, then reads `verifyPoint` until it gives `expected` or `deadlineMs`
  * pass. `key` is a pump's key to its own contactor output (see reserveOutput).
  */
-export async function writeAndVerify(d: Device, writes: Array<{ point: string; value: number | boolean }>, verifyPoint: string, expected: number | boolean, deadlineMs: number, label: string, key?: symbol): Promise<CommandResult> {
+export async function writeAndVerify(
+  d: Device,
+  writes: Array<{ point: string; value: number | boolean }>,
+  verifyPoint: string,
+  expected: number | boolean,
+  deadlineMs: number,
+  label: string,
+  key?: symbol,
+): Promise<CommandResult> {
   const t0 = Date.now();
   try {
     for (const w of writes) await writePoint(d, w.point, w.value, key);
@@ -149,7 +168,11 @@ export async function runCommand(d: Device, name: string, args: Record<string, n
   for (const [arg, range] of Object.entries(cmd.args ?? {})) {
     const v = args[arg];
     if (typeof v !== 'number' || v < range.min || v > range.max) {
-      return refused({ code: 'bad-argument', en: `refused: ${arg} must be ${range.min}..${range.max}`, vi: `từ chối: ${arg} phải trong khoảng ${range.min}..${range.max}` });
+      return refused({
+        code: 'bad-argument',
+        en: `refused: ${arg} must be ${range.min}..${range.max}`,
+        vi: `từ chối: ${arg} phải trong khoảng ${range.min}..${range.max}`,
+      });
     }
   }
   const writes = cmd.writes.map((w) => ({ point: w.point, value: w.arg !== undefined ? args[w.arg]! : w.value! }));
@@ -160,7 +183,8 @@ export async function runCommand(d: Device, name: string, args: Record<string, n
 /** Sets an output point (a relay coil, a setpoint) and verifies it by reading it back. */
 export async function verifiedOutput(d: Device, point: string, value: number | boolean, deadlineMs: number): Promise<CommandResult> {
   const p = d.profile.points[point];
-  if (!p || p.access === 'r') return refused({ code: 'not-writable', en: `refused: ${d.cfg.id}.${point} is not an output`, vi: `từ chối: ${d.cfg.id}.${point} không phải đầu ra` });
+  if (!p || p.access === 'r')
+    return refused({ code: 'not-writable', en: `refused: ${d.cfg.id}.${point} is not an output`, vi: `từ chối: ${d.cfg.id}.${point} không phải đầu ra` });
   const owner = ownerOf(d, point);
   if (owner) return refused(reasons.contactorOutput(`${d.cfg.id}.${point}`, owner.pumpName));
   return writeAndVerify(d, [{ point, value }], point, value, deadlineMs, `${point}=${String(value)}`);

@@ -61,7 +61,10 @@ export class History {
 
   private readonly startTx;
 
-  constructor(private readonly db: Db, private readonly sampleMs: number) {
+  constructor(
+    private readonly db: Db,
+    private readonly sampleMs: number,
+  ) {
     this.startTx = db.transaction((pump: string, ms: number) => {
       const open = this.openRunRow(pump);
       if (open) this.st.closeRun.run(ms, 'unknown', open.id);
@@ -97,11 +100,16 @@ export class History {
   query(device: string, point: string, from: number, to: number, resolution: 'raw' | 'minute' | 'auto' = 'auto', limit = 5000): Sample[] {
     const raw = resolution === 'raw' || (resolution === 'auto' && to - from <= 6 * 3_600_000);
     if (raw) {
-      return this.db.prepare('SELECT ts, value FROM device_samples WHERE device = ? AND point = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?')
+      return this.db
+        .prepare('SELECT ts, value FROM device_samples WHERE device = ? AND point = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?')
         .all(device, point, from, to, limit) as Sample[];
     }
-    return this.db.prepare(`SELECT minute AS ts, min, max, sum / n AS avg FROM device_minutes
-      WHERE device = ? AND point = ? AND minute BETWEEN ? AND ? ORDER BY minute LIMIT ?`).all(device, point, from, to, limit) as Sample[];
+    return this.db
+      .prepare(
+        `SELECT minute AS ts, min, max, sum / n AS avg FROM device_minutes
+      WHERE device = ? AND point = ? AND minute BETWEEN ? AND ? ORDER BY minute LIMIT ?`,
+      )
+      .all(device, point, from, to, limit) as Sample[];
   }
 
   prune(now: number, rawDays: number, minuteDays: number, alarmDays = 365): void {
@@ -112,7 +120,8 @@ export class History {
 
   /** The alarm journal in [from, to], newest first. */
   alarmLog(from: number, to: number, limit: number): AlarmLogRow[] {
-    return this.db.prepare('SELECT id, ts, alarm, change, kind, device, message, actor FROM device_alarm_log WHERE ts BETWEEN ? AND ? ORDER BY id DESC LIMIT ?')
+    return this.db
+      .prepare('SELECT id, ts, alarm, change, kind, device, message, actor FROM device_alarm_log WHERE ts BETWEEN ? AND ? ORDER BY id DESC LIMIT ?')
       .all(from, to, limit) as AlarmLogRow[];
   }
 
@@ -151,7 +160,8 @@ export class History {
     for (let i = 0; i < days; i++) {
       const d = localTime(dayEnd - 1, tz);
       const dayStart = fromLocal(d.year, d.month, d.day, 0, tz);
-      const runs = this.db.prepare('SELECT start_ms AS s, stop_ms AS e FROM pump_runs WHERE pump = ? AND start_ms < ? AND (stop_ms IS NULL OR stop_ms > ?)')
+      const runs = this.db
+        .prepare('SELECT start_ms AS s, stop_ms AS e FROM pump_runs WHERE pump = ? AND start_ms < ? AND (stop_ms IS NULL OR stop_ms > ?)')
         .all(pump, dayEnd, dayStart) as Array<{ s: number; e: number | null }>;
       let ms = 0;
       let starts = 0;
@@ -161,7 +171,11 @@ export class History {
         if (e > s) ms += e - s;
         if (r.s >= dayStart) starts++;
       }
-      out.push({ day: `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`, starts, runHours: Number((ms / 3_600_000).toFixed(3)) });
+      out.push({
+        day: `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`,
+        starts,
+        runHours: Number((ms / 3_600_000).toFixed(3)),
+      });
       dayEnd = dayStart;
     }
     return out;

@@ -32,7 +32,11 @@ export class Journal {
   private readonly probeSt: () => void;
   private readonly failures;
 
-  constructor(db: Db, private readonly log: Logger, private readonly opts: JournalOptions = {}) {
+  constructor(
+    db: Db,
+    private readonly log: Logger,
+    private readonly opts: JournalOptions = {},
+  ) {
     const insert = db.prepare('INSERT INTO devices_probe (b) VALUES (zeroblob(8192))');
     const clear = db.prepare('DELETE FROM devices_probe');
     // A row bigger than a page needs free pages or a growing file: what a full disk refuses.
@@ -97,6 +101,10 @@ export class Journal {
     if (this.failing !== undefined) return; // one log line and one health change per outage
     this.failing = why;
     this.log.error(`devices: journal write failed (${what}): ${err.message}; supervision goes on from memory, pump starts are refused until it can be written`);
-    this.opts.health?.set(JOURNAL_COMPONENT, 'degraded', `devices: the pump journal cannot be written (${why}); pump starts are refused until it can, stops and trips go through`);
+    this.opts.health?.set(
+      JOURNAL_COMPONENT,
+      'degraded',
+      `devices: the pump journal cannot be written (${why}); pump starts are refused until it can, stops and trips go through`,
+    );
   }
 }

@@ -29,14 +29,24 @@ export const devicesModule: HubModule = {
 
     const build = async (cfg: DevicesConfig): Promise<void> => {
       if (cfg.simulator.enabled && !sim) {
-        sim = await PumpStationSimulator.start({ tcp: { host: cfg.simulator.host, port: cfg.simulator.port }, speedup: cfg.simulator.speedup, log: log.child('simulator') });
+        sim = await PumpStationSimulator.start({
+          tcp: { host: cfg.simulator.host, port: cfg.simulator.port },
+          speedup: cfg.simulator.speedup,
+          log: log.child('simulator'),
+        });
         log.info(`pump-station simulator listening on modbus tcp://${cfg.simulator.host}:${sim.tcpPort}`);
       }
       if (stopped) return;
       const hub = ctx.config.get().hub;
       const next = new DevicesRuntime(cfg, {
-        db: ctx.db, log, tz: hub.timezone, lat: hub.location.lat, lon: hub.location.lon, simulatorPort: sim?.tcpPort,
-        health: ctx.health, metrics: ctx.metrics,
+        db: ctx.db,
+        log,
+        tz: hub.timezone,
+        lat: hub.location.lat,
+        lon: hub.location.lon,
+        simulatorPort: sim?.tcpPort,
+        health: ctx.health,
+        metrics: ctx.metrics,
         audit: (e) => ctx.audit.write(e),
         auditCheck: () => (ctx.audit.writable() ? undefined : ctx.audit.unavailable()),
         emit: (e) => {

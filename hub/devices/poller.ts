@@ -15,7 +15,12 @@ export class Poller {
   private readonly cycles = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly devices: Device[], private readonly values: ValueStore, private readonly log: Logger, private readonly onPolled?: (d: Device) => void) {}
+  constructor(
+    private readonly devices: Device[],
+    private readonly values: ValueStore,
+    private readonly log: Logger,
+    private readonly onPolled?: (d: Device) => void,
+  ) {}
 
   start(): void {
     for (const d of this.devices) {

@@ -30,11 +30,17 @@ describe('wb-mr6c (Wiren Board WB-MR6C relay module)', () => {
 
   it('arms the safe mode (holding 8, seconds) and switches the relays off at power-up (holding 6 = 0), as its watchdog', () => {
     const regs = (wb.commLossWatchdog ?? []).map((w) => [wb.points[w.point]?.table, wb.points[w.point]?.address, w.value]);
-    expect(regs).toEqual([['holding', 8, 10], ['holding', 6, 0]]);
+    expect(regs).toEqual([
+      ['holding', 8, 10],
+      ['holding', 6, 0],
+    ]);
   });
 
   it('polls holding 6 and 8 in separate reads, never spanning the undocumented register 7', () => {
     const holding = planReads(polledPoints(wb), { maxRegisters: wb.maxRegisters, maxBits: 256, maxGap: 4 }).filter((b) => b.table === 'holding');
-    expect(holding.map((b) => [b.address, b.count])).toEqual([[6, 1], [8, 1]]);
+    expect(holding.map((b) => [b.address, b.count])).toEqual([
+      [6, 1],
+      [8, 1],
+    ]);
   });
 });

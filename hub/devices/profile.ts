@@ -27,15 +27,17 @@ const pointSchema = z.strictObject({
   title: z.string().optional(),
 });
 
-const derivedSchema = z.strictObject({
-  from: z.string(),
-  in: z.array(z.number()).optional(),
-  mask: z.int().optional(),
-  equals: z.number().optional(),
-  linear: z.strictObject({ in: z.tuple([z.number(), z.number()]), out: z.tuple([z.number(), z.number()]) }).optional(),
-  unit: z.string().optional(),
-  title: z.string().optional(),
-}).refine((d) => d.in !== undefined || d.mask !== undefined || d.linear !== undefined, 'derived needs in, mask+equals or linear');
+const derivedSchema = z
+  .strictObject({
+    from: z.string(),
+    in: z.array(z.number()).optional(),
+    mask: z.int().optional(),
+    equals: z.number().optional(),
+    linear: z.strictObject({ in: z.tuple([z.number(), z.number()]), out: z.tuple([z.number(), z.number()]) }).optional(),
+    unit: z.string().optional(),
+    title: z.string().optional(),
+  })
+  .refine((d) => d.in !== undefined || d.mask !== undefined || d.linear !== undefined, 'derived needs in, mask+equals or linear');
 
 const commandSchema = z.strictObject({
   writes: z.array(z.strictObject({ point: z.string(), value: z.union([z.number(), z.boolean()]).optional(), arg: z.string().optional() })).min(1),
@@ -65,7 +67,10 @@ export const profileSchema = z
      * "s" written here is the watchdog's timeout: the configuration keeps the module's poll
      * interval well inside it.
      */
-    commLossWatchdog: z.array(z.strictObject({ point: z.string(), value: z.number(), why: z.string().optional() })).min(1).optional(),
+    commLossWatchdog: z
+      .array(z.strictObject({ point: z.string(), value: z.number(), why: z.string().optional() }))
+      .min(1)
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const known = (n: string): boolean => n in p.points || n in p.derived;
@@ -75,12 +80,15 @@ export const profileSchema = z
     for (const [role, n] of Object.entries(p.roles)) if (!known(n)) ctx.addIssue({ code: 'custom', path: ['roles', role], message: `no point "${n}"` });
     for (const [name, c] of Object.entries(p.commands)) {
       c.writes.forEach((w, i) => {
-        if (p.points[w.point]?.access === 'r' || !(w.point in p.points)) ctx.addIssue({ code: 'custom', path: ['commands', name, 'writes', i], message: `"${w.point}" is not a writable point` });
+        if (p.points[w.point]?.access === 'r' || !(w.point in p.points))
+          ctx.addIssue({ code: 'custom', path: ['commands', name, 'writes', i], message: `"${w.point}" is not a writable point` });
       });
       if (!known(c.verify.point)) ctx.addIssue({ code: 'custom', path: ['commands', name, 'verify'], message: `no point "${c.verify.point}"` });
     }
-    for (const [i, c] of p.commissioning.entries()) if (!(c.point in p.points)) ctx.addIssue({ code: 'custom', path: ['commissioning', i], message: `no point "${c.point}"` });
-    for (const [i, c] of (p.commLossWatchdog ?? []).entries()) if (!(c.point in p.points)) ctx.addIssue({ code: 'custom', path: ['commLossWatchdog', i], message: `no point "${c.point}"` });
+    for (const [i, c] of p.commissioning.entries())
+      if (!(c.point in p.points)) ctx.addIssue({ code: 'custom', path: ['commissioning', i], message: `no point "${c.point}"` });
+    for (const [i, c] of (p.commLossWatchdog ?? []).entries())
+      if (!(c.point in p.points)) ctx.addIssue({ code: 'custom', path: ['commLossWatchdog', i], message: `no point "${c.point}"` });
     if (p.heartbeat && !(p.heartbeat.point in p.points)) ctx.addIssue({ code: 'custom', path: ['heartbeat'], message: `no point "${p.heartbeat.point}"` });
   });
 

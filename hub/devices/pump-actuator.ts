@@ -70,11 +70,11 @@ export function contactorActuator(relay: Device, c: ContactorConfig, pump: { id:
     stop: (ms) => writeAndVerify(relay, [{ point: c.output, value: false }], running, false, ms, 'stop', key),
     other: (command) => Promise.resolve(refused(reasons.unknownCommand(command))),
     // The relay module's own watchdog, when this pump relies on it (config: protection).
-    commissioning: c.protection?.type === 'relay-watchdog' ? relay.profile.commLossWatchdog ?? [] : [],
+    commissioning: c.protection?.type === 'relay-watchdog' ? (relay.profile.commLossWatchdog ?? []) : [],
     // Only the watchdog's points: the contactor output itself is written only by run/stop.
     write: (point, value) => writePoint(relay, point, value),
     read: (point) => readPoint(relay, point),
-    protectionBlocker: (commissioned) => !c.protection ? reasons.noProtection()
-      : c.protection.type === 'relay-watchdog' && !commissioned ? reasons.protectionUnverified() : null,
+    protectionBlocker: (commissioned) =>
+      !c.protection ? reasons.noProtection() : c.protection.type === 'relay-watchdog' && !commissioned ? reasons.protectionUnverified() : null,
   };
 }

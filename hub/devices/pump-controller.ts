@@ -33,13 +33,20 @@ export interface PumpEvents {
   latchedTrip(pump: PumpController): Reason | null;
 }
 
-
 export function limitsOf(cfg: PumpConfig): PumpLimits {
   const l = cfg.limits;
   return {
-    minRunMs: l.minRunS * 1000, minOffMs: l.minOffS * 1000, maxStartsPerHour: l.maxStartsPerHour, maxRunMs: l.maxRunMin * 60_000,
-    dryRunLevelM: l.dryRunLevelM, dryRunCurrentA: l.dryRunCurrentA, currentGraceMs: l.currentGraceS * 1000,
-    salinityMaxPpt: l.salinityMaxPpt, canalMinM: l.canalMinM, canalMaxM: l.canalMaxM, sensorFailsafeMs: l.sensorFailsafeS * 1000,
+    minRunMs: l.minRunS * 1000,
+    minOffMs: l.minOffS * 1000,
+    maxStartsPerHour: l.maxStartsPerHour,
+    maxRunMs: l.maxRunMin * 60_000,
+    dryRunLevelM: l.dryRunLevelM,
+    dryRunCurrentA: l.dryRunCurrentA,
+    currentGraceMs: l.currentGraceS * 1000,
+    salinityMaxPpt: l.salinityMaxPpt,
+    canalMinM: l.canalMinM,
+    canalMaxM: l.canalMaxM,
+    sensorFailsafeMs: l.sensorFailsafeS * 1000,
   };
 }
 
@@ -83,7 +90,11 @@ export class PumpController {
   ) {
     this.limits = limitsOf(cfg);
     const pl = cfg.plausibility;
-    this.plausibility = new LevelPlausibility({ frozenMs: pl.frozenS === null ? null : pl.frozenS * 1000, noiseBand: pl.noiseBandM, maxRatePerS: pl.maxRateMps });
+    this.plausibility = new LevelPlausibility({
+      frozenMs: pl.frozenS === null ? null : pl.frozenS * 1000,
+      noiseBand: pl.noiseBandM,
+      maxRatePerS: pl.maxRateMps,
+    });
   }
 
   /** Why the intake level reading cannot be believed now, in words for the reason; undefined if it can. */
@@ -91,10 +102,19 @@ export class PumpController {
     const fs = this.cfg.plausibility.floatSwitch;
     const float = fs ? this.values.get(fs.device, fs.point) : undefined;
     const floatDry = float?.quality === 'good' && float.value === fs!.dryWhen;
-    const v: Implausible | null = this.plausibility.verdict(now, floatDry, level.quality === 'good' && level.value !== null ? level.value : undefined, this.limits.dryRunLevelM);
+    const v: Implausible | null = this.plausibility.verdict(
+      now,
+      floatDry,
+      level.quality === 'good' && level.value !== null ? level.value : undefined,
+      this.limits.dryRunLevelM,
+    );
     if (!v) return undefined;
-    const why = v.why === 'frozen' ? `frozen within ${this.cfg.plausibility.noiseBandM} m for ${Math.round(v.forMs / 1000)} s while running`
-      : v.why === 'rate' ? `changing ${v.perS.toFixed(2)} m/s` : 'the float switch says dry';
+    const why =
+      v.why === 'frozen'
+        ? `frozen within ${this.cfg.plausibility.noiseBandM} m for ${Math.round(v.forMs / 1000)} s while running`
+        : v.why === 'rate'
+          ? `changing ${v.perS.toFixed(2)} m/s`
+          : 'the float switch says dry';
     return { sensor: 'intake level', why };
   }
 
@@ -134,7 +154,7 @@ export class PumpController {
     const currentPoint = this.role('current');
     return {
       running: isRunning,
-      runningSince: isRunning ? run?.startMs ?? this.builtAt : undefined,
+      runningSince: isRunning ? (run?.startMs ?? this.builtAt) : undefined,
       stoppedSince: isRunning ? undefined : last,
       starts: this.runs.startsSince(now - 3_600_000),
       fault: fault?.value === true,
@@ -156,7 +176,12 @@ export class PumpController {
 
   /** Why a start would be refused now (null: it would be allowed), without probing the journal. */
   blocker(now = Date.now()): Reason | null {
-    return this.act.protectionBlocker(this.commissioned) ?? startBlocker(this.state(now), this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(false);
+    return (
+      this.act.protectionBlocker(this.commissioned) ??
+      startBlocker(this.state(now), this.limits, now, this.act.label) ??
+      this.events.latchedTrip(this) ??
+      this.events.recordBlocker(false)
+    );
   }
 
   /** Resolves once no command, stop or heartbeat is queued or under way. */
@@ -185,7 +210,11 @@ export class PumpController {
         return { ok: true, status: 'done', verifiedMs: 0 };
       }
       // A start that could not be journalled or audited is refused before the drive is commanded.
-      const block = this.act.protectionBlocker(this.commissioned) ?? startBlocker(s, this.limits, now, this.act.label) ?? this.events.latchedTrip(this) ?? this.events.recordBlocker(true);
+      const block =
+        this.act.protectionBlocker(this.commissioned) ??
+        startBlocker(s, this.limits, now, this.act.label) ??
+        this.events.latchedTrip(this) ??
+        this.events.recordBlocker(true);
       if (block) {
         this.events.audit(actor, 'pump.run', 'refused', { reason: block });
         return refused(block);
@@ -244,9 +273,12 @@ export class PumpController {
       // The polled state may lag a start verified a moment ago, so our own record counts too.
       const running = this.state().running || this.lastRunning === true;
       const hz = args.hz;
-      const r = command === 'reset' && running ? refused(reasons.resetWhileRunning())
-        : command === 'setFrequency' && typeof hz === 'number' && hz < this.cfg.limits.minSpeedHz ? refused(reasons.minSpeed(hz, this.cfg.limits.minSpeedHz))
-          : await this.act.other(command, args, this.cfg.verifyMs);
+      const r =
+        command === 'reset' && running
+          ? refused(reasons.resetWhileRunning())
+          : command === 'setFrequency' && typeof hz === 'number' && hz < this.cfg.limits.minSpeedHz
+            ? refused(reasons.minSpeed(hz, this.cfg.limits.minSpeedHz))
+            : await this.act.other(command, args, this.cfg.verifyMs);
       this.commandedAt = Date.now();
       this.events.audit(actor, `pump.${command}`, outcome(r), { args, reason: r.reason, verifiedMs: r.verifiedMs });
       return r;

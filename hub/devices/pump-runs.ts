@@ -24,7 +24,13 @@ export class PumpRuns {
   private dropped = 0;
   readonly unregister: () => void;
 
-  constructor(readonly pump: string, private readonly history: History, private readonly journal: Journal, private readonly log: Logger, now = Date.now()) {
+  constructor(
+    readonly pump: string,
+    private readonly history: History,
+    private readonly journal: Journal,
+    private readonly log: Logger,
+    now = Date.now(),
+  ) {
     this.openStart = history.openRun(pump)?.startMs;
     this.lastStopMs = history.lastStop(pump);
     this.starts = history.startsSince(pump, now - HOUR);
@@ -64,7 +70,8 @@ export class PumpRuns {
     while (this.pending.length) {
       const c = this.pending[0]!;
       const ok = this.journal.write(`pump ${this.pump} run`, () =>
-        c.op === 'start' ? this.history.recordStart(this.pump, c.ms) : this.history.recordStop(this.pump, c.ms, c.reason));
+        c.op === 'start' ? this.history.recordStart(this.pump, c.ms) : this.history.recordStop(this.pump, c.ms, c.reason),
+      );
       if (!ok) return false;
       this.pending.shift();
     }

@@ -51,33 +51,61 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
 
   api.route({ ...get, path: '/api/devices', summary: 'Devices with their live values and quality' }, (c) => c.json(runtime().devices()));
 
-  api.route({ ...get, path: '/api/devices/buses', summary: 'Modbus buses and their statistics' },
-    (c) => c.json(runtime().buses()));
+  api.route({ ...get, path: '/api/devices/buses', summary: 'Modbus buses and their statistics' }, (c) => c.json(runtime().buses()));
 
   // `drive` is kept for clients written before contactor pumps: it names the switching device.
-  api.route({ ...get, path: '/api/devices/pumps', summary: 'Pumps: state, start blocker, limits' },
-    (c) => c.json(runtime().pumps().map((p) => ({ ...p, drive: p.device }))));
+  api.route({ ...get, path: '/api/devices/pumps', summary: 'Pumps: state, start blocker, limits' }, (c) =>
+    c.json(
+      runtime()
+        .pumps()
+        .map((p) => ({ ...p, drive: p.device })),
+    ),
+  );
 
-  api.route({ ...command, path: '/api/devices/pumps/:id/commands', params: idParams, body: commandBody, summary: 'Commands a pump (every start passes the safety rules)' },
+  api.route(
+    {
+      ...command,
+      path: '/api/devices/pumps/:id/commands',
+      params: idParams,
+      body: commandBody,
+      summary: 'Commands a pump (every start passes the safety rules)',
+    },
     async (c, { params: { id }, body }) => {
       const r = runtime();
       if (!r.pumps().some((p) => p.id === id)) throw new HubError(404, `devices: no pump ${id}`);
       return answer(c, await r.command(id, body.command, body.args, actorOf(c)));
-    });
+    },
+  );
 
-  api.route({ ...get, path: '/api/devices/pumps/:id/daily', params: idParams, query: dailyQuery, summary: 'Starts and run hours per day' },
+  api.route(
+    { ...get, path: '/api/devices/pumps/:id/daily', params: idParams, query: dailyQuery, summary: 'Starts and run hours per day' },
     (c, { params: { id }, query }) => {
       const days = runtime().pumpDaily(id, query.days);
       if (!days) throw new HubError(404, `devices: no pump ${id}`);
       return c.json(days);
-    });
+    },
+  );
 
-  api.route({ ...get, path: '/api/devices/alarms', summary: 'Alarms and their state' }, (c) => c.json(runtime().alarms().map((a) => ({ ...a, state: alarmState(a) }))));
+  api.route({ ...get, path: '/api/devices/alarms', summary: 'Alarms and their state' }, (c) =>
+    c.json(
+      runtime()
+        .alarms()
+        .map((a) => ({ ...a, state: alarmState(a) })),
+    ),
+  );
 
-  api.route({ ...get, path: '/api/devices/alarms/log', query: alarmLogQuery, summary: 'The alarm journal: raises, clears, acknowledgements (default: the last 7 days)' }, (c, { query }) => {
-    const { from, to } = resolveRange(query, 7 * 86_400_000);
-    return c.json(runtime().alarmLog(from, to, query.limit));
-  });
+  api.route(
+    {
+      ...get,
+      path: '/api/devices/alarms/log',
+      query: alarmLogQuery,
+      summary: 'The alarm journal: raises, clears, acknowledgements (default: the last 7 days)',
+    },
+    (c, { query }) => {
+      const { from, to } = resolveRange(query, 7 * 86_400_000);
+      return c.json(runtime().alarmLog(from, to, query.limit));
+    },
+  );
 
   api.route({ ...command, path: '/api/devices/alarms/:id/ack', params: idParams, summary: 'Acknowledges an alarm' }, (c, { params: { id } }) => {
     const ok = runtime().acknowledge(id, actorOf(c));
@@ -87,7 +115,15 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
 
   api.route({ ...get, path: '/api/devices/programmes', summary: 'Irrigation programmes and lighting' }, (c) => c.json(runtime().programmes()));
 
-  api.route({ method: 'PUT', path: '/api/devices/programmes/:id', access: 'devices:configure', params: idParams, body: programmeBody, summary: 'Adds or replaces a programme' },
+  api.route(
+    {
+      method: 'PUT',
+      path: '/api/devices/programmes/:id',
+      access: 'devices:configure',
+      params: idParams,
+      body: programmeBody,
+      summary: 'Adds or replaces a programme',
+    },
     async (c, { params: { id }, body }) => {
       await auditedChange(ctx, c, { action: 'programme.save', target: `programme:${id}`, detail: body }, (draft) => {
         const d = (draft.devices ??= {}) as { programmes?: Array<Record<string, unknown>> };
@@ -98,7 +134,8 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
         else list.push(next);
       });
       return c.json({ ok: true });
-    });
+    },
+  );
 
   api.route({ ...command, path: '/api/devices/programmes/:id/run', params: idParams, summary: 'Runs a programme now' }, async (c, { params: { id } }) => {
     const r = runtime();
@@ -107,12 +144,14 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
     return started.ok ? c.json({ ok: true, started: id }, 202) : answer(c, started);
   });
 
-  api.route({ ...command, path: '/api/devices/programmes/:id/cancel', params: idParams, summary: 'Cancels a running programme (its pump stopped, its valves closed)' },
+  api.route(
+    { ...command, path: '/api/devices/programmes/:id/cancel', params: idParams, summary: 'Cancels a running programme (its pump stopped, its valves closed)' },
     async (c, { params: { id } }) => {
       const r = runtime();
       if (!r.programmes().programmes.some((p) => p.id === id)) throw new HubError(404, `devices: no programme ${id}`);
       return answer(c, await r.cancelProgramme(id, actorOf(c)));
-    });
+    },
+  );
 
   api.route({ ...get, path: '/api/devices/history', query: historyQuery, summary: 'History of one point (default: the last hour)' }, (c, { query }) => {
     const { from, to } = resolveRange(query, 3_600_000);
@@ -121,24 +160,32 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
 
   api.route({ ...get, path: '/api/devices/audit', query: auditQuery, summary: 'Audit entries of pumps, devices, programmes and alarms' }, (c, { query: q }) => {
     const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-    const rows = ['pump:', 'device:', 'programme:', 'alarm:'].flatMap((target) => ctx.audit.query({ target, from: iso(q.from), to: iso(q.to), limit: q.limit }));
+    const rows = ['pump:', 'device:', 'programme:', 'alarm:'].flatMap((target) =>
+      ctx.audit.query({ target, from: iso(q.from), to: iso(q.to), limit: q.limit }),
+    );
     rows.sort((a, b) => b.id - a.id);
     return c.json(rows.slice(0, q.limit));
   });
 
   api.stream({
-    path: '/api/devices/stream', access: 'devices:read', channel: stream, summary: 'Live values and alarms (server-sent events)',
+    path: '/api/devices/stream',
+    access: 'devices:read',
+    channel: stream,
+    summary: 'Live values and alarms (server-sent events)',
     hello: () => ({ event: 'hello', data: JSON.stringify({ alarms: rt()?.alarms() ?? [] }) }),
     format: (e) => ({ event: e.type, data: JSON.stringify(e.data) }),
   });
 
   api.route({ ...get, path: '/api/devices/:id', params: idParams, summary: 'One device' }, (c, { params: { id } }) => {
-    const d = runtime().devices().find((x) => x.id === id);
+    const d = runtime()
+      .devices()
+      .find((x) => x.id === id);
     if (!d) throw new HubError(404, `devices: no device ${id}`);
     return c.json(d);
   });
 
-  api.route({ ...command, path: '/api/devices/:id/outputs/:point', params: outputParams, body: outputBody, summary: 'Sets an output (verified by read-back)' },
+  api.route(
+    { ...command, path: '/api/devices/:id/outputs/:point', params: outputParams, body: outputBody, summary: 'Sets an output (verified by read-back)' },
     async (c, { params, body }) => {
       try {
         return answer(c, await runtime().setOutput(params.id, params.point, body.value, actorOf(c)));
@@ -146,5 +193,6 @@ export function registerDeviceRoutes(ctx: HubContext, rt: () => DeviceService | 
         if (err instanceof DeviceCommandError) return answer(c, err.result);
         throw err;
       }
-    });
+    },
+  );
 }

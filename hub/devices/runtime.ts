@@ -78,7 +78,10 @@ export class DevicesRuntime implements DeviceService {
   private started = false;
   private releaseMetrics: (() => void) | undefined;
 
-  constructor(readonly cfg: DevicesConfig, private readonly deps: RuntimeDeps) {
+  constructor(
+    readonly cfg: DevicesConfig,
+    private readonly deps: RuntimeDeps,
+  ) {
     const log = deps.log;
     this.historyDb = new History(deps.db, cfg.history.sampleS * 1000);
     const alive = Number(this.historyDb.getState('lastAlive'));
@@ -87,18 +90,34 @@ export class DevicesRuntime implements DeviceService {
     this.busQueues = buildBuses(cfg, log, deps.simulatorPort);
     this.devs = buildDevices(cfg, this.busQueues);
     this.poller = new Poller([...this.devs.values()], this.store, log);
-    this.alarmDesk = new AlarmDesk(cfg, { history: this.historyDb, journal: this.journal, store: this.store, log, emit: (e) => deps.emit({ type: 'alarm', data: e }) });
+    this.alarmDesk = new AlarmDesk(cfg, {
+      history: this.historyDb,
+      journal: this.journal,
+      store: this.store,
+      log,
+      emit: (e) => deps.emit({ type: 'alarm', data: e }),
+    });
     for (const p of cfg.pumps) {
       // The config schema guarantees exactly one of drive/contactor, naming configured devices.
       const act = p.contactor ? contactorActuator(this.devs.get(p.contactor.device)!, p.contactor, p) : driveActuator(this.devs.get(p.drive!)!);
-      this.pumpControllers.set(p.id, new PumpController(p, act, this.store, new PumpRuns(p.id, this.historyDb, this.journal, log), {
-        audit: (actor, action, result, detail) => this.audit({ actor, action, target: `pump:${p.id}`, result, detail }),
-        recordBlocker: (probe) => this.recordBlocker(probe),
-        trip: (pump, reason) => this.alarmDesk.trip(pump, reason),
-        unexpectedStop: (pump, fault) => this.alarmDesk.unexpectedStop(pump, fault),
-        latchedTrip: (pump) => this.alarmDesk.latched(pump.id),
-        lastAlive: () => lastAlive,
-      }, log));
+      this.pumpControllers.set(
+        p.id,
+        new PumpController(
+          p,
+          act,
+          this.store,
+          new PumpRuns(p.id, this.historyDb, this.journal, log),
+          {
+            audit: (actor, action, result, detail) => this.audit({ actor, action, target: `pump:${p.id}`, result, detail }),
+            recordBlocker: (probe) => this.recordBlocker(probe),
+            trip: (pump, reason) => this.alarmDesk.trip(pump, reason),
+            unexpectedStop: (pump, fault) => this.alarmDesk.unexpectedStop(pump, fault),
+            latchedTrip: (pump) => this.alarmDesk.latched(pump.id),
+            lastAlive: () => lastAlive,
+          },
+          log,
+        ),
+      );
     }
     this.alarmDesk.restore(new Set(this.devs.keys()), new Set(this.pumpControllers.keys()));
     this.store.onListenerError = (err) => log.error(`devices: value listener failed: ${err.message}`, { stack: err.stack });
@@ -108,26 +127,34 @@ export class DevicesRuntime implements DeviceService {
       if (v.quality === 'good' && typeof value === 'number') this.journal.write('sample', () => this.historyDb.sample(v.deviceId, v.point, value));
     });
     this.safe = safeTargets(cfg);
-    this.automation = new Automation(cfg.programmes, cfg.lighting, {
-      tz: deps.tz, lat: deps.lat, lon: deps.lon, minuteMs: deps.minuteMs,
-      // Programmes and lights want the result either way: a refusal is theirs to handle.
-      setOutput: (device, point, value, actor) => this.output(device, point, value, actor),
-      pump: (id) => this.pumpControllers.get(id),
-      audit: (actor, action, target, result, detail) => this.audit({ actor, action, target, result, detail }),
-      lastAlive: () => {
-        const v = this.historyDb.getState('lastAlive');
-        return v ? Number(v) : undefined;
+    this.automation = new Automation(
+      cfg.programmes,
+      cfg.lighting,
+      {
+        tz: deps.tz,
+        lat: deps.lat,
+        lon: deps.lon,
+        minuteMs: deps.minuteMs,
+        // Programmes and lights want the result either way: a refusal is theirs to handle.
+        setOutput: (device, point, value, actor) => this.output(device, point, value, actor),
+        pump: (id) => this.pumpControllers.get(id),
+        audit: (actor, action, target, result, detail) => this.audit({ actor, action, target, result, detail }),
+        lastAlive: () => {
+          const v = this.historyDb.getState('lastAlive');
+          return v ? Number(v) : undefined;
+        },
+        setLastAlive: (ms) => void this.journal.write('last-alive time', () => this.historyDb.setState('lastAlive', String(ms))),
+        loadActive: () => {
+          try {
+            return JSON.parse(this.historyDb.getState(ACTIVE_KEY) ?? '[]') as ActiveProgramme[];
+          } catch {
+            return [];
+          }
+        },
+        saveActive: (list) => void this.journal.write('programmes under way', () => this.historyDb.setState(ACTIVE_KEY, JSON.stringify(list))),
       },
-      setLastAlive: (ms) => void this.journal.write('last-alive time', () => this.historyDb.setState('lastAlive', String(ms))),
-      loadActive: () => {
-        try {
-          return JSON.parse(this.historyDb.getState(ACTIVE_KEY) ?? '[]') as ActiveProgramme[];
-        } catch {
-          return [];
-        }
-      },
-      saveActive: (list) => void this.journal.write('programmes under way', () => this.historyDb.setState(ACTIVE_KEY, JSON.stringify(list))),
-    }, log);
+      log,
+    );
   }
 
   /** Ticks completed (tests wait for a count of ticks, never for a time). */
@@ -148,8 +175,10 @@ export class DevicesRuntime implements DeviceService {
     this.poller.start();
     // A hub that went down mid-programme (killed, power cut) left valves open and maybe a pump
     // running: both go to their safe state before any programme may run (issue 12, finding 3).
-    this.startup = this.bringToSafeState('hub:start', this.automation.interrupted.filter((a) => a.pumpStarted && a.pump).map((a) => a.pump!))
-      .finally(() => (this.started = true));
+    this.startup = this.bringToSafeState(
+      'hub:start',
+      this.automation.interrupted.filter((a) => a.pumpStarted && a.pump).map((a) => a.pump!),
+    ).finally(() => (this.started = true));
     this.timer = every(this.cfg.tickMs, 'devices: tick', this.deps.log, () => {
       if (this.ticking || this.stopping) return;
       this.ticking = this.tick().finally(() => (this.ticking = undefined));
@@ -180,7 +209,11 @@ export class DevicesRuntime implements DeviceService {
     await this.automation.idle();
     await this.ticking;
     await Promise.all([...this.pumpControllers.values()].map((p) => p.idle()));
-    if (!rebuild) await this.bringToSafeState('hub:shutdown', [...this.pumpControllers.values()].filter((p) => p.state().running).map((p) => p.id));
+    if (!rebuild)
+      await this.bringToSafeState(
+        'hub:shutdown',
+        [...this.pumpControllers.values()].filter((p) => p.state().running).map((p) => p.id),
+      );
     // The hub was alive until now: what is found changed at the next start happened after this.
     this.journal.write('last-alive time', () => this.historyDb.setState('lastAlive', String(Date.now())));
     this.poller.stop();
@@ -203,13 +236,21 @@ export class DevicesRuntime implements DeviceService {
       const r = await p.stop(actor, reasons.safeState(actor === 'hub:start')).catch((err: Error) => refused(reasons.writeFailed(err.message)));
       if (!r.ok) log.error(`devices: pump ${id} not brought to its safe state (off) at ${actor}: ${r.reason?.en ?? ''}`);
     }
-    await Promise.all(this.safe.map(async (t) => {
-      const d = this.devs.get(t.device);
-      if (!d) return;
-      const r = await verifiedOutput(d, t.point, t.value, 3_000);
-      this.audit({ actor, action: 'device.safe-state', target: `device:${t.device}`, result: outcome(r), detail: { point: t.point, value: t.value, reason: r.reason } });
-      if (!r.ok) log.error(`devices: ${t.device}.${t.point} not brought to its safe state (${t.value ? 'on' : 'off'}) at ${actor}: ${r.reason?.en ?? ''}`);
-    }));
+    await Promise.all(
+      this.safe.map(async (t) => {
+        const d = this.devs.get(t.device);
+        if (!d) return;
+        const r = await verifiedOutput(d, t.point, t.value, 3_000);
+        this.audit({
+          actor,
+          action: 'device.safe-state',
+          target: `device:${t.device}`,
+          result: outcome(r),
+          detail: { point: t.point, value: t.value, reason: r.reason },
+        });
+        if (!r.ok) log.error(`devices: ${t.device}.${t.point} not brought to its safe state (${t.value ? 'on' : 'off'}) at ${actor}: ${r.reason?.en ?? ''}`);
+      }),
+    );
   }
 
   /** Audits; an audit log that cannot be written is reported by it (health, metric) and logged here. */
@@ -233,7 +274,8 @@ export class DevicesRuntime implements DeviceService {
 
   /** Why a pump start could not be recorded now (journal first, then the audit log), or null. */
   private recordBlocker(probe: boolean): Reason | null {
-    if (probe ? !this.journal.writable() : this.journal.unavailable() !== undefined) return reasons.journalUnavailable(this.journal.unavailable() ?? 'write failed');
+    if (probe ? !this.journal.writable() : this.journal.unavailable() !== undefined)
+      return reasons.journalUnavailable(this.journal.unavailable() ?? 'write failed');
     if (probe && this.deps.auditCheck) {
       const why = this.deps.auditCheck();
       if (why !== undefined) return reasons.auditUnavailable(why);
@@ -243,7 +285,8 @@ export class DevicesRuntime implements DeviceService {
 
   private async tick(): Promise<void> {
     const now = Date.now();
-    for (const p of this.pumpControllers.values()) await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
+    for (const p of this.pumpControllers.values())
+      await p.tick(now).catch((err: Error) => this.deps.log.error(`devices: pump ${p.id} tick failed: ${err.message}`));
     this.alarmDesk.evaluate(now, this.devs.values(), this.pumpControllers.values());
     if (this.deps.health) reportStation(this.deps.health, this);
     // No programme or light before the outputs are in their safe state after the start.
@@ -271,9 +314,19 @@ export class DevicesRuntime implements DeviceService {
     const r = !d
       ? refused(unknownDevice(deviceId))
       : d.profile.kind === 'vfd'
-        ? refused({ code: 'use-pump-command', en: 'refused: drives are commanded through their pump', vi: 'từ chối: biến tần chỉ được điều khiển qua lệnh bơm' })
+        ? refused({
+            code: 'use-pump-command',
+            en: 'refused: drives are commanded through their pump',
+            vi: 'từ chối: biến tần chỉ được điều khiển qua lệnh bơm',
+          })
         : await verifiedOutput(d, point, value, 3_000);
-    this.audit({ actor, action: 'device.output', target: `device:${deviceId}`, result: outcome(r), detail: { point, value, reason: r.reason, verifiedMs: r.verifiedMs } });
+    this.audit({
+      actor,
+      action: 'device.output',
+      target: `device:${deviceId}`,
+      result: outcome(r),
+      detail: { point, value, reason: r.reason, verifiedMs: r.verifiedMs },
+    });
     return r;
   }
 
@@ -282,8 +335,17 @@ export class DevicesRuntime implements DeviceService {
   devices(): DeviceInfo[] {
     return [...this.devs.values()].map((d) => {
       const st = this.store.deviceStatus(d.cfg.id);
-      return { id: d.cfg.id, name: d.cfg.name, profile: d.profile.id, kind: d.profile.kind, bus: d.cfg.bus, unit: d.cfg.unit,
-        online: !!st && !st.failed && d.stats.polls > 0, error: st?.error, values: this.store.list(d.cfg.id) };
+      return {
+        id: d.cfg.id,
+        name: d.cfg.name,
+        profile: d.profile.id,
+        kind: d.profile.kind,
+        bus: d.cfg.bus,
+        unit: d.cfg.unit,
+        online: !!st && !st.failed && d.stats.polls > 0,
+        error: st?.error,
+        values: this.store.list(d.cfg.id),
+      };
     });
   }
 
@@ -298,8 +360,21 @@ export class DevicesRuntime implements DeviceService {
   pumps(): PumpInfo[] {
     return [...this.pumpControllers.values()].map((p) => {
       const s = p.state();
-      return { id: p.id, name: p.cfg.name, actuator: p.act.kind, device: p.drive.cfg.id, contactor: p.cfg.contactor, running: s.running, mode: s.mode, remote: s.remote, fault: s.fault,
-        reachable: s.driveReachable, startsLastHour: s.starts.length, startBlocker: p.blocker(), limits: p.cfg.limits };
+      return {
+        id: p.id,
+        name: p.cfg.name,
+        actuator: p.act.kind,
+        device: p.drive.cfg.id,
+        contactor: p.cfg.contactor,
+        running: s.running,
+        mode: s.mode,
+        remote: s.remote,
+        fault: s.fault,
+        reachable: s.driveReachable,
+        startsLastHour: s.starts.length,
+        startBlocker: p.blocker(),
+        limits: p.cfg.limits,
+      };
     });
   }
 
@@ -324,12 +399,22 @@ export class DevicesRuntime implements DeviceService {
     const d = this.devs.get(deviceId);
     if (!d) return refused(unknownDevice(deviceId));
     if (d.profile.kind === 'vfd' && command === 'run') {
-      const r = refused({ code: 'no-safety-profile', en: `refused: ${d.cfg.name} has no pump safety profile`, vi: `từ chối: ${d.cfg.name} chưa có cấu hình an toàn bơm` });
+      const r = refused({
+        code: 'no-safety-profile',
+        en: `refused: ${d.cfg.name} has no pump safety profile`,
+        vi: `từ chối: ${d.cfg.name} chưa có cấu hình an toàn bơm`,
+      });
       this.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: 'refused', detail: { reason: r.reason } });
       return r;
     }
     const r = d.profile.commands[command] ? await runCommand(d, command, args, 5_000) : refused(reasons.unknownCommand(command));
-    this.audit({ actor, action: `device.${command}`, target: `device:${deviceId}`, result: outcome(r), detail: { args, reason: r.reason, verifiedMs: r.verifiedMs } });
+    this.audit({
+      actor,
+      action: `device.${command}`,
+      target: `device:${deviceId}`,
+      result: outcome(r),
+      detail: { args, reason: r.reason, verifiedMs: r.verifiedMs },
+    });
     return r;
   }
 

@@ -77,9 +77,17 @@ export function watchMetrics(metrics: MetricsRegistry, service: DeviceService): 
 /** Puts the station's condition on the health board: silent devices and active critical alarms. */
 export function reportStation(health: HealthBoard, service: DeviceService): void {
   // A device not polled yet is not silent: only a failed poll says so (no flicker at start).
-  const silent = service.devices().filter((d) => d.error !== undefined).map((d) => d.id);
-  const critical = service.alarms().filter((a) => a.active && a.severity === 'critical').map((a) => a.id);
+  const silent = service
+    .devices()
+    .filter((d) => d.error !== undefined)
+    .map((d) => d.id);
+  const critical = service
+    .alarms()
+    .filter((a) => a.active && a.severity === 'critical')
+    .map((a) => a.id);
   if (!silent.length && !critical.length) return health.ok(STATION_COMPONENT);
-  const parts = [silent.length ? `no answer from ${silent.join(', ')}` : '', critical.length ? `active critical alarms: ${critical.join(', ')}` : ''].filter(Boolean);
+  const parts = [silent.length ? `no answer from ${silent.join(', ')}` : '', critical.length ? `active critical alarms: ${critical.join(', ')}` : ''].filter(
+    Boolean,
+  );
   health.set(STATION_COMPONENT, 'degraded', `devices: ${parts.join('; ')}`);
 }

@@ -8,7 +8,10 @@ describe('relay alarm', () => {
   it('switches the output on, keeps it on while raised again, and off after its seconds', async () => {
     vi.useFakeTimers();
     const calls: string[] = [];
-    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({ setOutput: (d, o, on, by) => void calls.push(`${d}/${o} ${on} ${by}`) }));
+    const alarm = new RelayAlarm(
+      createLogger('t', () => {}),
+      () => ({ setOutput: (d, o, on, by) => void calls.push(`${d}/${o} ${on} ${by}`) }),
+    );
     alarm.raise({ device: 'relay-1', output: 'siren', seconds: 10 }, 'rule:yard');
     await vi.advanceTimersByTimeAsync(6000);
     alarm.raise({ device: 'relay-1', output: 'siren', seconds: 10 }, 'rule:yard');
@@ -19,7 +22,10 @@ describe('relay alarm', () => {
   });
   it('switches outputs off when the hub stops', async () => {
     const calls: boolean[] = [];
-    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({ setOutput: (_d, _o, on) => void calls.push(on) }));
+    const alarm = new RelayAlarm(
+      createLogger('t', () => {}),
+      () => ({ setOutput: (_d, _o, on) => void calls.push(on) }),
+    );
     alarm.raise({ device: 'r', output: 'light', seconds: 600 }, 'rule:x');
     await alarm.stop();
     expect(calls).toEqual([true, false]);
@@ -27,12 +33,15 @@ describe('relay alarm', () => {
   it('stop resolves only once the switch-off writes are done', async () => {
     const calls: boolean[] = [];
     let finish!: () => void;
-    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
-      setOutput: (_d, _o, on) => {
-        calls.push(on);
-        return on ? undefined : new Promise<void>((ok) => (finish = ok));
-      },
-    }));
+    const alarm = new RelayAlarm(
+      createLogger('t', () => {}),
+      () => ({
+        setOutput: (_d, _o, on) => {
+          calls.push(on);
+          return on ? undefined : new Promise<void>((ok) => (finish = ok));
+        },
+      }),
+    );
     alarm.raise({ device: 'r', output: 'siren', seconds: 600 }, 'rule:x');
     let stopped = false;
     const stopping = Promise.resolve(alarm.stop()).then(() => void (stopped = true));
@@ -50,16 +59,19 @@ describe('relay alarm', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const writes: boolean[] = [];
-    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
-      setOutput: async (_d, _o, on) => {
-        writes.push(on);
-        maxInFlight = Math.max(maxInFlight, ++inFlight);
-        await new Promise((ok) => setTimeout(ok, 300));
-        coil = on;
-        inFlight--;
-        return { ok: true };
-      },
-    }));
+    const alarm = new RelayAlarm(
+      createLogger('t', () => {}),
+      () => ({
+        setOutput: async (_d, _o, on) => {
+          writes.push(on);
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          await new Promise((ok) => setTimeout(ok, 300));
+          coil = on;
+          inFlight--;
+          return { ok: true };
+        },
+      }),
+    );
     const siren = { device: 'io', output: 'relay1', seconds: 2 };
     alarm.raise(siren, 'rule:line');
     await vi.advanceTimersByTimeAsync(2100); // on verified; the off is being written
@@ -78,12 +90,15 @@ describe('relay alarm', () => {
     vi.useFakeTimers();
     const results = [{ ok: true }, { ok: false, status: 'failed' }, { ok: false, status: 'failed' }, { ok: true }];
     const writes: boolean[] = [];
-    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
-      setOutput: async (_d, _o, on) => {
-        writes.push(on);
-        return results.shift() ?? { ok: true };
-      },
-    }));
+    const alarm = new RelayAlarm(
+      createLogger('t', () => {}),
+      () => ({
+        setOutput: async (_d, _o, on) => {
+          writes.push(on);
+          return results.shift() ?? { ok: true };
+        },
+      }),
+    );
     alarm.raise({ device: 'io', output: 'relay1', seconds: 1 }, 'rule:line');
     await vi.advanceTimersByTimeAsync(1000 + 500 + 1000 + 10);
     expect(writes).toEqual([true, false, false, false]);
@@ -94,9 +109,12 @@ describe('relay alarm', () => {
   it('does not retry a refusal (an interlock will not change its mind)', async () => {
     vi.useFakeTimers();
     let calls = 0;
-    const alarm = new RelayAlarm(createLogger('t', () => {}), () => ({
-      setOutput: async () => (calls++, { ok: false, status: 'refused', reason: { en: 'contactor output' } }),
-    }));
+    const alarm = new RelayAlarm(
+      createLogger('t', () => {}),
+      () => ({
+        setOutput: async () => (calls++, { ok: false, status: 'refused', reason: { en: 'contactor output' } }),
+      }),
+    );
     alarm.raise({ device: 'io', output: 'relay1', seconds: 60 }, 'rule:line');
     await vi.advanceTimersByTimeAsync(20_000);
     expect(calls).toBe(1);
@@ -104,7 +122,10 @@ describe('relay alarm', () => {
 
   it('logs a refusal the devices subsystem reports without throwing', async () => {
     const lines: string[] = [];
-    const alarm = new RelayAlarm(createLogger('t', (l) => lines.push(l)), () => ({ setOutput: async () => ({ ok: false, status: 'refused', reason: { en: 'interlock' } }) }));
+    const alarm = new RelayAlarm(
+      createLogger('t', (l) => lines.push(l)),
+      () => ({ setOutput: async () => ({ ok: false, status: 'refused', reason: { en: 'interlock' } }) }),
+    );
     alarm.raise({ device: 'r', output: 'siren', seconds: 1 }, 'rule:x');
     await new Promise((r) => setTimeout(r, 10));
     alarm.stop();

@@ -58,7 +58,10 @@ export class RelayAlarm implements AlarmOutput {
   private readonly lines = new Map<string, Line>();
   private stopping = false;
 
-  constructor(private readonly log: Logger, private readonly setter: () => OutputSetter | undefined) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly setter: () => OutputSetter | undefined,
+  ) {}
 
   raise(t: AlarmTarget, by: string): void {
     if (this.stopping) return;

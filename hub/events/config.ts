@@ -22,7 +22,11 @@ export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as con
 
 const windowSchema = z
   .strictObject({
-    days: z.array(z.enum(WEEKDAYS)).min(1).default([...WEEKDAYS]).meta({ title: 'Days', description: 'Days the window starts on' }),
+    days: z
+      .array(z.enum(WEEKDAYS))
+      .min(1)
+      .default([...WEEKDAYS])
+      .meta({ title: 'Days', description: 'Days the window starts on' }),
     from: timeOfDay.meta({ title: 'From (local time)' }),
     to: timeOfDay.meta({ title: 'To (local time)', description: 'Earlier than "from" means the window runs past midnight' }),
   })
@@ -41,23 +45,48 @@ const common = {
   name: z.string().min(1).max(120).optional().meta({ title: 'Name', description: 'Shown to the police, e.g. "Sân trường sau 22:00"' }),
   camera: cameraIdSchema,
   enabled: z.boolean().default(true),
-  urgent: z.boolean().default(false).meta({ title: 'Urgent (alert)', description: 'Alerts notify (stream, alarm output); otherwise events are only recorded for review' }),
+  urgent: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'Urgent (alert)', description: 'Alerts notify (stream, alarm output); otherwise events are only recorded for review' }),
   severity: z.enum(['low', 'medium', 'high', 'critical']).default('medium'),
   schedule: z.array(windowSchema).optional().meta({ title: 'Schedule', description: 'Weekly windows in the hub time zone; absent means always' }),
-  minDurationSeconds: z.number().min(0).max(3600).default(0).meta({ title: 'Minimum duration (s)', description: 'The condition must hold this long before an event starts' }),
-  coolDownSeconds: z.number().min(0).max(86400).default(30).meta({ title: 'Cool-down (s)', description: 'After an event of this rule ends, the same object (or camera) raises no new one for this long' }),
-  endAfterSeconds: z.number().min(0).max(600).default(3).meta({ title: 'End after (s)', description: 'An event ends once its condition has been false this long' }),
+  minDurationSeconds: z
+    .number()
+    .min(0)
+    .max(3600)
+    .default(0)
+    .meta({ title: 'Minimum duration (s)', description: 'The condition must hold this long before an event starts' }),
+  coolDownSeconds: z
+    .number()
+    .min(0)
+    .max(86400)
+    .default(30)
+    .meta({ title: 'Cool-down (s)', description: 'After an event of this rule ends, the same object (or camera) raises no new one for this long' }),
+  endAfterSeconds: z
+    .number()
+    .min(0)
+    .max(600)
+    .default(3)
+    .meta({ title: 'End after (s)', description: 'An event ends once its condition has been false this long' }),
   alarm: alarmSchema.optional(),
 };
 
 const objectFilter = {
-  classes: z.array(z.string().min(1)).min(1).default(['person']).meta({ title: 'Object classes', description: 'Labels of the detector, e.g. person, car, motorcycle' }),
-  minScore: z.number().min(0).max(1).default(0.5).meta({ title: 'Minimum score', description: 'On the track\'s median score' }),
+  classes: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(['person'])
+    .meta({ title: 'Object classes', description: 'Labels of the detector, e.g. person, car, motorcycle' }),
+  minScore: z.number().min(0).max(1).default(0.5).meta({ title: 'Minimum score', description: "On the track's median score" }),
   minSize: z
     .strictObject({ width: z.number().min(0).max(1).default(0), height: z.number().min(0).max(1).default(0) })
     .prefault({})
     .meta({ title: 'Minimum size', description: 'Box width and height as fractions of the frame' }),
-  ignoreStationary: z.boolean().default(false).meta({ title: 'Ignore stationary objects', description: 'Objects that have not moved start no event (parked cars at night)' }),
+  ignoreStationary: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'Ignore stationary objects', description: 'Objects that have not moved start no event (parked cars at night)' }),
 };
 
 const zone = z.array(point).min(3).max(64).meta({ title: 'Zone', description: 'Polygon, normalised points' });
@@ -78,7 +107,13 @@ export const lineRule = z
   .meta({ title: 'Line crossing' });
 
 export const loiterRule = z
-  .strictObject({ type: z.literal('loiter'), ...common, ...objectFilter, zone, dwellSeconds: z.number().min(1).max(86400).default(60).meta({ title: 'Dwell (s)' }) })
+  .strictObject({
+    type: z.literal('loiter'),
+    ...common,
+    ...objectFilter,
+    zone,
+    dwellSeconds: z.number().min(1).max(86400).default(60).meta({ title: 'Dwell (s)' }),
+  })
   .meta({ title: 'Loitering' });
 
 export const crowdRule = z
@@ -100,7 +135,12 @@ export const parkedRule = z
     classes: objectFilter.classes.default(['car', 'motorcycle', 'truck', 'bus', 'bicycle']),
     zone: zone.optional(),
     stationarySeconds: z.number().min(1).max(86400).default(300).meta({ title: 'Stationary for (s)' }),
-    tolerance: z.number().min(0).max(0.5).default(0.03).meta({ title: 'Movement tolerance', description: 'Largest centre drift, fraction of the frame diagonal' }),
+    tolerance: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.03)
+      .meta({ title: 'Movement tolerance', description: 'Largest centre drift, fraction of the frame diagonal' }),
   })
   .meta({ title: 'Parked vehicle' });
 
@@ -108,7 +148,10 @@ export const tamperRule = z
   .strictObject({
     type: z.literal('tamper'),
     ...common,
-    kinds: z.array(z.enum(['blackout', 'blur', 'scene-change'])).min(1).default(['blackout', 'blur', 'scene-change']),
+    kinds: z
+      .array(z.enum(['blackout', 'blur', 'scene-change']))
+      .min(1)
+      .default(['blackout', 'blur', 'scene-change']),
   })
   .meta({ title: 'Camera tamper' });
 
@@ -123,17 +166,24 @@ export const eventsSchema = z
     preRollSeconds: z.number().min(0).max(120).default(5).meta({ title: 'Clip pre-roll (s)' }),
     postRollSeconds: z.number().min(0).max(120).default(5).meta({ title: 'Clip post-roll (s)' }),
     maxClipSeconds: z.number().min(10).max(3600).default(600).meta({ title: 'Longest clip (s)', description: 'Longer events keep the first part' }),
-    mediaRetentionDays: z
+    mediaRetentionDays: z.number().min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} day`).max(3650).default(30).meta({
+      title: 'Event media retention (days)',
+      description:
+        'Snapshots, clips and held footage of events; events marked as incident are kept until closed (at least 1; changing it needs system:configure)',
+    }),
+    footageWaitSeconds: z
       .number()
-      .min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} day`)
-      .max(3650)
-      .default(30)
-      .meta({
-        title: 'Event media retention (days)',
-        description: 'Snapshots, clips and held footage of events; events marked as incident are kept until closed (at least 1; changing it needs system:configure)',
-      }),
-    footageWaitSeconds: z.number().min(1).max(600).default(60).meta({ title: 'Wait for footage (s)', description: 'How long to wait for the recording of an event before cutting its clip' }),
-    streamQueue: z.number().int().min(1).max(10000).default(200).meta({ title: 'Live stream queue per client', description: 'A slower client loses the oldest messages' }),
+      .min(1)
+      .max(600)
+      .default(60)
+      .meta({ title: 'Wait for footage (s)', description: 'How long to wait for the recording of an event before cutting its clip' }),
+    streamQueue: z
+      .number()
+      .int()
+      .min(1)
+      .max(10000)
+      .default(200)
+      .meta({ title: 'Live stream queue per client', description: 'A slower client loses the oldest messages' }),
   })
   .superRefine((cfg, ctx) => uniqueIds(cfg.rules, 'rules', 'rule', zodReport(ctx)))
   .meta({ title: 'Security events' });

@@ -35,7 +35,8 @@ export function exportEvent(d: ExportDeps, eventId: number, user: string, format
   const files = media.map((m) => {
     if (!existsSync(m.path)) throw new HubError(409, `events: the ${m.kind} of event ${eventId} is missing on disk`);
     const data = readFileSync(m.path);
-    if (sha256(data) !== m.sha256) throw new HubError(409, `events: the ${m.kind} of event ${eventId} differs from the hash recorded at its creation; refusing to export it`);
+    if (sha256(data) !== m.sha256)
+      throw new HubError(409, `events: the ${m.kind} of event ${eventId} differs from the hash recorded at its creation; refusing to export it`);
     return { name: m.kind === 'clip' ? 'clip.mp4' : 'snapshot.jpg', data };
   });
   const record = {
@@ -68,7 +69,14 @@ export function exportEvent(d: ExportDeps, eventId: number, user: string, format
  * Deletes exports older than `maxAgeDays` (recording.holdDays: their hold has expired by then)
  * and releases their holds; an export of an open incident stays. Returns how many went.
  */
-export function sweepExports(dir: string, maxAgeDays: number, keep: (eventId: number) => boolean, recordings: RecordingService | undefined, log: Logger, now = Date.now()): number {
+export function sweepExports(
+  dir: string,
+  maxAgeDays: number,
+  keep: (eventId: number) => boolean,
+  recordings: RecordingService | undefined,
+  log: Logger,
+  now = Date.now(),
+): number {
   let names: string[];
   try {
     names = readdirSync(dir);

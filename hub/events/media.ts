@@ -179,7 +179,12 @@ export class MediaMaker {
    * resolution, see matchRecordedFrame), else the detect frame itself; without a detect frame
    * (after a restart), the recording at that time.
    */
-  private async picture(at: number, segments: readonly Segment[], detectFrame: Frame | undefined, id: number): Promise<Buffer | { data: Buffer; width: number; height: number }> {
+  private async picture(
+    at: number,
+    segments: readonly Segment[],
+    detectFrame: Frame | undefined,
+    id: number,
+  ): Promise<Buffer | { data: Buffer; width: number; height: number }> {
     if (!detectFrame) return grabFrame(segments, at);
     if (detectFrame.format === 'yuv420p') {
       try {

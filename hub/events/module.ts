@@ -70,7 +70,10 @@ export const eventsModule: HubModule = {
     const store = new EventStore(ctx.db);
     const started = ctx.metrics.counter('events_started_total', 'Security events started, by rule type and tier');
     const dropped = ctx.metrics.counter('events_stream_dropped_total', 'Live-stream messages a slow client lost');
-    const stream = new EventStream(() => cfg().streamQueue, () => dropped.inc());
+    const stream = new EventStream(
+      () => cfg().streamQueue,
+      () => dropped.inc(),
+    );
     const openGauge = ctx.metrics.gauge('events_open', 'Security events running now');
     const mediaRoot = join(ctx.dataDir, 'events');
     let signingKey: SigningKey | undefined;
@@ -95,13 +98,19 @@ export const eventsModule: HubModule = {
     });
 
     const exportDeps: ExportDeps = {
-      store, dir: join(ctx.dataDir, 'exports'), hubName: () => ctx.config.get().hub.name, key, recordings: () => ctx.services.recordings, config: cfg,
+      store,
+      dir: join(ctx.dataDir, 'exports'),
+      hubName: () => ctx.config.get().hub.name,
+      key,
+      recordings: () => ctx.services.recordings,
+      config: cfg,
     };
     const svc: EventsService = { engine, store, stream, media, key, exportDeps };
     ctx.services.events = svc;
 
     const rec = engine.recover();
-    if (rec.resumed || rec.ended || rec.pendingMedia) log.info(`recovered: ${rec.resumed} events resumed, ${rec.ended} ended, ${rec.pendingMedia} waiting for media`);
+    if (rec.resumed || rec.ended || rec.pendingMedia)
+      log.info(`recovered: ${rec.resumed} events resumed, ${rec.ended} ended, ${rec.pendingMedia} waiting for media`);
 
     const off = [
       // Each report carries the frame its tracks were computed on: an event's picture comes from it.

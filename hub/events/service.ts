@@ -161,11 +161,19 @@ export class EventEngine {
     const rule = r.rule;
     const geometry = 'zone' in rule && rule.zone ? { zone: rule.zone } : 'line' in rule ? { line: rule.line } : null;
     const e = this.d.store.start({
-      cameraId: rule.camera, ruleId: rule.id, ruleType: rule.type, subject: t.subject, trackId: t.condition.trackId,
-      label: t.condition.label, tier: rule.urgent ? 'alert' : 'detection', severity: rule.severity,
-      startAt: t.startAt, at: t.at,
+      cameraId: rule.camera,
+      ruleId: rule.id,
+      ruleType: rule.type,
+      subject: t.subject,
+      trackId: t.condition.trackId,
+      label: t.condition.label,
+      tier: rule.urgent ? 'alert' : 'detection',
+      severity: rule.severity,
+      startAt: t.startAt,
+      at: t.at,
       best: stored(t.best),
-      geometry, data: t.condition.data,
+      geometry,
+      data: t.condition.data,
     });
     this.open.set(`${rule.id}|${t.subject}`, e.id);
     this.lastWrite.set(e.id, t.at);
@@ -184,7 +192,10 @@ export class EventEngine {
     if (!t.bestChanged && t.at - last < UPDATE_EVERY_MS) return;
     this.lastWrite.set(id, t.at);
     this.d.store.update(id, {
-      at: t.at, score: t.condition.score, box: t.condition.box ?? null, data: t.condition.data,
+      at: t.at,
+      score: t.condition.score,
+      box: t.condition.box ?? null,
+      data: t.condition.data,
       best: t.bestChanged ? stored(t.best) : undefined,
     });
     if (t.at - last >= UPDATE_EVERY_MS) this.emit('updated', this.d.store.require(id));
@@ -232,8 +243,14 @@ export class EventEngine {
       const runner = (this.runners.get(e.cameraId) ?? []).find((r) => r.rule.id === e.ruleId);
       const resumable = runner && e.trackId === null && at - e.lastAt < RESUME_GRACE_MS * 10;
       if (runner && resumable) {
-        runner.life.resume(e.subject, e.startAt, e.lastAt, at + RESUME_GRACE_MS, { subject: e.subject, label: e.label, score: e.best.score },
-          { at: e.best.at, score: e.best.score, box: e.best.box ?? undefined, frame: e.best.frame ?? undefined });
+        runner.life.resume(
+          e.subject,
+          e.startAt,
+          e.lastAt,
+          at + RESUME_GRACE_MS,
+          { subject: e.subject, label: e.label, score: e.best.score },
+          { at: e.best.at, score: e.best.score, box: e.best.box ?? undefined, frame: e.best.frame ?? undefined },
+        );
         this.open.set(`${e.ruleId}|${e.subject}`, e.id);
         resumed++;
         this.d.log.info(`event ${e.id} (${e.ruleId}) resumed after restart`);

@@ -187,9 +187,16 @@ function toEvent(r: Row): SecurityEvent {
 
 function toMedia(r: Row): MediaRow {
   return {
-    id: r.id as number, eventId: r.event_id as number, kind: r.kind as MediaKind, path: r.path as string,
-    bytes: r.bytes as number, sha256: r.sha256 as string, fromMs: (r.from_ms as number | null) ?? null,
-    toMs: (r.to_ms as number | null) ?? null, createdAt: r.created_at as number, deletedAt: (r.deleted_at as number | null) ?? null,
+    id: r.id as number,
+    eventId: r.event_id as number,
+    kind: r.kind as MediaKind,
+    path: r.path as string,
+    bytes: r.bytes as number,
+    sha256: r.sha256 as string,
+    fromMs: (r.from_ms as number | null) ?? null,
+    toMs: (r.to_ms as number | null) ?? null,
+    createdAt: r.created_at as number,
+    deletedAt: (r.deleted_at as number | null) ?? null,
   };
 }
 
@@ -200,12 +207,32 @@ export class EventStore {
   start(e: NewEvent, now = Date.now()): SecurityEvent {
     const id = this.db.transaction(() => {
       const res = this.db
-        .prepare(`INSERT INTO events (camera_id, rule_id, rule_type, subject, track_id, label, tier, severity, start_at, last_at,
+        .prepare(
+          `INSERT INTO events (camera_id, rule_id, rule_type, subject, track_id, label, tier, severity, start_at, last_at,
           best_at, best_score, best_box, frame_w, frame_h, geometry, data, created_at, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(e.cameraId, e.ruleId, e.ruleType, e.subject, e.trackId ?? null, e.label, e.tier, e.severity, e.startAt, e.at,
-          e.best.at, e.best.score, json(e.best.box), e.best.frame?.width ?? null, e.best.frame?.height ?? null,
-          json(e.geometry), json(e.data), now, now);
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          e.cameraId,
+          e.ruleId,
+          e.ruleType,
+          e.subject,
+          e.trackId ?? null,
+          e.label,
+          e.tier,
+          e.severity,
+          e.startAt,
+          e.at,
+          e.best.at,
+          e.best.score,
+          json(e.best.box),
+          e.best.frame?.width ?? null,
+          e.best.frame?.height ?? null,
+          json(e.geometry),
+          json(e.data),
+          now,
+          now,
+        );
       const eventId = Number(res.lastInsertRowid);
       this.addUpdate(eventId, e.at, 'start', e.best.score, e.best.box, e.data);
       return eventId;
@@ -214,11 +241,17 @@ export class EventStore {
   }
 
   /** Moves the event's last-seen time, and its best picture when given; records an update row. */
-  update(id: number, u: { at: number; score?: number; box?: Box | null; best?: SecurityEvent['best']; data?: Record<string, unknown> }, now = Date.now()): void {
+  update(
+    id: number,
+    u: { at: number; score?: number; box?: Box | null; best?: SecurityEvent['best']; data?: Record<string, unknown> },
+    now = Date.now(),
+  ): void {
     this.db.transaction(() => {
       if (u.best) {
         this.db
-          .prepare('UPDATE events SET last_at = MAX(last_at, ?), best_at = ?, best_score = ?, best_box = ?, frame_w = ?, frame_h = ?, updated_at = ? WHERE id = ?')
+          .prepare(
+            'UPDATE events SET last_at = MAX(last_at, ?), best_at = ?, best_score = ?, best_box = ?, frame_w = ?, frame_h = ?, updated_at = ? WHERE id = ?',
+          )
           .run(u.at, u.best.at, u.best.score, json(u.best.box), u.best.frame?.width ?? null, u.best.frame?.height ?? null, now, id);
       } else {
         this.db.prepare('UPDATE events SET last_at = MAX(last_at, ?), updated_at = ? WHERE id = ?').run(u.at, now, id);
@@ -295,7 +328,9 @@ export class EventStore {
         add('verdict = ?', q.state);
         break;
       default:
-        throw new HubError(400, `events: unknown state "${q.state}"`, { allowed: ['active', 'ended', 'new', 'acknowledged', 'closed', 'false-alarm', 'incident'] });
+        throw new HubError(400, `events: unknown state "${q.state}"`, {
+          allowed: ['active', 'ended', 'new', 'acknowledged', 'closed', 'false-alarm', 'incident'],
+        });
     }
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
@@ -304,7 +339,11 @@ export class EventStore {
 
   updates(id: number, limit = 500): Array<{ at: number; kind: string; score: number | null; box: Box | null; data: unknown }> {
     return (this.db.prepare('SELECT * FROM event_updates WHERE event_id = ? ORDER BY id LIMIT ?').all(id, limit) as Row[]).map((r) => ({
-      at: r.at as number, kind: r.kind as string, score: (r.score as number | null) ?? null, box: parse<Box>(r.box), data: parse(r.data),
+      at: r.at as number,
+      kind: r.kind as string,
+      score: (r.score as number | null) ?? null,
+      box: parse<Box>(r.box),
+      data: parse(r.data),
     }));
   }
 
@@ -313,7 +352,14 @@ export class EventStore {
    * transaction; `record` runs inside it with the changed event (the audit entry), and if it
    * throws nothing is changed.
    */
-  act(id: number, user: string, action: WorkflowAction, detail: Record<string, unknown> = {}, now = Date.now(), record?: (e: SecurityEvent) => void): SecurityEvent {
+  act(
+    id: number,
+    user: string,
+    action: WorkflowAction,
+    detail: Record<string, unknown> = {},
+    now = Date.now(),
+    record?: (e: SecurityEvent) => void,
+  ): SecurityEvent {
     return this.db.transaction(() => {
       const e = this.require(id);
       switch (action) {
@@ -346,7 +392,12 @@ export class EventStore {
 
   actions(id: number): ActionRow[] {
     return (this.db.prepare('SELECT * FROM event_actions WHERE event_id = ? ORDER BY id').all(id) as Row[]).map((r) => ({
-      id: r.id as number, eventId: r.event_id as number, at: r.at as number, user: r.user as string, action: r.action as string, detail: parse(r.detail),
+      id: r.id as number,
+      eventId: r.event_id as number,
+      at: r.at as number,
+      user: r.user as string,
+      action: r.action as string,
+      detail: parse(r.detail),
     }));
   }
 
@@ -378,8 +429,10 @@ export class EventStore {
   expiring(beforeMs: number): SecurityEvent[] {
     return (
       this.db
-        .prepare(`SELECT * FROM events WHERE end_at IS NOT NULL AND end_at < ? AND media_state != 'expired'
-          AND NOT (COALESCE(verdict, '') = 'incident' AND status != 'closed') ORDER BY id LIMIT 500`)
+        .prepare(
+          `SELECT * FROM events WHERE end_at IS NOT NULL AND end_at < ? AND media_state != 'expired'
+          AND NOT (COALESCE(verdict, '') = 'incident' AND status != 'closed') ORDER BY id LIMIT 500`,
+        )
         .all(beforeMs) as Row[]
     ).map(toEvent);
   }
@@ -399,10 +452,21 @@ export class EventStore {
 
   export(id: string): { id: string; eventId: number; path: string; format: string; createdBy: string; createdAt: number } | undefined {
     const r = this.db.prepare('SELECT * FROM event_exports WHERE id = ?').get(id) as Row | undefined;
-    return r ? { id: r.id as string, eventId: r.event_id as number, path: r.path as string, format: r.format as string, createdBy: r.created_by as string, createdAt: r.created_at as number } : undefined;
+    return r
+      ? {
+          id: r.id as string,
+          eventId: r.event_id as number,
+          path: r.path as string,
+          format: r.format as string,
+          createdBy: r.created_by as string,
+          createdAt: r.created_at as number,
+        }
+      : undefined;
   }
 
   private addUpdate(eventId: number, at: number, kind: string, score: number | null, box: Box | null | undefined, data: unknown): void {
-    this.db.prepare('INSERT INTO event_updates (event_id, at, kind, score, box, data) VALUES (?, ?, ?, ?, ?, ?)').run(eventId, at, kind, score, json(box), json(data));
+    this.db
+      .prepare('INSERT INTO event_updates (event_id, at, kind, score, box, data) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(eventId, at, kind, score, json(box), json(data));
   }
 }

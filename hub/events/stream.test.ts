@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { EventStream } from './stream.ts';
 import type { SecurityEvent } from './store.ts';
 
-const ev = (id: number, tier: SecurityEvent['tier'] = 'alert'): SecurityEvent => ({ id, tier } as SecurityEvent);
+const ev = (id: number, tier: SecurityEvent['tier'] = 'alert'): SecurityEvent => ({ id, tier }) as SecurityEvent;
 
 describe('event stream', () => {
   it('keeps at most its capacity per client, losing the oldest and counting them', async () => {
     let drops = 0;
-    const s = new EventStream(() => 3, () => drops++);
+    const s = new EventStream(
+      () => 3,
+      () => drops++,
+    );
     const slow = s.subscribe();
     for (let i = 1; i <= 5; i++) s.publish('new', ev(i));
     expect([slow.length, slow.dropped, drops]).toEqual([3, 2, 2]);

@@ -66,7 +66,10 @@ const evenFloor = (v: number): number => Math.max(0, 2 * Math.floor(v / 2));
  */
 export function detectGeometry(box: Size, fit: DetectFit, source?: SourceSize): DetectGeometry {
   const whole = (fitted: DetectFit): DetectGeometry => ({
-    width: box.width, height: box.height, fit: fitted, scaled: { ...box },
+    width: box.width,
+    height: box.height,
+    fit: fitted,
+    scaled: { ...box },
     content: { inFrame: { x: 0, y: 0, ...box }, ofPicture: { ...WHOLE } },
   });
   if (fit === 'stretch' || !source) return whole('stretch');
@@ -74,11 +77,16 @@ export function detectGeometry(box: Size, fit: DetectFit, source?: SourceSize): 
   const wider = aspect > box.width / box.height;
   if (fit === 'crop') {
     // Cover the box, then keep its centre.
-    const scaled = wider ? { width: Math.max(box.width, even(box.height * aspect)), height: box.height } : { width: box.width, height: Math.max(box.height, even(box.width / aspect)) };
+    const scaled = wider
+      ? { width: Math.max(box.width, even(box.height * aspect)), height: box.height }
+      : { width: box.width, height: Math.max(box.height, even(box.width / aspect)) };
     const x = evenFloor((scaled.width - box.width) / 2);
     const y = evenFloor((scaled.height - box.height) / 2);
     return {
-      width: box.width, height: box.height, fit, scaled,
+      width: box.width,
+      height: box.height,
+      fit,
+      scaled,
       content: {
         inFrame: { x: 0, y: 0, ...box },
         ofPicture: { x: x / scaled.width, y: y / scaled.height, width: box.width / scaled.width, height: box.height / scaled.height },
@@ -86,7 +94,9 @@ export function detectGeometry(box: Size, fit: DetectFit, source?: SourceSize): 
     };
   }
   // Fit inside the box.
-  const scaled = wider ? { width: box.width, height: Math.min(box.height, even(box.width / aspect)) } : { width: Math.min(box.width, even(box.height * aspect)), height: box.height };
+  const scaled = wider
+    ? { width: box.width, height: Math.min(box.height, even(box.width / aspect)) }
+    : { width: Math.min(box.width, even(box.height * aspect)), height: box.height };
   if (fit === 'scale') {
     return { ...scaled, fit, scaled, content: { inFrame: { x: 0, y: 0, ...scaled }, ofPicture: { ...WHOLE } } };
   }

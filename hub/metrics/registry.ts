@@ -62,8 +62,11 @@ export class MetricsRegistry {
     this.log = opts.log ?? createLogger('metrics');
     this.maxSeries = opts.maxSeries ?? DEFAULT_MAX_SERIES;
     processRegistry();
-    this.refused = this.family('hub_metrics_series_refused_total',
-      'Samples dropped because their metric already had its maximum of series or a label name was invalid, by metric', 'counter');
+    this.refused = this.family(
+      'hub_metrics_series_refused_total',
+      'Samples dropped because their metric already had its maximum of series or a label name was invalid, by metric',
+      'counter',
+    );
   }
 
   private family(name: string, help: string, kind: Kind): Family {
@@ -85,8 +88,10 @@ export class MetricsRegistry {
     if (f !== this.refused) this.refused.inc({ metric: f.name }, 1);
     if (this.toldFull.has(f.name)) return;
     this.toldFull.add(f.name);
-    this.log.warn(`${f.name} refused a new series ${JSON.stringify(labels)}: ${why}; ` +
-      'its new label sets are dropped from now on (counted in hub_metrics_series_refused_total)');
+    this.log.warn(
+      `${f.name} refused a new series ${JSON.stringify(labels)}: ${why}; ` +
+        'its new label sets are dropped from now on (counted in hub_metrics_series_refused_total)',
+    );
   }
 
   counter(name: string, help: string): Counter {

@@ -126,8 +126,13 @@ export class CameraPipe {
     const refresh = this.lastWholeAt === undefined || (refreshMs > 0 && capturedAt - this.lastWholeAt >= refreshMs);
     const { regions, reason } = planChecks(
       {
-        width, height, motion: pending.motion, tracks: this.tracker.regionTracks(capturedAt), refresh,
-        recentLooks: this.looks.recentLooks(this.processed), emptyZones: this.looks.emptyZones(this.processed),
+        width,
+        height,
+        motion: pending.motion,
+        tracks: this.tracker.regionTracks(capturedAt),
+        refresh,
+        recentLooks: this.looks.recentLooks(this.processed),
+        emptyZones: this.looks.emptyZones(this.processed),
       },
       { inputSize, ...this.cfg.regions, wholeFrameAt: this.cfg.motion.wholeFrameAt },
     );
@@ -144,7 +149,12 @@ export class CameraPipe {
 
   /** The check's outcome: the regions seen, the motion they covered and the boxes found there. */
   looked(regions: readonly Region[], motion: readonly Box[], found: readonly Box[]): void {
-    const empty = this.looks.note(this.checkFrame, regions.map((r) => r.box), motion, found);
+    const empty = this.looks.note(
+      this.checkFrame,
+      regions.map((r) => r.box),
+      motion,
+      found,
+    );
     this.motion?.absorb(empty);
   }
 

@@ -16,22 +16,45 @@ describe('geometry', () => {
     expect(sq).toEqual([0, -140, 640, 500]);
   });
   it('point in a concave polygon', () => {
-    const L = [[0, 0], [10, 0], [10, 2], [2, 2], [2, 10], [0, 10]] as const;
+    const L = [
+      [0, 0],
+      [10, 0],
+      [10, 2],
+      [2, 2],
+      [2, 10],
+      [0, 10],
+    ] as const;
     expect(pointInPolygon(1, 5, L)).toBe(true);
     expect(pointInPolygon(5, 5, L)).toBe(false);
   });
   it('rasterizes a polygon onto a coarse grid', () => {
-    const m = rasterizeMask([[[0, 0], [320, 0], [320, 360], [0, 360]]], 640, 360, 16, 9);
+    const m = rasterizeMask(
+      [
+        [
+          [0, 0],
+          [320, 0],
+          [320, 360],
+          [0, 360],
+        ],
+      ],
+      640,
+      360,
+      16,
+      9,
+    );
     expect(m[0]).toBe(1);
     expect(m[15]).toBe(0);
     expect(m.reduce((a, b) => a + b, 0)).toBe(8 * 9);
   });
   it('nms keeps the surest of overlapping boxes of one label only', () => {
-    const out = nms([
-      { box: [0, 0, 10, 10], score: 0.6, label: 'person' },
-      { box: [1, 1, 11, 11], score: 0.9, label: 'person' },
-      { box: [1, 1, 11, 11], score: 0.5, label: 'car' },
-    ], 0.5);
+    const out = nms(
+      [
+        { box: [0, 0, 10, 10], score: 0.6, label: 'person' },
+        { box: [1, 1, 11, 11], score: 0.9, label: 'person' },
+        { box: [1, 1, 11, 11], score: 0.5, label: 'car' },
+      ],
+      0.5,
+    );
     expect(out.map((o) => o.score)).toEqual([0.9, 0.5]);
   });
   it('percentile by nearest rank', () => {

@@ -45,12 +45,7 @@ export function expand(b: Box, frac: number): Box {
 }
 
 export function clampBox(b: Box, width: number, height: number): Box {
-  return [
-    Math.max(0, Math.min(width, b[0])),
-    Math.max(0, Math.min(height, b[1])),
-    Math.max(0, Math.min(width, b[2])),
-    Math.max(0, Math.min(height, b[3])),
-  ];
+  return [Math.max(0, Math.min(width, b[0])), Math.max(0, Math.min(height, b[1])), Math.max(0, Math.min(width, b[2])), Math.max(0, Math.min(height, b[3]))];
 }
 
 /**

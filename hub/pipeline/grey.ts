@@ -59,8 +59,15 @@ function downscaleBy4(src: Uint8Array, width: number, w: number, h: number, data
       const b = words[r1 + x]!;
       const c = words[r2 + x]!;
       const d = words[r3 + x]!;
-      const lanes = (a & 0xff00ff) + ((a >>> 8) & 0xff00ff) + (b & 0xff00ff) + ((b >>> 8) & 0xff00ff) +
-        (c & 0xff00ff) + ((c >>> 8) & 0xff00ff) + (d & 0xff00ff) + ((d >>> 8) & 0xff00ff);
+      const lanes =
+        (a & 0xff00ff) +
+        ((a >>> 8) & 0xff00ff) +
+        (b & 0xff00ff) +
+        ((b >>> 8) & 0xff00ff) +
+        (c & 0xff00ff) +
+        ((c >>> 8) & 0xff00ff) +
+        (d & 0xff00ff) +
+        ((d >>> 8) & 0xff00ff);
       data[o + x] = (((lanes & 0xffff) + (lanes >>> 16)) / 16 + 0.5) | 0;
     }
   }

@@ -4,7 +4,12 @@ import { detectGeometry, frameContent } from '../lib/frame-geometry.ts';
 
 const W = 320;
 const H = 180;
-const LEFT_HALF: Array<[number, number]> = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]];
+const LEFT_HALF: Array<[number, number]> = [
+  [0, 0],
+  [0.5, 0],
+  [0.5, 1],
+  [0, 1],
+];
 const base: MotionOptions = { width: W, height: H, scaleWidth: 80, threshold: 20, backgroundAlpha: 0.05, minArea: 0.001, masks: [], sceneChangeFraction: 0.6 };
 
 /** A textured still scene with per-pixel sensor noise (±8) and a global brightness offset. */
@@ -79,7 +84,7 @@ describe('motion', () => {
     return d.process(moved).boxes.length;
   }
 
-  it('a letterboxed frame: the mask of the picture\'s left half covers the left half of the band the picture fills, not of the frame', () => {
+  it("a letterboxed frame: the mask of the picture's left half covers the left half of the band the picture fills, not of the frame", () => {
     // A 4:3 camera letterboxed into 320x180: the picture is columns 40-280, its left half 40-160.
     const content = frameContent(detectGeometry({ width: W, height: H }, 'letterbox', { width: 768, height: 576 }))!;
     expect(content.inFrame).toEqual({ x: 40, y: 0, width: 240, height: 180 });
@@ -88,13 +93,34 @@ describe('motion', () => {
     // Frame columns 162-192 lie in the picture's right half, though left of the frame's 0.6.
     expect(boxesWithSquareAt(masked(), 162, 60)).toBe(1);
     // A mask taken as fractions of the whole frame (there: 0.6) would have hidden it.
-    expect(boxesWithSquareAt(new MotionDetector({ ...base, masks: [[[0, 0], [0.6, 0], [0.6, 1], [0, 1]]] }), 162, 60)).toBe(0);
+    expect(
+      boxesWithSquareAt(
+        new MotionDetector({
+          ...base,
+          masks: [
+            [
+              [0, 0],
+              [0.6, 0],
+              [0.6, 1],
+              [0, 1],
+            ],
+          ],
+        }),
+        162,
+        60,
+      ),
+    ).toBe(0);
   });
 
-  it('a cropped frame: a mask over the picture\'s top 30 % covers only the rows of it the frame shows', () => {
+  it("a cropped frame: a mask over the picture's top 30 % covers only the rows of it the frame shows", () => {
     // A 4:3 camera cropped to 320x180 shows the picture's rows 0.125-0.875; its top 30 % is frame rows 0-42.
     const content = frameContent(detectGeometry({ width: W, height: H }, 'crop', { width: 768, height: 576 }))!;
-    const top: Array<[number, number]> = [[0, 0], [1, 0], [1, 0.3], [0, 0.3]];
+    const top: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [1, 0.3],
+      [0, 0.3],
+    ];
     const masked = (): MotionDetector => new MotionDetector({ ...base, masks: [top], content });
     expect(boxesWithSquareAt(masked(), 100, 4)).toBe(0);
     // Rows 44-52: below the picture's top 30 %, though above 30 % of the frame (54), which a

@@ -187,7 +187,11 @@ export function blobBoxes(
     let sp = 0;
     stack[sp++] = start;
     labels[start] = next;
-    let x1 = w, y1 = h, x2 = 0, y2 = 0, hot = 0;
+    let x1 = w,
+      y1 = h,
+      x2 = 0,
+      y2 = 0,
+      hot = 0;
     while (sp > 0) {
       const i = stack[--sp]!;
       const x = i % w;
@@ -197,10 +201,22 @@ export function blobBoxes(
       if (x > x2) x2 = x;
       if (y < y1) y1 = y;
       if (y > y2) y2 = y;
-      if (x > 0 && dilated[i - 1] && !labels[i - 1]) { labels[i - 1] = next; stack[sp++] = i - 1; }
-      if (x < w - 1 && dilated[i + 1] && !labels[i + 1]) { labels[i + 1] = next; stack[sp++] = i + 1; }
-      if (y > 0 && dilated[i - w] && !labels[i - w]) { labels[i - w] = next; stack[sp++] = i - w; }
-      if (y < h - 1 && dilated[i + w] && !labels[i + w]) { labels[i + w] = next; stack[sp++] = i + w; }
+      if (x > 0 && dilated[i - 1] && !labels[i - 1]) {
+        labels[i - 1] = next;
+        stack[sp++] = i - 1;
+      }
+      if (x < w - 1 && dilated[i + 1] && !labels[i + 1]) {
+        labels[i + 1] = next;
+        stack[sp++] = i + 1;
+      }
+      if (y > 0 && dilated[i - w] && !labels[i - w]) {
+        labels[i - w] = next;
+        stack[sp++] = i - w;
+      }
+      if (y < h - 1 && dilated[i + w] && !labels[i + w]) {
+        labels[i + w] = next;
+        stack[sp++] = i + w;
+      }
     }
     if (hot < minCells) continue; // noise speckle
     boxes.push([x1 * factor, y1 * factor, Math.min(frameW, (x2 + 1) * factor), Math.min(frameH, (y2 + 1) * factor)]);

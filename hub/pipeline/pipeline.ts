@@ -187,7 +187,11 @@ export class Pipeline {
       const t3 = this.now();
       // Overlapping crops see the same object twice: keep the surest box.
       const dets = nms(found, 0.5);
-      const res = cam.tracker.update(dets, frame.capturedAt, regions.map((r) => r.box));
+      const res = cam.tracker.update(
+        dets,
+        frame.capturedAt,
+        regions.map((r) => r.box),
+      );
       // Motion with no moving object found in it is a ghost (or a still object's own outline):
       // the camera stops looking at it (look-memory.ts) and lets its background take it in.
       if (this.mode === 'gated') {
@@ -237,7 +241,14 @@ export class Pipeline {
       cameras: [...this.cams.values()].map((c) => {
         const s = c.stats(at) as unknown as CameraStats;
         const sc = sched.get(c.id);
-        return { ...s, fpsIn: round(s.fpsIn), fpsProcessed: round(s.fpsProcessed), priority: sc?.priority ?? 0, floorFps: sc?.floorFps ?? 0, belowFloor: sc?.belowFloor ?? false };
+        return {
+          ...s,
+          fpsIn: round(s.fpsIn),
+          fpsProcessed: round(s.fpsProcessed),
+          priority: sc?.priority ?? 0,
+          floorFps: sc?.floorFps ?? 0,
+          belowFloor: sc?.belowFloor ?? false,
+        };
       }),
     };
   }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { planChecks, planRegions, zoomCrop, type RegionOptions, type RegionTrack } from './regions.ts';
 
-const opts: RegionOptions = { inputSize: 416, minSideFraction: 0.5, movingRecheckFrames: 3, stationaryRecheckFrames: 10, candidateRecheckFrames: 2, maxRegions: 2, wholeFrameAt: 0.3 };
+const opts: RegionOptions = {
+  inputSize: 416,
+  minSideFraction: 0.5,
+  movingRecheckFrames: 3,
+  stationaryRecheckFrames: 10,
+  candidateRecheckFrames: 2,
+  maxRegions: 2,
+  wholeFrameAt: 0.3,
+};
 const W = 640;
 const H = 360;
 const track = (t: Partial<RegionTrack>): RegionTrack => ({ box: [100, 100, 140, 200], confirmed: true, stationary: false, sinceCheck: 1, ...t });
@@ -19,7 +27,18 @@ describe('regions', () => {
     expect(x1 <= 300 && y1 <= 100 && x2 >= 330 && y2 >= 170).toBe(true);
   });
   it('two nearby motion boxes share one crop', () => {
-    const r = planRegions({ width: W, height: H, motion: [[100, 100, 130, 170], [200, 120, 230, 190]], tracks: [] }, opts);
+    const r = planRegions(
+      {
+        width: W,
+        height: H,
+        motion: [
+          [100, 100, 130, 170],
+          [200, 120, 230, 190],
+        ],
+        tracks: [],
+      },
+      opts,
+    );
     expect(r).toHaveLength(1);
   });
   it('large motion is detected on the whole letterboxed frame', () => {
@@ -28,7 +47,12 @@ describe('regions', () => {
   });
   it('too many separate crops become one whole frame', () => {
     // On a 1280x720 detect frame the four corners are too far apart to share crops.
-    const motion: Array<[number, number, number, number]> = [[0, 0, 20, 40], [1200, 0, 1220, 40], [0, 660, 20, 700], [1200, 660, 1220, 700]];
+    const motion: Array<[number, number, number, number]> = [
+      [0, 0, 20, 40],
+      [1200, 0, 1220, 40],
+      [0, 660, 20, 700],
+      [1200, 660, 1220, 700],
+    ];
     const r = planRegions({ width: 1280, height: 720, motion, tracks: [] }, opts);
     expect(r.map((x) => x.kind)).toEqual(['whole']);
   });
@@ -102,7 +126,10 @@ describe('regions', () => {
 
   describe('zoom on doubtful objects (regions.zoomDoubtful)', () => {
     // Motion all over the frame makes the check a whole-frame one; a far person sits at the top right.
-    const spread: Array<[number, number, number, number]> = [[0, 0, 300, 300], [350, 150, 640, 360]];
+    const spread: Array<[number, number, number, number]> = [
+      [0, 0, 300, 300],
+      [350, 150, 640, 360],
+    ];
     const far = track({ box: [574, 68, 588, 100], confirmed: false, doubtful: true, sinceCheck: 1 });
     const zoomOn = { ...opts, zoomDoubtful: true };
 

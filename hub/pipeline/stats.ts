@@ -10,7 +10,10 @@ export class RateWindow {
   private head = 0;
   private size = 0;
 
-  constructor(private readonly windowMs = 5000, capacity = 1024) {
+  constructor(
+    private readonly windowMs = 5000,
+    capacity = 1024,
+  ) {
     this.times = new Float64Array(capacity);
   }
 

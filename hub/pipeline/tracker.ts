@@ -104,7 +104,12 @@ export class Tracker {
       // fast rate, a flickering one only for a few looks; weak ones wait for the moving rate.
       // Not a second box on a still confirmed object (the model's double take), nor a one-hit
       // box missed twice since (a flicker).
-      settling: !t.echo && !(t.hits === 1 && t.missed >= 2) && t.hits < this.opts.confirmHits && t.looks < this.opts.confirmHits + 2 && median(t.scores) >= this.opts.confirmScore,
+      settling:
+        !t.echo &&
+        !(t.hits === 1 && t.missed >= 2) &&
+        t.hits < this.opts.confirmHits &&
+        t.looks < this.opts.confirmHits + 2 &&
+        median(t.scores) >= this.opts.confirmScore,
       // Seen, but scoring under the confirmation level so far, for its first few looks: a closer
       // look may settle it (a far person the whole-frame picture shrinks too much).
       doubtful: !t.confirmed && !t.echo && t.missed === 0 && t.looks < this.opts.confirmHits + 2 && median(t.scores) < this.opts.confirmScore,

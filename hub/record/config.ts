@@ -18,12 +18,10 @@ export const MAX_MIN_FREE_PERCENT = 30;
 export const recordingSchema = z
   .strictObject({
     segmentSeconds: z.number().int().min(2).max(300).default(10).meta({ title: 'Segment length (s)', description: 'Restart needed' }),
-    retentionDays: z
-      .number()
-      .min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} day`)
-      .max(3650)
-      .default(7)
-      .meta({ title: 'Retention (days)', description: 'Footage older than this is deleted, oldest first (plans ask for 7; at least 1; changing it needs system:configure)' }),
+    retentionDays: z.number().min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} day`).max(3650).default(7).meta({
+      title: 'Retention (days)',
+      description: 'Footage older than this is deleted, oldest first (plans ask for 7; at least 1; changing it needs system:configure)',
+    }),
     minFreePercent: z
       .number()
       .min(1)
@@ -34,26 +32,21 @@ export const recordingSchema = z
         description: `When the recordings volume has less free space, oldest footage goes first (at most ${MAX_MIN_FREE_PERCENT}; changing it needs system:configure)`,
       }),
     sweepSeconds: z
-      .number().int().min(5).max(3600).default(60)
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(60)
       .meta({ title: 'Retention sweep interval (s)', description: 'A sweep also runs at once when free space falls under the watermark' }),
-    holdDays: z
-      .number()
-      .min(1)
-      .max(3650)
-      .default(90)
-      .meta({
-        title: 'Holds expire after (days)',
-        description: 'Footage held for an event or an export is released this long after the hold was taken (exports are deleted then too); open incidents keep theirs until closed',
-      }),
-    maxHeldPercent: z
-      .number()
-      .min(1)
-      .max(90)
-      .default(30)
-      .meta({
-        title: 'Held footage at most (% of volume)',
-        description: 'Held footage is never deleted, so a new hold that would take it past this share of the volume is refused with an alarm',
-      }),
+    holdDays: z.number().min(1).max(3650).default(90).meta({
+      title: 'Holds expire after (days)',
+      description:
+        'Footage held for an event or an export is released this long after the hold was taken (exports are deleted then too); open incidents keep theirs until closed',
+    }),
+    maxHeldPercent: z.number().min(1).max(90).default(30).meta({
+      title: 'Held footage at most (% of volume)',
+      description: 'Held footage is never deleted, so a new hold that would take it past this share of the volume is refused with an alarm',
+    }),
   })
   .meta({ title: 'Recording' });
 

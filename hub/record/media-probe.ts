@@ -27,8 +27,20 @@ export async function probeDuration(ffmpeg: string, file: string): Promise<numbe
  */
 export async function remuxSegment(ffmpeg: string, input: string, output: string): Promise<boolean> {
   const { code } = await run(ffmpeg, [
-    '-hide_banner', '-v', 'error', '-y', ...fileInput(input), '-map', '0:v:0', '-c', 'copy',
-    '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', output,
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    ...fileInput(input),
+    '-map',
+    '0:v:0',
+    '-c',
+    'copy',
+    '-movflags',
+    '+frag_keyframe+empty_moov+default_base_moof',
+    '-f',
+    'mp4',
+    output,
   ]);
   return code === 0;
 }

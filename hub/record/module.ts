@@ -42,7 +42,10 @@ export const recordModule: HubModule = {
     const deleted = ctx.metrics.counter('retention_deleted_segments_total', 'Segments deleted by retention, by reason');
     ctx.metrics.collect(() => ctx.metrics.gauge('record_index_segments', 'Segments in the recording index').set({}, index.count()));
 
-    const unplaced = ctx.metrics.counter('record_segments_unplaced_total', 'Finished segments that could not be moved into place or indexed (kept in .incoming for the next start)');
+    const unplaced = ctx.metrics.counter(
+      'record_segments_unplaced_total',
+      'Finished segments that could not be moved into place or indexed (kept in .incoming for the next start)',
+    );
     const space = new SpaceKeeper({ ctx, index, root, log, deleted, disk: () => recordTestHooks.disk ?? statDisk });
 
     /** A segment that cannot land stays in .incoming, where the next start's repair finds it. */
@@ -109,7 +112,8 @@ export const recordModule: HubModule = {
         new Promise((resolve) => {
           if (index.between(cameraId, atMs, atMs).length > 0) return resolve(true);
           const w = {
-            cameraId, atMs,
+            cameraId,
+            atMs,
             done: (ok: boolean) => {
               clearTimeout(t);
               waiters.delete(w);

@@ -16,7 +16,9 @@ export interface RecoveryDeps {
 function cameraDirs(dataDir: string): string[] {
   const root = recordingsRoot(dataDir);
   if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 }
 
 /**
@@ -97,7 +99,9 @@ export async function rebuildIndexFromDisk(deps: RecoveryDeps): Promise<{ indexe
   // with a line in the log, never a reason for the hub not to start.
   const dirs = (path: string, pattern: RegExp): string[] => {
     try {
-      return readdirSync(path, { withFileTypes: true }).filter((d) => d.isDirectory() && pattern.test(d.name)).map((d) => d.name);
+      return readdirSync(path, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && pattern.test(d.name))
+        .map((d) => d.name);
     } catch (err) {
       deps.log.warn(`rebuild: cannot read ${path}: ${(err as Error).message}`);
       return [];

@@ -41,7 +41,12 @@ interface SegmentRow {
 }
 
 const toSegment = (r: SegmentRow): Segment => ({
-  id: r.id, cameraId: r.camera_id, startMs: r.start_ms, endMs: r.end_ms, bytes: r.bytes, path: r.path,
+  id: r.id,
+  cameraId: r.camera_id,
+  startMs: r.start_ms,
+  endMs: r.end_ms,
+  bytes: r.bytes,
+  path: r.path,
 });
 
 export interface Hold {
@@ -64,9 +69,11 @@ export class SegmentIndex {
   }
 
   between(cameraId: string, fromMs: number, toMs: number, limit = 10_000): Segment[] {
-    return (this.db
-      .prepare('SELECT * FROM segments WHERE camera_id = ? AND end_ms >= ? AND start_ms <= ? ORDER BY start_ms LIMIT ?')
-      .all(cameraId, fromMs, toMs, limit) as SegmentRow[]).map(toSegment);
+    return (
+      this.db
+        .prepare('SELECT * FROM segments WHERE camera_id = ? AND end_ms >= ? AND start_ms <= ? ORDER BY start_ms LIMIT ?')
+        .all(cameraId, fromMs, toMs, limit) as SegmentRow[]
+    ).map(toSegment);
   }
 
   get(id: number): Segment | undefined {
@@ -85,17 +92,15 @@ export class SegmentIndex {
   /** The oldest segments of all cameras, a page at a time after `after` (start, then id). */
   oldest(limit: number, after?: { startMs: number; id: number }): Segment[] {
     const rows = after
-      ? this.db
-          .prepare('SELECT * FROM segments WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ?')
-          .all(after.startMs, after.id, limit)
+      ? this.db.prepare('SELECT * FROM segments WHERE (start_ms, id) > (?, ?) ORDER BY start_ms, id LIMIT ?').all(after.startMs, after.id, limit)
       : this.db.prepare('SELECT * FROM segments ORDER BY start_ms, id LIMIT ?').all(limit);
     return (rows as SegmentRow[]).map(toSegment);
   }
 
   olderThan(cameraId: string, endBeforeMs: number, limit: number): Segment[] {
-    return (this.db
-      .prepare('SELECT * FROM segments WHERE camera_id = ? AND end_ms < ? ORDER BY start_ms LIMIT ?')
-      .all(cameraId, endBeforeMs, limit) as SegmentRow[]).map(toSegment);
+    return (
+      this.db.prepare('SELECT * FROM segments WHERE camera_id = ? AND end_ms < ? ORDER BY start_ms LIMIT ?').all(cameraId, endBeforeMs, limit) as SegmentRow[]
+    ).map(toSegment);
   }
 
   cameras(): string[] {
@@ -113,8 +118,10 @@ export class SegmentIndex {
   /** Takes or renews a hold; a renewed hold keeps the time it was first taken (expiry counts from it). */
   hold(h: Hold, nowMs = Date.now()): void {
     this.db
-      .prepare(`INSERT INTO segment_holds (holder, camera_id, from_ms, to_ms, until_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (holder, camera_id, from_ms) DO UPDATE SET to_ms = excluded.to_ms, until_ms = excluded.until_ms`)
+      .prepare(
+        `INSERT INTO segment_holds (holder, camera_id, from_ms, to_ms, until_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (holder, camera_id, from_ms) DO UPDATE SET to_ms = excluded.to_ms, until_ms = excluded.until_ms`,
+      )
       .run(h.holder, h.cameraId, Math.floor(h.fromMs), Math.ceil(h.toMs), h.untilMs, nowMs);
   }
 
@@ -128,9 +135,16 @@ export class SegmentIndex {
 
   /** Every stored hold, in force or not (space.ts decides which are). */
   holds(): StoredHold[] {
-    return (this.db.prepare('SELECT * FROM segment_holds').all() as Array<{
-      holder: string; camera_id: string; from_ms: number; to_ms: number; until_ms: number | null; created_ms: number;
-    }>).map((r) => ({ holder: r.holder, cameraId: r.camera_id, fromMs: r.from_ms, toMs: r.to_ms, untilMs: r.until_ms, createdMs: r.created_ms }));
+    return (
+      this.db.prepare('SELECT * FROM segment_holds').all() as Array<{
+        holder: string;
+        camera_id: string;
+        from_ms: number;
+        to_ms: number;
+        until_ms: number | null;
+        created_ms: number;
+      }>
+    ).map((r) => ({ holder: r.holder, cameraId: r.camera_id, fromMs: r.from_ms, toMs: r.to_ms, untilMs: r.until_ms, createdMs: r.created_ms }));
   }
 
   /** Removes one stored hold (expired). */
@@ -140,7 +154,10 @@ export class SegmentIndex {
 
   /** Ids and sizes of the segments of `cameraId` overlapping [fromMs, toMs]. */
   sizesBetween(cameraId: string, fromMs: number, toMs: number): Array<{ id: number; bytes: number }> {
-    return this.db.prepare('SELECT id, bytes FROM segments WHERE camera_id = ? AND end_ms >= ? AND start_ms <= ?').all(cameraId, fromMs, toMs) as Array<{ id: number; bytes: number }>;
+    return this.db.prepare('SELECT id, bytes FROM segments WHERE camera_id = ? AND end_ms >= ? AND start_ms <= ?').all(cameraId, fromMs, toMs) as Array<{
+      id: number;
+      bytes: number;
+    }>;
   }
 
   /** Bytes of all indexed footage. */

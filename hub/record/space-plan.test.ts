@@ -32,7 +32,12 @@ describe('held share', () => {
 });
 
 describe('recording pause under a full disk', () => {
-  const cameras = [{ id: 'gate', priority: 10 }, { id: 'market', priority: 0 }, { id: 'field', priority: 0 }, { id: 'pump', priority: 5 }];
+  const cameras = [
+    { id: 'gate', priority: 10 },
+    { id: 'market', priority: 0 },
+    { id: 'field', priority: 0 },
+    { id: 'pump', priority: 5 },
+  ];
   const base = { cameras, paused: [] as string[], shortBytes: 100, freePercent: 2, resumeFreePercent: 15, mayPauseMore: true };
 
   it('orders by priority, the later-configured first on ties', () => {

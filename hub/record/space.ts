@@ -72,7 +72,10 @@ export class SpaceKeeper {
     this.held = m.gauge('record_held_bytes', 'Bytes of recorded footage under a hold in force (never deleted by retention)');
     this.stored = m.gauge('hub_stored_bytes', 'Bytes the hub keeps on its data volume, by kind (recordings, events, exports, database)');
     this.pausedGauge = m.gauge('record_paused_cameras', 'Cameras whose recording is stopped because the disk is full of held footage');
-    this.refused = m.counter('record_holds_refused_total', 'Holds refused because held footage would pass recording.maxHeldPercent, or the hold could not be written');
+    this.refused = m.counter(
+      'record_holds_refused_total',
+      'Holds refused because held footage would pass recording.maxHeldPercent, or the hold could not be written',
+    );
     const free = m.gauge('disk_free_bytes', 'Free bytes on the data volume');
     const total = m.gauge('disk_total_bytes', 'Size of the data volume');
     m.collect(() => {
@@ -152,12 +155,18 @@ export class SpaceKeeper {
         const already = new Set<number>();
         for (const h of holds) for (const s of this.d.index.sizesBetween(h.cameraId, h.fromMs, h.toMs)) already.add(s.id);
         const heldNow = this.heldBytes(holds);
-        const newBytes = this.d.index.sizesBetween(cameraId, fromMs, toMs).filter((s) => !already.has(s.id)).reduce((a, s) => a + s.bytes, 0);
+        const newBytes = this.d.index
+          .sizesBetween(cameraId, fromMs, toMs)
+          .filter((s) => !already.has(s.id))
+          .reduce((a, s) => a + s.bytes, 0);
         const disk = this.usage();
         if (disk && overHeldShare(heldNow, newBytes, disk.totalBytes, cfg.maxHeldPercent)) {
           const pct = (b: number): string => `${((b / disk.totalBytes) * 100).toFixed(1)}%`;
-          return this.refuse(holder, cameraId,
-            `held footage would use ${pct(heldNow + newBytes)} of the volume (${pct(heldNow)} now; limit recording.maxHeldPercent ${cfg.maxHeldPercent}%)`);
+          return this.refuse(
+            holder,
+            cameraId,
+            `held footage would use ${pct(heldNow + newBytes)} of the volume (${pct(heldNow)} now; limit recording.maxHeldPercent ${cfg.maxHeldPercent}%)`,
+          );
         }
       }
       this.d.index.hold({ holder, cameraId, fromMs, toMs, untilMs: untilMs ?? null });
@@ -219,7 +228,12 @@ export class SpaceKeeper {
     const now = Date.now();
     const holds = this.holdsInForce(now, true);
     const res = sweepRetention({
-      index, root, log, deleted: this.d.deleted, disk: this.d.disk(), holds,
+      index,
+      root,
+      log,
+      deleted: this.d.deleted,
+      disk: this.d.disk(),
+      holds,
       retentionDays: (cam) => cfg.cameras.find((c) => c.id === cam)?.record.retentionDays ?? cfg.recording.retentionDays,
       minFreePercent: () => min,
     });
@@ -238,13 +252,19 @@ export class SpaceKeeper {
     const recording = cfg.cameras.filter((c) => c.enabled && c.record.enabled).map((c) => ({ id: c.id, priority: c.record.priority }));
     const cooldown = Math.max(5000, 2 * cfg.recording.segmentSeconds * 1000);
     const next = planRecordingPause({
-      cameras: recording, paused: this.paused, shortBytes: res.shortBytes, freePercent,
-      resumeFreePercent: resumeFreePercent(min), mayPauseMore: now - this.pausedAt >= cooldown,
+      cameras: recording,
+      paused: this.paused,
+      shortBytes: res.shortBytes,
+      freePercent,
+      resumeFreePercent: resumeFreePercent(min),
+      mayPauseMore: now - this.pausedAt >= cooldown,
     });
     if (next.join() !== this.paused.join()) {
       if (next.length > this.paused.length) {
         this.pausedAt = now;
-        log.error(`disk full of held footage (${freePercent.toFixed(1)}% free, keep ${min}%): recording of ${next.filter((id) => !this.paused.includes(id)).join(', ')} stops`);
+        log.error(
+          `disk full of held footage (${freePercent.toFixed(1)}% free, keep ${min}%): recording of ${next.filter((id) => !this.paused.includes(id)).join(', ')} stops`,
+        );
       } else {
         log.warn(`${freePercent.toFixed(1)}% free again: recording of ${this.paused.filter((id) => !next.includes(id)).join(', ')} resumes`);
       }
@@ -255,8 +275,11 @@ export class SpaceKeeper {
 
     const pct = `${freePercent.toFixed(1)}% free, keep ${min}%`;
     if (this.paused.length > 0) {
-      ctx.health.set('record/disk', 'failed',
-        `disk full: recording of ${this.paused.join(', ')} stopped, only held footage left (${pct}); it resumes at ${resumeFreePercent(min)}% free`);
+      ctx.health.set(
+        'record/disk',
+        'failed',
+        `disk full: recording of ${this.paused.join(', ')} stopped, only held footage left (${pct}); it resumes at ${resumeFreePercent(min)}% free`,
+      );
     } else if (res.space > 0 || freePercent < min) {
       ctx.health.set('record/disk', 'degraded', `low space (${pct}): deleting oldest footage`);
     } else {

@@ -37,29 +37,59 @@ export function registerSystemRoutes(ctx: HubContext): void {
 
   registerAuthRoutes(ctx);
 
-  api.route({ method: 'GET', path: '/api/audit', access: 'audit:read', summary: 'The audit log, newest first', query: auditQuery,
-    response: { schema: z.array(auditRow) } }, (c, { query: q }) => {
-    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-    return c.json(audit.query({ actor: q.actor, target: q.target, action: q.action, from: iso(q.from), to: iso(q.to), limit: q.limit }));
-  });
+  api.route(
+    {
+      method: 'GET',
+      path: '/api/audit',
+      access: 'audit:read',
+      summary: 'The audit log, newest first',
+      query: auditQuery,
+      response: { schema: z.array(auditRow) },
+    },
+    (c, { query: q }) => {
+      const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+      return c.json(audit.query({ actor: q.actor, target: q.target, action: q.action, from: iso(q.from), to: iso(q.to), limit: q.limit }));
+    },
+  );
 
-  api.route({ method: 'GET', path: '/api/config/schema', access: 'system:read', summary: 'JSON Schema of the configuration',
-    response: { description: 'A JSON Schema (draft 2020-12) of config.json', schema: z.record(z.string(), z.unknown()) } },
-  (c) => c.json(configJsonSchema() as object));
+  api.route(
+    {
+      method: 'GET',
+      path: '/api/config/schema',
+      access: 'system:read',
+      summary: 'JSON Schema of the configuration',
+      response: { description: 'A JSON Schema (draft 2020-12) of config.json', schema: z.record(z.string(), z.unknown()) },
+    },
+    (c) => c.json(configJsonSchema() as object),
+  );
 
-  api.route({ method: 'GET', path: '/metrics', access: 'system:read', summary: 'Prometheus metrics',
-    response: { type: metrics.contentType, schema: z.string(), description: 'The Prometheus text format' } },
-  async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  api.route(
+    {
+      method: 'GET',
+      path: '/metrics',
+      access: 'system:read',
+      summary: 'Prometheus metrics',
+      response: { type: metrics.contentType, schema: z.string(), description: 'The Prometheus text format' },
+    },
+    async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }),
+  );
 
   // Any signed-in user may read the contract: it holds the route list and permissions, no
   // configuration and no secret, and a client needs it before it knows its role (docs/api.md).
   // Built on the first request, once every module has registered its routes; rebuilt only if
   // the list grows.
   let built: { routes: number; doc: object } | undefined;
-  api.route({ method: 'GET', path: '/api/openapi.json', access: 'authenticated', summary: 'This API as an OpenAPI 3.1 document',
-    response: { description: 'The OpenAPI 3.1 document; docs/api.md gives the versioning policy', schema: z.looseObject({ openapi: z.literal('3.1.0') }) } },
-  (c) => {
-    if (built?.routes !== api.routes.length) built = { routes: api.routes.length, doc: openApiDocument(api.routes, { version: hubVersion() }) };
-    return c.json(built.doc);
-  });
+  api.route(
+    {
+      method: 'GET',
+      path: '/api/openapi.json',
+      access: 'authenticated',
+      summary: 'This API as an OpenAPI 3.1 document',
+      response: { description: 'The OpenAPI 3.1 document; docs/api.md gives the versioning policy', schema: z.looseObject({ openapi: z.literal('3.1.0') }) },
+    },
+    (c) => {
+      if (built?.routes !== api.routes.length) built = { routes: api.routes.length, doc: openApiDocument(api.routes, { version: hubVersion() }) };
+      return c.json(built.doc);
+    },
+  );
 }

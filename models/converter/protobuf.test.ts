@@ -3,7 +3,7 @@ import { ProtoWriter } from './protobuf.ts';
 import { float16ToFloat32 } from './tfjs-graph.ts';
 
 describe('ProtoWriter', () => {
-  it('writes varints as protobuf does, negatives as 10-byte two\'s complement', () => {
+  it("writes varints as protobuf does, negatives as 10-byte two's complement", () => {
     expect(Array.from(new ProtoWriter().varint(1, 300).finish())).toEqual([0x08, 0xac, 0x02]);
     expect(Array.from(new ProtoWriter().varint(2, -1).finish())).toEqual([0x10, ...Array(9).fill(0xff), 0x01]);
   });

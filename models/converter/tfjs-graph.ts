@@ -97,6 +97,10 @@ export function readTfjsGraphModel(jsonPath: string): TfjsGraphModel {
   const groups = json.weightsManifest;
   const shards = groups.flatMap((g) => g.paths).map((p) => readFileSync(join(dirname(jsonPath), p)));
   const weightData = new Uint8Array(Buffer.concat(shards));
-  const weights = decodeWeights(groups.flatMap((g) => g.weights), weightData, jsonPath);
+  const weights = decodeWeights(
+    groups.flatMap((g) => g.weights),
+    weightData,
+    jsonPath,
+  );
   return { json, weightData, weights };
 }

@@ -4,7 +4,11 @@ import { cancelTransposes, sortTopologically } from './tfjs-to-onnx.ts';
 import { encodeModel, DataType, type OnnxNode } from './onnx-proto.ts';
 
 const t = (name: string, input: string, perm: number[]): OnnxNode => ({
-  name, opType: 'Transpose', inputs: [input], outputs: [name], attributes: [{ name: 'perm', type: 'ints', value: perm }],
+  name,
+  opType: 'Transpose',
+  inputs: [input],
+  outputs: [name],
+  attributes: [{ name: 'perm', type: 'ints', value: perm }],
 });
 
 describe('cancelTransposes', () => {
@@ -30,10 +34,16 @@ describe('sortTopologically', () => {
 describe('encodeModel', () => {
   it('writes a file onnxruntime loads and runs', async () => {
     const bytes = encodeModel({
-      irVersion: 8, opsetVersion: 18, producerName: 'test', producerVersion: '1',
+      irVersion: 8,
+      opsetVersion: 18,
+      producerName: 'test',
+      producerVersion: '1',
       graph: {
         name: 'g',
-        nodes: [{ name: 'add', opType: 'Add', inputs: ['x', 'b'], outputs: ['y'] }, { name: 'lr', opType: 'LeakyRelu', inputs: ['y'], outputs: ['z'], attributes: [{ name: 'alpha', type: 'float', value: 0.5 }] }],
+        nodes: [
+          { name: 'add', opType: 'Add', inputs: ['x', 'b'], outputs: ['y'] },
+          { name: 'lr', opType: 'LeakyRelu', inputs: ['y'], outputs: ['z'], attributes: [{ name: 'alpha', type: 'float', value: 0.5 }] },
+        ],
         initializers: [{ name: 'b', dataType: DataType.FLOAT, dims: [2], raw: new Uint8Array(new Float32Array([1, -10]).buffer) }],
         inputs: [{ name: 'x', elemType: DataType.FLOAT, dims: ['N', 2] }],
         outputs: [{ name: 'z', elemType: DataType.FLOAT }],

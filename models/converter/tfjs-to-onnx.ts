@@ -34,7 +34,6 @@ function int64Raw(values: number[]): Uint8Array {
   return b;
 }
 
-
 /** HWIO (TF filter) → OIHW (ONNX weight). */
 function hwioToOihw(t: ConstTensor): { dims: number[]; data: Float32Array } {
   const [h = 0, w = 0, ci = 0, co = 0] = t.shape;
@@ -42,8 +41,7 @@ function hwioToOihw(t: ConstTensor): { dims: number[]; data: Float32Array } {
   const out = new Float32Array(src.length);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) out[((o * ci + i) * h + y) * w + x] = src[((y * w + x) * ci + i) * co + o]!;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * h + y) * w + x] = src[((y * w + x) * ci + i) * co + o]!;
   return { dims: [co, ci, h, w], data: out };
 }
 
@@ -183,12 +181,17 @@ class Converter {
         const strides = attrInts(a.strides);
         const dil = attrInts(a.dilations);
         this.nhwc(node, fused ? fused.add.name : node.name, (i, o) =>
-          this.emit('Conv', [i, ...inputs], [o], [
-            { name: 'kernel_shape', type: 'ints', value: dims.slice(2) },
-            { name: 'strides', type: 'ints', value: [strides[1] ?? 1, strides[2] ?? 1] },
-            { name: 'dilations', type: 'ints', value: [dil[1] ?? 1, dil[2] ?? 1] },
-            { name: 'group', type: 'int', value: 1 },
-          ]),
+          this.emit(
+            'Conv',
+            [i, ...inputs],
+            [o],
+            [
+              { name: 'kernel_shape', type: 'ints', value: dims.slice(2) },
+              { name: 'strides', type: 'ints', value: [strides[1] ?? 1, strides[2] ?? 1] },
+              { name: 'dilations', type: 'ints', value: [dil[1] ?? 1, dil[2] ?? 1] },
+              { name: 'group', type: 'int', value: 1 },
+            ],
+          ),
         );
         return;
       }
@@ -197,10 +200,15 @@ class Converter {
         const k = attrInts(a.ksize);
         const s = attrInts(a.strides);
         this.nhwc(node, node.name, (i, o) =>
-          this.emit('MaxPool', [i], [o], [
-            { name: 'kernel_shape', type: 'ints', value: [k[1]!, k[2]!] },
-            { name: 'strides', type: 'ints', value: [s[1]!, s[2]!] },
-          ]),
+          this.emit(
+            'MaxPool',
+            [i],
+            [o],
+            [
+              { name: 'kernel_shape', type: 'ints', value: [k[1]!, k[2]!] },
+              { name: 'strides', type: 'ints', value: [s[1]!, s[2]!] },
+            ],
+          ),
         );
         return;
       }
@@ -209,11 +217,16 @@ class Converter {
         const mode = a.half_pixel_centers?.b ? 'half_pixel' : a.align_corners?.b ? 'align_corners' : 'asymmetric';
         const sizes = this.int64Init(`${tensorName(node.input[1]!)}/i64`, Array.from(size.data));
         this.nhwc(node, node.name, (i, o) =>
-          this.emit('Resize', [i, '', '', sizes], [o], [
-            { name: 'mode', type: 'string', value: 'linear' },
-            { name: 'coordinate_transformation_mode', type: 'string', value: mode },
-            { name: 'axes', type: 'ints', value: [2, 3] },
-          ]),
+          this.emit(
+            'Resize',
+            [i, '', '', sizes],
+            [o],
+            [
+              { name: 'mode', type: 'string', value: 'linear' },
+              { name: 'coordinate_transformation_mode', type: 'string', value: mode },
+              { name: 'axes', type: 'ints', value: [2, 3] },
+            ],
+          ),
         );
         return;
       }
@@ -247,7 +260,10 @@ class Converter {
         const axisRef = node.input[node.input.length - 1];
         const axis = this.constOf(node, axisRef).data[0]!;
         if (this.opts.dynamicBatch && axis === 0) this.fail(node, 'concatenates along the batch axis');
-        const ins = node.input.slice(0, -1).filter((i) => !i.startsWith('^')).map((i) => this.name(i));
+        const ins = node.input
+          .slice(0, -1)
+          .filter((i) => !i.startsWith('^'))
+          .map((i) => this.name(i));
         this.emit('Concat', ins, [node.name], [{ name: 'axis', type: 'int', value: axis }]);
         return;
       }
@@ -300,7 +316,14 @@ class Converter {
       this.convertNode({ ...n, input: n.input ?? [], attr: n.attr ?? {} });
     }
     const outputs: OnnxValueInfo[] = outputNames.map((o) => ({ name: tensorName(o), elemType: DataType.FLOAT }));
-    const nodes = sortTopologically(cancelTransposes(this.nodes, outputs.map((o) => o.name)), this.inputs.map((i) => i.name), [...this.initializers.keys()]);
+    const nodes = sortTopologically(
+      cancelTransposes(
+        this.nodes,
+        outputs.map((o) => o.name),
+      ),
+      this.inputs.map((i) => i.name),
+      [...this.initializers.keys()],
+    );
     const used = new Set(nodes.flatMap((n) => n.inputs));
     return {
       irVersion: 8,
@@ -330,7 +353,7 @@ function permOf(n: OnnxNode): number[] {
  */
 export function cancelTransposes(nodes: OnnxNode[], outputs: string[]): OnnxNode[] {
   let current = nodes;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const producer = new Map<string, OnnxNode>();
     for (const n of current) for (const o of n.outputs) producer.set(o, n);
@@ -361,7 +384,7 @@ export function cancelTransposes(nodes: OnnxNode[], outputs: string[]): OnnxNode
     // Dead-node elimination from the graph outputs back.
     const live = new Set(outputs);
     const keep = new Set<OnnxNode>();
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const n of current) {
         if (!keep.has(n) && n.outputs.some((o) => live.has(o))) {

@@ -48,7 +48,9 @@ export function calibrationModel(fp32: OnnxModel): { model: OnnxModel; tensors: 
 const round6 = (v: number): number => Number(v.toPrecision(6));
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { method: { type: 'string' }, percentile: { type: 'string' }, headroom: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { method: { type: 'string' }, percentile: { type: 'string' }, headroom: { type: 'string' }, out: { type: 'string' } },
+  });
   const method = values.method ?? 'max';
   const pct = Number(values.percentile ?? 99.99);
   const headroom = Number(values.headroom ?? 1.5);

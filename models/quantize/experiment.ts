@@ -47,9 +47,15 @@ async function detector(model: string | Uint8Array, m: ModelManifest, threads: n
     profileFilePrefix: profileDir ? join(profileDir, 'int8') : undefined,
   });
   const size = m.input.size;
-  const decode = bindFamily(m.family, session.outputMetadata.map((o) => ({ name: o.name, dims: o.isTensor ? o.shape : [] })), {
-    inputSize: size, numClasses: m.labels.length, centreOffset: m.nanodet?.centreOffset,
-  });
+  const decode = bindFamily(
+    m.family,
+    session.outputMetadata.map((o) => ({ name: o.name, dims: o.isTensor ? o.shape : [] })),
+    {
+      inputSize: size,
+      numClasses: m.labels.length,
+      centreOffset: m.nanodet?.centreOffset,
+    },
+  );
   const inputName = session.inputNames[0]!;
   const run = (x: Float32Array) => session.run({ [inputName]: new ort.Tensor('float32', x, [1, 3, size, size]) });
   return {
@@ -61,7 +67,10 @@ async function detector(model: string | Uint8Array, m: ModelManifest, threads: n
       const out = await run(x);
       const tensors = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data as Float32Array, dims: t.dims }]));
       return toDetections(decode(tensors, 0, { minScore: DEFAULT_SCORE_THRESHOLD, classes: null }), lb, {
-        iouThreshold: 0.5, labels: m.labels, srcWidth: img.width, srcHeight: img.height,
+        iouThreshold: 0.5,
+        labels: m.labels,
+        srcWidth: img.width,
+        srcHeight: img.height,
       });
     },
   };
@@ -131,7 +140,9 @@ async function main(): Promise<void> {
     let frameDiff = 0;
     let minIou = 1;
     for (const d of da) {
-      const best = db.filter((e) => e.classId === d.classId).reduce<{ e?: Detection; v: number }>((acc, e) => (iou(d.box, e.box) > acc.v ? { e, v: iou(d.box, e.box) } : acc), { v: 0 });
+      const best = db
+        .filter((e) => e.classId === d.classId)
+        .reduce<{ e?: Detection; v: number }>((acc, e) => (iou(d.box, e.box) > acc.v ? { e, v: iou(d.box, e.box) } : acc), { v: 0 });
       if (best.e && best.v >= 0.5) {
         matched++;
         frameDiff = Math.max(frameDiff, Math.abs(best.e.score - d.score));
@@ -174,7 +185,9 @@ async function main(): Promise<void> {
   const moto = await readRgb(fixtures.motorcycle);
   const ma = (await a.detect(moto)).find((d) => d.label === 'motorcycle');
   const mb = (await b.detect(moto)).find((d) => d.label === 'motorcycle');
-  console.log(`motorcycle_right.png: fp32 ${ma ? `${ma.score} [${ma.box}]` : 'none'}, int8 ${mb ? `${mb.score} [${mb.box}]` : 'none'}${ma && mb ? ` IoU ${iou(ma.box, mb.box).toFixed(3)}` : ''}`);
+  console.log(
+    `motorcycle_right.png: fp32 ${ma ? `${ma.score} [${ma.box}]` : 'none'}, int8 ${mb ? `${mb.score} [${mb.box}]` : 'none'}${ma && mb ? ` IoU ${iou(ma.box, mb.box).toFixed(3)}` : ''}`,
+  );
   for (const name of ['coffee', 'chelsea'] as const) {
     const img = await readRgb(fixtures[name]);
     const people = (m2: Detection[]) => m2.filter((d) => d.label === 'person').map((d) => d.score);

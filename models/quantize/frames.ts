@@ -13,7 +13,22 @@ export function vtestFrames(numbers: readonly number[]): RgbImage[] {
   const select = numbers.map((n) => `eq(n\\,${n})`).join('+');
   const data = execFileSync(
     process.env.HUB_TEST_FFMPEG ?? 'ffmpeg',
-    ['-hide_banner', '-loglevel', 'error', '-i', fixtures.vtestAvi, '-vf', `select=${select}`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      fixtures.vtestAvi,
+      '-vf',
+      `select=${select}`,
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
     { maxBuffer: numbers.length * W * H * 3 + 1024 },
   );
   const size = W * H * 3;

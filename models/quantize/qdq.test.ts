@@ -4,31 +4,88 @@ import * as ort from 'onnxruntime-node';
 import { DataType, encodeModel, type OnnxModel, type OnnxTensor } from '../converter/onnx-proto.ts';
 import { activationParams, foldPads, planQuantization, quantizeModel, quantizeWeights, resizeWithScales } from './qdq.ts';
 
-const f32 = (name: string, dims: number[], values: number[]): OnnxTensor => ({ name, dataType: DataType.FLOAT, dims, raw: new Uint8Array(Float32Array.from(values).buffer) });
-const i64 = (name: string, values: number[]): OnnxTensor => ({ name, dataType: DataType.INT64, dims: [values.length], raw: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
+const f32 = (name: string, dims: number[], values: number[]): OnnxTensor => ({
+  name,
+  dataType: DataType.FLOAT,
+  dims,
+  raw: new Uint8Array(Float32Array.from(values).buffer),
+});
+const i64 = (name: string, values: number[]): OnnxTensor => ({
+  name,
+  dataType: DataType.INT64,
+  dims: [values.length],
+  raw: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
+});
 
 /** x[N,2,8,8] → Pad 1 → Conv 3x3 (3 out) → LeakyRelu → Pad -inf → MaxPool 2/2 → Conv 1x1 (head) → Resize to 8x8 (sizes, axes 2,3). */
 function tinyModel(): OnnxModel {
   const w1 = Array.from({ length: 3 * 2 * 9 }, (_, k) => Math.sin(k * 1.7) * 0.5);
   const w2 = Array.from({ length: 2 * 3 }, (_, k) => Math.cos(k) * 0.8);
   return {
-    irVersion: 8, opsetVersion: 18, producerName: 'test', producerVersion: '1',
+    irVersion: 8,
+    opsetVersion: 18,
+    producerName: 'test',
+    producerVersion: '1',
     graph: {
       name: 'tiny',
       inputs: [{ name: 'x', elemType: DataType.FLOAT, dims: ['N', 2, 8, 8] }],
       outputs: [{ name: 'y', elemType: DataType.FLOAT }],
       initializers: [
-        i64('p1', [0, 0, 1, 1, 0, 0, 1, 1]), f32('w1', [3, 2, 3, 3], w1), f32('b1', [3], [0.1, -0.2, 0.05]),
-        i64('p2', [0, 0, 0, 0, 0, 0, 1, 1]), f32('ninf', [], [-Infinity]), f32('w2', [2, 3, 1, 1], w2), f32('b2', [2], [0, 0.3]), i64('sz', [8, 8]),
+        i64('p1', [0, 0, 1, 1, 0, 0, 1, 1]),
+        f32('w1', [3, 2, 3, 3], w1),
+        f32('b1', [3], [0.1, -0.2, 0.05]),
+        i64('p2', [0, 0, 0, 0, 0, 0, 1, 1]),
+        f32('ninf', [], [-Infinity]),
+        f32('w2', [2, 3, 1, 1], w2),
+        f32('b2', [2], [0, 0.3]),
+        i64('sz', [8, 8]),
       ],
       nodes: [
         { name: 'pad1', opType: 'Pad', inputs: ['x', 'p1'], outputs: ['xp'], attributes: [{ name: 'mode', type: 'string', value: 'constant' }] },
-        { name: 'c1', opType: 'Conv', inputs: ['xp', 'w1', 'b1'], outputs: ['c1'], attributes: [{ name: 'kernel_shape', type: 'ints', value: [3, 3] }, { name: 'strides', type: 'ints', value: [1, 1] }, { name: 'dilations', type: 'ints', value: [1, 1] }] },
+        {
+          name: 'c1',
+          opType: 'Conv',
+          inputs: ['xp', 'w1', 'b1'],
+          outputs: ['c1'],
+          attributes: [
+            { name: 'kernel_shape', type: 'ints', value: [3, 3] },
+            { name: 'strides', type: 'ints', value: [1, 1] },
+            { name: 'dilations', type: 'ints', value: [1, 1] },
+          ],
+        },
         { name: 'lr', opType: 'LeakyRelu', inputs: ['c1'], outputs: ['lr'], attributes: [{ name: 'alpha', type: 'float', value: 0.1 }] },
         { name: 'pad2', opType: 'Pad', inputs: ['lr', 'p2', 'ninf'], outputs: ['lp'], attributes: [{ name: 'mode', type: 'string', value: 'constant' }] },
-        { name: 'mp', opType: 'MaxPool', inputs: ['lp'], outputs: ['mp'], attributes: [{ name: 'kernel_shape', type: 'ints', value: [3, 3] }, { name: 'strides', type: 'ints', value: [2, 2] }] },
-        { name: 'c2', opType: 'Conv', inputs: ['mp', 'w2', 'b2'], outputs: ['c2'], attributes: [{ name: 'kernel_shape', type: 'ints', value: [1, 1] }, { name: 'strides', type: 'ints', value: [1, 1] }] },
-        { name: 'rs', opType: 'Resize', inputs: ['c2', '', '', 'sz'], outputs: ['y'], attributes: [{ name: 'mode', type: 'string', value: 'linear' }, { name: 'coordinate_transformation_mode', type: 'string', value: 'half_pixel' }, { name: 'axes', type: 'ints', value: [2, 3] }] },
+        {
+          name: 'mp',
+          opType: 'MaxPool',
+          inputs: ['lp'],
+          outputs: ['mp'],
+          attributes: [
+            { name: 'kernel_shape', type: 'ints', value: [3, 3] },
+            { name: 'strides', type: 'ints', value: [2, 2] },
+          ],
+        },
+        {
+          name: 'c2',
+          opType: 'Conv',
+          inputs: ['mp', 'w2', 'b2'],
+          outputs: ['c2'],
+          attributes: [
+            { name: 'kernel_shape', type: 'ints', value: [1, 1] },
+            { name: 'strides', type: 'ints', value: [1, 1] },
+          ],
+        },
+        {
+          name: 'rs',
+          opType: 'Resize',
+          inputs: ['c2', '', '', 'sz'],
+          outputs: ['y'],
+          attributes: [
+            { name: 'mode', type: 'string', value: 'linear' },
+            { name: 'coordinate_transformation_mode', type: 'string', value: 'half_pixel' },
+            { name: 'axes', type: 'ints', value: [2, 3] },
+          ],
+        },
       ],
     },
   };

@@ -122,7 +122,6 @@ export function activationParams([lo, hi]: Range): { scale: number; zeroPoint: n
   return { scale, zeroPoint };
 }
 
-
 function i32Raw(values: Int32Array): Uint8Array {
   const b = new Uint8Array(values.length * 4);
   const v = new DataView(b.buffer);
@@ -222,7 +221,8 @@ export function resizeWithScales(model: OnnxModel): OnnxModel {
     const [h, w] = hw(n.inputs[0]!);
     const [oh, ow] = readI64(initializers.get(n.inputs[3])!);
     const scales = [1, 1, oh! / h, ow! / w];
-    if (Math.floor(h * scales[2]!) !== oh || Math.floor(w * scales[3]!) !== ow) throw new Error(`quantize: Resize ${n.name} ${h}x${w} → ${oh}x${ow} is not a whole scale`);
+    if (Math.floor(h * scales[2]!) !== oh || Math.floor(w * scales[3]!) !== ow)
+      throw new Error(`quantize: Resize ${n.name} ${h}x${w} → ${oh}x${ow} is not a whole scale`);
     const name = `${n.name}/scales`;
     extra.push({ name, dataType: DataType.FLOAT, dims: [4], raw: float32Raw(scales) });
     return { ...n, inputs: [n.inputs[0]!, '', name], attributes: n.attributes?.filter((a) => a.name !== 'axes') };
@@ -324,7 +324,13 @@ export function quantizeModel(fp32: OnnxModel, ranges: Readonly<Record<string, R
       const wq = init({ name: `${w.name}/int8`, dataType: INT8, dims: w.dims, raw: new Uint8Array(q.buffer) });
       const ws = init({ name: `${w.name}/scale`, dataType: DataType.FLOAT, dims: [outC], raw: float32Raw(scales) });
       const wz = init({ name: `${w.name}/zero_point`, dataType: INT8, dims: [outC], raw: new Uint8Array(outC) });
-      nodes.push({ name: `${w.name}/dequantize`, opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [`${w.name}/dq`], attributes: [{ name: 'axis', type: 'int', value: 0 }] });
+      nodes.push({
+        name: `${w.name}/dequantize`,
+        opType: 'DequantizeLinear',
+        inputs: [wq, ws, wz],
+        outputs: [`${w.name}/dq`],
+        attributes: [{ name: 'axis', type: 'int', value: 0 }],
+      });
       inputs[1] = `${w.name}/dq`;
       const biasName = n.inputs[2];
       if (biasName) {
@@ -341,7 +347,13 @@ export function quantizeModel(fp32: OnnxModel, ranges: Readonly<Record<string, R
         const bqn = init({ name: `${biasName}/int32`, dataType: DataType.INT32, dims: [outC], raw: i32Raw(bq) });
         const bsn = init({ name: `${biasName}/scale`, dataType: DataType.FLOAT, dims: [outC], raw: float32Raw(bs) });
         const bzn = init({ name: `${biasName}/zero_point`, dataType: DataType.INT32, dims: [outC], raw: new Uint8Array(outC * 4) });
-        nodes.push({ name: `${biasName}/dequantize`, opType: 'DequantizeLinear', inputs: [bqn, bsn, bzn], outputs: [`${biasName}/dq`], attributes: [{ name: 'axis', type: 'int', value: 0 }] });
+        nodes.push({
+          name: `${biasName}/dequantize`,
+          opType: 'DequantizeLinear',
+          inputs: [bqn, bsn, bzn],
+          outputs: [`${biasName}/dq`],
+          attributes: [{ name: 'axis', type: 'int', value: 0 }],
+        });
         inputs[2] = `${biasName}/dq`;
       }
     } else {
@@ -350,7 +362,11 @@ export function quantizeModel(fp32: OnnxModel, ranges: Readonly<Record<string, R
     nodes.push({ ...n, inputs });
     for (const o of n.outputs) if (isQ.has(o)) qdq(o);
   }
-  const sorted = sortTopologically(nodes, model.graph.inputs.map((i) => i.name), inits.map((t) => t.name));
+  const sorted = sortTopologically(
+    nodes,
+    model.graph.inputs.map((i) => i.name),
+    inits.map((t) => t.name),
+  );
   return {
     ...model,
     docString: docString ?? model.docString,

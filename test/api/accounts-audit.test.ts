@@ -25,30 +25,35 @@ describe('accounts: 403s and sign-outs on record', () => {
     const rows = t.hub.ctx.audit.query({ actor: 'user:viewer', action: 'auth.forbidden' });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      target: 'GET /api/users', result: 'refused', detail: { reason: 'permission', need: 'users:manage', path: '/api/users' },
+      target: 'GET /api/users',
+      result: 'refused',
+      detail: { reason: 'permission', need: 'users:manage', path: '/api/users' },
     });
     expect(metric('auth_forbidden_unrecorded_total') - before).toBe(29);
     expect(metric('auth_forbidden_total', { reason: 'permission' })).toBeGreaterThanOrEqual(30);
     // Another route is another row.
     expect((await t.request('/api/audit', { role: 'viewer' })).status).toBe(403);
-    expect(t.hub.ctx.audit.query({ actor: 'user:viewer', action: 'auth.forbidden' }).map((r) => r.target)).toEqual([
-      'GET /api/audit', 'GET /api/users',
-    ]);
+    expect(t.hub.ctx.audit.query({ actor: 'user:viewer', action: 'auth.forbidden' }).map((r) => r.target)).toEqual(['GET /api/audit', 'GET /api/users']);
   });
 
   it('audits a refusal because the password change is due, naming the route as registered', async () => {
     const added = await t.request('/api/users', {
-      method: 'POST', role: 'admin', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      role: 'admin',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'lan', role: 'operator', password: TEST_PASSWORD }),
     });
     expect(added.status).toBe(201);
     const { token } = await t.hub.ctx.users.login('lan', TEST_PASSWORD);
     const res = await fetch(`${t.base}/api/devices/pumps/pump-9/commands`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"command":"start"}',
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"command":"start"}',
     });
     expect(res.status).toBe(403);
     expect(t.hub.ctx.audit.query({ actor: 'user:lan', action: 'auth.forbidden' })[0]).toMatchObject({
-      target: 'POST /api/devices/pumps/:id/commands', result: 'refused',
+      target: 'POST /api/devices/pumps/:id/commands',
+      result: 'refused',
       detail: { reason: 'password change required', path: '/api/devices/pumps/pump-9/commands' },
     });
   });
@@ -70,13 +75,16 @@ describe('accounts: 403s and sign-outs on record', () => {
   it('audits a sign-out with its user', async () => {
     await t.hub.ctx.users.add('minh', 'viewer', TEST_PASSWORD);
     const login = await fetch(`${t.base}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'minh', password: TEST_PASSWORD }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'minh', password: TEST_PASSWORD }),
     });
     const { token } = (await login.json()) as { token: string };
     const res = await fetch(`${t.base}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(t.hub.ctx.audit.query({ actor: 'user:minh', action: 'auth.' }).map((r) => [r.action, r.target, r.result])).toEqual([
-      ['auth.logout', 'hub', 'ok'], ['auth.login', 'hub', 'ok'],
+      ['auth.logout', 'hub', 'ok'],
+      ['auth.login', 'hub', 'ok'],
     ]);
   });
 });

@@ -65,7 +65,8 @@ describe('accounts: sign-in limits, password change, user management', () => {
     expect((await withToken(first.token, '/api/auth/me')).status).toBe(200);
 
     const changed = await withToken(first.token, '/api/auth/password', {
-      method: 'POST', body: JSON.stringify({ currentPassword: TEST_PASSWORD, password: NEW_PASSWORD }),
+      method: 'POST',
+      body: JSON.stringify({ currentPassword: TEST_PASSWORD, password: NEW_PASSWORD }),
     });
     expect(changed.status).toBe(200);
     expect((await withToken(first.token, '/api/auth/me')).status).toBe(401); // the change ends every session
@@ -122,7 +123,9 @@ describe('accounts: sign-in limits, password change, user management', () => {
 
     const actions = t.hub.ctx.audit.query({ target: 'user:hoa', action: 'users.' }).reverse();
     expect(actions.map((a) => [a.actor, a.action, a.result])).toEqual([
-      ['user:admin', 'users.disable', 'ok'], ['user:admin', 'users.enable', 'ok'], ['user:admin', 'users.delete', 'ok'],
+      ['user:admin', 'users.disable', 'ok'],
+      ['user:admin', 'users.enable', 'ok'],
+      ['user:admin', 'users.delete', 'ok'],
       ['user:admin', 'users.disable', 'refused'],
     ]);
   });
@@ -137,7 +140,10 @@ describe('accounts: sign-in limits, password change, user management', () => {
 
   it('never disables or deletes the last enabled admin, the admin itself included (finding 3)', async () => {
     const lastAdmin = async () => {
-      for (const [path, method] of [['/api/users/admin/disable', 'POST'], ['/api/users/admin', 'DELETE']] as const) {
+      for (const [path, method] of [
+        ['/api/users/admin/disable', 'POST'],
+        ['/api/users/admin', 'DELETE'],
+      ] as const) {
         const res = await asAdmin(path, method);
         expect(res.status, `${method} ${path}`).toBe(409);
         expect(((await res.json()) as { error: string }).error).toMatch(/^auth: admin is the last enabled admin/);
@@ -184,7 +190,9 @@ describe('accounts: sign-in limits, password change, user management', () => {
     for (const token of tokens) expect((await withToken(token, '/api/auth/me')).status).toBe(401);
     expect((await login('ngoc', TEST_PASSWORD)).status).toBe(200); // the account itself is untouched
     expect(t.hub.ctx.audit.query({ target: 'user:ngoc', action: 'users.end-sessions' })[0]).toMatchObject({
-      actor: 'user:admin', result: 'ok', detail: { ended: 2 },
+      actor: 'user:admin',
+      result: 'ok',
+      detail: { ended: 2 },
     });
   });
 });

@@ -15,8 +15,12 @@ import { CONFIG_VERSION } from '../../hub/config/migrations.ts';
 const SECRET = 'Pl4nted-s3cret';
 const NEW_SECRET = 'N3w-pl4nted-s3cret';
 const gate = (over: Record<string, unknown> = {}) => ({
-  id: 'gate', name: 'Cổng', enabled: false, source: { type: 'rtsp', url: `rtsp://admin:${SECRET}@127.0.0.1:9/ch1` },
-  record: { retentionDays: 30 }, ...over,
+  id: 'gate',
+  name: 'Cổng',
+  enabled: false,
+  source: { type: 'rtsp', url: `rtsp://admin:${SECRET}@127.0.0.1:9/ch1` },
+  record: { retentionDays: 30 },
+  ...over,
 });
 const put = (body: unknown) => ({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -48,9 +52,17 @@ describe('footage settings and configuration audit', () => {
   it('lets an installer change what destroys no footage, and a camera added without its own retention', async () => {
     expect((await t.request('/api/cameras/gate', { ...put(gate({ name: 'Cổng chính' })), role: 'installer' })).status).toBe(200);
     expect(lastAudit('cameras.update', 'camera:gate').detail?.changes).toEqual([{ path: 'cameras[gate].name', before: 'Cổng', after: 'Cổng chính' }]);
-    const add = await t.request('/api/cameras', { ...put({ id: 'kho', name: 'Kho', enabled: false, source: { type: 'testsrc' } }), method: 'POST', role: 'installer' });
+    const add = await t.request('/api/cameras', {
+      ...put({ id: 'kho', name: 'Kho', enabled: false, source: { type: 'testsrc' } }),
+      method: 'POST',
+      role: 'installer',
+    });
     expect(add.status).toBe(201);
-    const withRetention = await t.request('/api/cameras', { ...put({ id: 'san', name: 'Sân', enabled: false, source: { type: 'testsrc' }, record: { retentionDays: 3 } }), method: 'POST', role: 'installer' });
+    const withRetention = await t.request('/api/cameras', {
+      ...put({ id: 'san', name: 'Sân', enabled: false, source: { type: 'testsrc' }, record: { retentionDays: 3 } }),
+      method: 'POST',
+      role: 'installer',
+    });
     expect(withRetention.status).toBe(403);
   });
 
@@ -69,7 +81,10 @@ describe('footage settings and configuration audit', () => {
 
   it('lists a changed camera password masked, with who and the client address, in the log and in GET /api/audit', async () => {
     const url = `rtsp://admin:${NEW_SECRET}@127.0.0.1:9/ch2?token=${NEW_SECRET}`;
-    const res = await t.request('/api/cameras/gate', { ...put(gate({ name: 'Cổng chính', record: { retentionDays: 2 }, source: { type: 'rtsp', url } })), role: 'installer' });
+    const res = await t.request('/api/cameras/gate', {
+      ...put(gate({ name: 'Cổng chính', record: { retentionDays: 2 }, source: { type: 'rtsp', url } })),
+      role: 'installer',
+    });
     expect(res.status).toBe(200);
     const row = lastAudit('cameras.update', 'camera:gate');
     expect(row).toMatchObject({ actor: 'user:installer', result: 'ok' });
@@ -100,10 +115,18 @@ describe('a version 2 configuration with footage settings beyond the floors', ()
     const t = await startTestHub({ dataDir });
     try {
       const cfg = t.hub.ctx.config.get();
-      expect([cfg.version, cfg.recording.retentionDays, cfg.recording.minFreePercent, cfg.cameras[0]!.record.retentionDays, cfg.events.mediaRetentionDays])
-        .toEqual([CONFIG_VERSION, 1, 30, 1, 1]);
+      expect([
+        cfg.version,
+        cfg.recording.retentionDays,
+        cfg.recording.minFreePercent,
+        cfg.cameras[0]!.record.retentionDays,
+        cfg.events.mediaRetentionDays,
+      ]).toEqual([CONFIG_VERSION, 1, 30, 1, 1]);
       expect(JSON.parse(readFileSync(join(dataDir, 'config.json.v2.bak'), 'utf8'))).toEqual(v2);
-      expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ version: CONFIG_VERSION, recording: { retentionDays: 1, minFreePercent: 30 } });
+      expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({
+        version: CONFIG_VERSION,
+        recording: { retentionDays: 1, minFreePercent: 30 },
+      });
     } finally {
       await t.stop();
     }

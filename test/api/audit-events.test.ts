@@ -13,7 +13,8 @@ import { SegmentIndex } from '../../hub/record/segment-index.ts';
 import { plantEvent, plantSegment } from './audit-fixtures.ts';
 
 const post = (body?: unknown): RequestInit => ({
-  method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  method: 'POST',
+  ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
 });
 
 describe('workflow and export audit', () => {
@@ -26,8 +27,15 @@ describe('workflow and export audit', () => {
   afterAll(async () => t?.stop());
 
   it('writes every workflow action to the audit log with who, the event, what and the client address', async () => {
-    const steps: Array<[string, unknown]> = [['acknowledge', undefined], ['assign', { to: 'minh' }], ['note', { text: 'Người lạ trèo tường' }], ['verdict', { verdict: 'false-alarm' }], ['close', undefined]];
-    for (const [action, body] of steps) expect((await t.request(`/api/events/${event}/${action}`, { ...post(body), role: 'operator' })).status, action).toBe(200);
+    const steps: Array<[string, unknown]> = [
+      ['acknowledge', undefined],
+      ['assign', { to: 'minh' }],
+      ['note', { text: 'Người lạ trèo tường' }],
+      ['verdict', { verdict: 'false-alarm' }],
+      ['close', undefined],
+    ];
+    for (const [action, body] of steps)
+      expect((await t.request(`/api/events/${event}/${action}`, { ...post(body), role: 'operator' })).status, action).toBe(200);
     const rows = t.hub.ctx.audit.query({ target: `event:${event}`, action: 'event.' }).reverse();
     expect(rows.map((r) => [r.actor, r.action, r.result])).toEqual(steps.map(([a]) => ['user:operator', `event.${a}`, 'ok']));
     expect(rows.every((r) => /127\.0\.0\.1$/.test(r.client ?? ''))).toBe(true);
@@ -43,7 +51,10 @@ describe('workflow and export audit', () => {
   it('audits a refused workflow action (a closed event, an unknown one) as refused', async () => {
     expect((await t.request(`/api/events/${event}/acknowledge`, { ...post(), role: 'operator' })).status).toBe(409);
     expect(t.hub.ctx.audit.query({ target: `event:${event}`, action: 'event.acknowledge', limit: 1 })[0]).toMatchObject({
-      actor: 'user:operator', result: 'refused', detail: { reason: expect.stringMatching(/closed/) } });
+      actor: 'user:operator',
+      result: 'refused',
+      detail: { reason: expect.stringMatching(/closed/) },
+    });
     expect((await t.request('/api/events/999999/note', { ...post({ text: 'x' }), role: 'operator' })).status).toBe(404);
     expect(t.hub.ctx.audit.query({ target: 'event:999999', limit: 1 })[0]).toMatchObject({ action: 'event.note', result: 'refused' });
   });
@@ -85,7 +96,10 @@ describe('workflow and export audit', () => {
       expect(text, `${path} (${status})`).not.toContain(tmpdir());
       const strings: string[] = [];
       JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && strings.push(v), v));
-      expect(strings.filter((s) => /(^|\s)\/(?!api\/)[\w.-]+\//.test(s)), `${path} (${status})`).toEqual([]);
+      expect(
+        strings.filter((s) => /(^|\s)\/(?!api\/)[\w.-]+\//.test(s)),
+        `${path} (${status})`,
+      ).toEqual([]);
     }
   });
 });

@@ -30,11 +30,23 @@ export function plantEvent(t: TestHub, cameraId: string): number {
   const store = t.hub.ctx.services.events!.store;
   const at = Date.now() - 30_000;
   const e = store.start({
-    cameraId, ruleId: 'planted', ruleType: 'intrusion', subject: 'person', label: 'person', tier: 'alert', severity: 'high',
-    startAt: at, at, best: { at, score: 0.9, box: null, frame: null }, geometry: null,
+    cameraId,
+    ruleId: 'planted',
+    ruleType: 'intrusion',
+    subject: 'person',
+    label: 'person',
+    tier: 'alert',
+    severity: 'high',
+    startAt: at,
+    at,
+    best: { at, score: 0.9, box: null, frame: null },
+    geometry: null,
   });
   const dir = join(t.dataDir, 'planted', `event-${e.id}`);
-  for (const [kind, name, bytes] of [['clip', 'clip.mp4', 20_000], ['snapshot', 'snapshot.jpg', 5_000]] as const) {
+  for (const [kind, name, bytes] of [
+    ['clip', 'clip.mp4', 20_000],
+    ['snapshot', 'snapshot.jpg', 5_000],
+  ] as const) {
     const f = file(dir, name, bytes);
     store.addMedia({ eventId: e.id, kind, path: f.path, bytes, sha256: sha256(f.data), fromMs: at - 2000, toMs: at + 7000 });
   }

@@ -44,7 +44,9 @@ describe('authentication and roles on every API route', () => {
     expect(open.sort()).toEqual(['GET /api/auth/me', 'POST /api/auth/logout', 'POST /api/auth/password']);
     // An admin added through the API must change the password: its role would allow everything else.
     const added = await t.request('/api/users', {
-      method: 'POST', role: 'admin', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      role: 'admin',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'nga', role: 'admin', password: TEST_PASSWORD }),
     });
     expect(added.status).toBe(201);
@@ -96,7 +98,9 @@ describe('authentication and roles on every API route', () => {
     expect(row.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(row.password_hash).not.toContain(TEST_PASSWORD);
     const res = await t.request('/api/users', {
-      method: 'POST', role: 'admin', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      role: 'admin',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'tam', role: 'operator', password: 'admin123' }),
     });
     expect(res.status).toBe(400);
@@ -107,7 +111,12 @@ describe('authentication and roles on every API route', () => {
     const fresh = await startTestHub({ config: { cameras: [] } });
     try {
       // startTestHub adds one user per role itself; the hub added none of its own.
-      expect(fresh.hub.ctx.users.list().map((u) => u.username).sort()).toEqual([...ROLES].sort());
+      expect(
+        fresh.hub.ctx.users
+          .list()
+          .map((u) => u.username)
+          .sort(),
+      ).toEqual([...ROLES].sort());
       expect(fresh.hub.demoAdminPassword).toBeUndefined();
     } finally {
       await fresh.stop();

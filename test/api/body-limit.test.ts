@@ -86,14 +86,18 @@ describe('request body limit', () => {
   });
 
   it('holds for several at once, chunked and not, and still signs in a real user afterwards', async () => {
-    const { result, growthMb } = await peakGrowth(() => Promise.all([
-      ...[0, 1, 2].map(() => upload(port, '/api/auth/login', { total: TOTAL, chunked: true })),
-      ...[0, 1, 2].map(() => upload(port, '/api/auth/login', { total: TOTAL, chunked: false })),
-    ]));
+    const { result, growthMb } = await peakGrowth(() =>
+      Promise.all([
+        ...[0, 1, 2].map(() => upload(port, '/api/auth/login', { total: TOTAL, chunked: true })),
+        ...[0, 1, 2].map(() => upload(port, '/api/auth/login', { total: TOTAL, chunked: false })),
+      ]),
+    );
     expect(growthMb).toBeLessThan(50);
     expect(result.map((r) => r.status)).toEqual([413, 413, 413, 413, 413, 413]);
     const login = await fetch(`${t.base}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: TEST_PASSWORD }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'viewer', password: TEST_PASSWORD }),
     });
     expect(login.status).toBe(200);
   });
@@ -103,14 +107,17 @@ describe('request body limit', () => {
     // Unauthenticated: 401 before anything is read.
     expect((await upload(port, '/api/cameras', big)).status).toBe(401);
     const res = await fetch(`${t.base}/api/cameras`, {
-      method: 'POST', headers: { authorization: `Bearer ${t.tokens.installer}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.installer}`, 'content-type': 'application/json' },
       body: `{"id":"x","name":"${'a'.repeat(2 * MB)}"}`,
     });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: string }).error).toMatch(/\(1 MiB\)/);
     // A route that takes no body still refuses a large one.
     const ack = await fetch(`${t.base}/api/auth/logout`, {
-      method: 'POST', headers: { authorization: `Bearer ${t.tokens.viewer}` }, body: 'x'.repeat(MB),
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.viewer}` },
+      body: 'x'.repeat(MB),
     });
     expect(ack.status).toBe(413);
   });

@@ -15,11 +15,43 @@ describe('camera management API', () => {
           { id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: 'rtsp://admin:s3cret@127.0.0.1:9/ch1' } },
           { id: 'yard', name: 'Sân', enabled: false, source: { type: 'testsrc' } },
         ],
-        events: { rules: [
-          { id: 'yard-night', type: 'intrusion', camera: 'yard', zone: [[0, 0], [1, 0], [1, 1], [0, 1]] },
-          { id: 'yard-gate', type: 'intrusion', camera: 'yard', zone: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] },
-          { id: 'gate-night', type: 'intrusion', camera: 'gate', zone: [[0, 0], [1, 0], [1, 1], [0, 1]] },
-        ] },
+        events: {
+          rules: [
+            {
+              id: 'yard-night',
+              type: 'intrusion',
+              camera: 'yard',
+              zone: [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 1],
+              ],
+            },
+            {
+              id: 'yard-gate',
+              type: 'intrusion',
+              camera: 'yard',
+              zone: [
+                [0, 0],
+                [0.5, 0],
+                [0.5, 1],
+                [0, 1],
+              ],
+            },
+            {
+              id: 'gate-night',
+              type: 'intrusion',
+              camera: 'gate',
+              zone: [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 1],
+              ],
+            },
+          ],
+        },
       },
     });
   });
@@ -73,11 +105,19 @@ describe('camera management API', () => {
     expect(cfg.events.rules.map((r) => r.id)).toEqual(['gate-night']);
     const [removal] = t.hub.ctx.audit.query({ action: 'cameras.remove', target: 'camera:yard' });
     expect(removal).toMatchObject({ result: 'ok', detail: { withRules: true, removedRules: ['yard-night', 'yard-gate'] } });
-    expect(t.hub.ctx.audit.query({ action: 'rules.remove' }).map((a) => a.target).sort()).toEqual(['rule:yard-gate', 'rule:yard-night']);
+    expect(
+      t.hub.ctx.audit
+        .query({ action: 'rules.remove' })
+        .map((a) => a.target)
+        .sort(),
+    ).toEqual(['rule:yard-gate', 'rule:yard-night']);
   });
 
   it('adds a test-pattern camera that comes online, and removes it, auditing both', async () => {
-    const res = await t.request('/api/cameras', { ...json({ id: 'pattern', name: 'Mẫu', source: { type: 'testsrc', width: 320, height: 240, fps: 10 } }), role: 'installer' });
+    const res = await t.request('/api/cameras', {
+      ...json({ id: 'pattern', name: 'Mẫu', source: { type: 'testsrc', width: 320, height: 240, fps: 10 } }),
+      role: 'installer',
+    });
     expect(res.status).toBe(201);
     await waitFor(() => t.hub.ctx.services.cameras!.state('pattern')?.online, 15_000, 'test pattern online');
     expect((await t.request('/api/cameras/pattern', { method: 'DELETE', role: 'installer' })).status).toBe(200);
@@ -105,7 +145,9 @@ describe('camera management API', () => {
     mkdirSync(bak);
     try {
       const res = await t.request('/api/cameras/gate', {
-        method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' },
+        method: 'PUT',
+        role: 'installer',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'Cổng sau', source: { type: 'testsrc' } }),
       });
       expect(res.status).toBe(500);
@@ -119,7 +161,9 @@ describe('camera management API', () => {
 
   it('keeps the stored password when a form sends back the masked URL', async () => {
     const res = await t.request('/api/cameras/gate', {
-      method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' },
+      method: 'PUT',
+      role: 'installer',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Cổng chính', source: { type: 'rtsp', url: 'rtsp://admin:***@127.0.0.1:9/ch1' } }),
     });
     expect(res.status).toBe(200);
@@ -129,16 +173,25 @@ describe('camera management API', () => {
   });
 
   it('refuses the masked password once scheme, host, port or user change (400 naming source.url): the stored one never goes to a new host', async () => {
-    const put = (url: string) => t.request('/api/cameras/gate', {
-      method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Cổng chính', source: { type: 'rtsp', url } }),
-    });
+    const put = (url: string) =>
+      t.request('/api/cameras/gate', {
+        method: 'PUT',
+        role: 'installer',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Cổng chính', source: { type: 'rtsp', url } }),
+      });
     const before = t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source;
-    for (const url of ['rtsp://admin:***@10.9.9.9:9/ch1', 'rtsp://admin:***@127.0.0.1:8554/ch1', 'rtsp://root:***@127.0.0.1:9/ch1', 'rtsps://admin:***@127.0.0.1:9/ch1']) {
+    for (const url of [
+      'rtsp://admin:***@10.9.9.9:9/ch1',
+      'rtsp://admin:***@127.0.0.1:8554/ch1',
+      'rtsp://root:***@127.0.0.1:9/ch1',
+      'rtsps://admin:***@127.0.0.1:9/ch1',
+    ]) {
       const res = await put(url);
       expect(res.status, url).toBe(400);
-      expect(((await res.json()) as { detail: unknown }).detail, url)
-        .toEqual([{ path: 'body.source.url', message: 'the password must be given again when host, port or user change' }]);
+      expect(((await res.json()) as { detail: unknown }).detail, url).toEqual([
+        { path: 'body.source.url', message: 'the password must be given again when host, port or user change' },
+      ]);
     }
     expect(t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source).toEqual(before);
     expect(t.hub.ctx.audit.query({ action: 'cameras.update', target: 'camera:gate' }).filter((a) => a.result === 'refused')).toHaveLength(4);
@@ -158,11 +211,16 @@ describe('camera management API', () => {
       expect(res.status, path).toBe(422);
       expect(((await res.json()) as { detail: Array<{ path: string }> }).detail[0]!.path, path).toBe('body.source.path');
     }
-    const url = await t.request('/api/cameras', { ...json({ id: 'leak', name: 'Rò', source: { type: 'file', path: 'http://127.0.0.1:9/x.mp4' } }), role: 'installer' });
+    const url = await t.request('/api/cameras', {
+      ...json({ id: 'leak', name: 'Rò', source: { type: 'file', path: 'http://127.0.0.1:9/x.mp4' } }),
+      role: 'installer',
+    });
     expect(url.status).toBe(400);
     expect(((await url.json()) as { detail: Array<{ path: string }> }).detail[0]!.path).toBe('body.source.path');
     const repoint = await t.request('/api/cameras/gate', {
-      method: 'PUT', role: 'installer', headers: { 'content-type': 'application/json' },
+      method: 'PUT',
+      role: 'installer',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Cổng', source: { type: 'file', path: '/etc/hostname' } }),
     });
     expect(repoint.status).toBe(422);
@@ -171,14 +229,23 @@ describe('camera management API', () => {
     expect(t.hub.ctx.audit.query({ action: 'cameras.add', target: 'camera:leak' }).map((a) => a.result)).toEqual(['refused', 'refused', 'refused', 'refused']);
   });
 
-  it('takes a file inside the data folder\'s media/ and plays the bundled demo footage', async () => {
+  it("takes a file inside the data folder's media/ and plays the bundled demo footage", async () => {
     const media = join(t.dataDir, 'media');
     mkdirSync(media, { recursive: true });
     copyFileSync(join(DEMO_MEDIA_DIR, 'vtest-demo.mp4'), join(media, 'clip.mp4'));
-    const own = await t.request('/api/cameras', { ...json({ id: 'own-clip', name: 'Tự có', enabled: false, source: { type: 'file', path: join(media, 'clip.mp4') } }), role: 'installer' });
+    const own = await t.request('/api/cameras', {
+      ...json({ id: 'own-clip', name: 'Tự có', enabled: false, source: { type: 'file', path: join(media, 'clip.mp4') } }),
+      role: 'installer',
+    });
     expect(own.status).toBe(201);
     const demo = await t.request('/api/cameras', {
-      ...json({ id: 'demo-clip', name: 'Mẫu', source: { type: 'file', path: join(DEMO_MEDIA_DIR, 'vtest-demo.mp4') }, detect: { width: 160, height: 90, fps: 2 }, record: { enabled: false } }),
+      ...json({
+        id: 'demo-clip',
+        name: 'Mẫu',
+        source: { type: 'file', path: join(DEMO_MEDIA_DIR, 'vtest-demo.mp4') },
+        detect: { width: 160, height: 90, fps: 2 },
+        record: { enabled: false },
+      }),
       role: 'installer',
     });
     expect(demo.status).toBe(201);

@@ -19,13 +19,22 @@ describe('concurrent configuration changes', () => {
     const admins = ['admin', 'chi', 'nam'];
     for (const name of admins.slice(1)) await t.hub.ctx.users.add(name, 'admin', TEST_PASSWORD);
     const tokens = await Promise.all(admins.map(async (name) => (await t.hub.ctx.users.login(name, TEST_PASSWORD)).token));
-    const camera = (i: number) => ({ id: `cam-${i}`, name: `Camera ${i}`, source: { type: 'testsrc', width: 64, height: 64, fps: 2 }, detect: { width: 64, height: 64, fps: 1 } });
+    const camera = (i: number) => ({
+      id: `cam-${i}`,
+      name: `Camera ${i}`,
+      source: { type: 'testsrc', width: 64, height: 64, fps: 2 },
+      detect: { width: 64, height: 64, fps: 1 },
+    });
 
-    const responses = await Promise.all(tokens.map((token, i) => fetch(`${t.base}/api/cameras`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(camera(i)),
-    })));
+    const responses = await Promise.all(
+      tokens.map((token, i) =>
+        fetch(`${t.base}/api/cameras`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(camera(i)),
+        }),
+      ),
+    );
 
     expect(responses.map((r) => r.status)).toEqual([201, 201, 201]);
     const listed = (await (await t.request('/api/cameras', { role: 'viewer' })).json()) as Array<{ id: string }>;
@@ -34,7 +43,9 @@ describe('concurrent configuration changes', () => {
     expect(onDisk.cameras.map((c) => c.id).sort()).toEqual(['cam-0', 'cam-1', 'cam-2']);
     const audit = t.hub.ctx.audit.query({ action: 'cameras.add' });
     expect(audit.map((a) => `${a.actor} ${a.target} ${a.result}`).sort()).toEqual([
-      'user:admin camera:cam-0 ok', 'user:chi camera:cam-1 ok', 'user:nam camera:cam-2 ok',
+      'user:admin camera:cam-0 ok',
+      'user:chi camera:cam-1 ok',
+      'user:nam camera:cam-2 ok',
     ]);
     // Every module applied every change: the camera service runs all three.
     await waitFor(() => ['cam-0', 'cam-1', 'cam-2'].every((id) => t.hub.ctx.services.cameras!.state(id)?.online), 20_000, 'three cameras online');

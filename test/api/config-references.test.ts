@@ -14,7 +14,12 @@ import type { HubConfigInput } from '../../hub/config/schema.ts';
 import { CONFIG_VERSION } from '../../hub/config/migrations.ts';
 
 /** A cheap camera: a small test pattern, recorded like any other. */
-const pattern = (id: string) => ({ id, name: id, source: { type: 'testsrc' as const, width: 160, height: 120, fps: 5 }, detect: { width: 64, height: 64, fps: 1 } });
+const pattern = (id: string) => ({
+  id,
+  name: id,
+  source: { type: 'testsrc' as const, width: 160, height: 120, fps: 5 },
+  detect: { width: 64, height: 64, fps: 1 },
+});
 const quiet = { detect: { enabled: false }, pipeline: { enabled: false } } satisfies HubConfigInput;
 
 const hubs: TestHub[] = [];
@@ -29,7 +34,11 @@ afterEach(async () => {
 
 const segmentsOf = (dataDir: string, cam: string): string[] => {
   const dir = join(dataDir, 'recordings', cam);
-  return existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => /\d{4}-\d{2}-\d{2}\/\d{2}\/\d+\.mp4$/.test(f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => /\d{4}-\d{2}-\d{2}\/\d{2}\/\d+\.mp4$/.test(f))
+    : [];
 };
 
 describe('references between sections through the API', () => {
@@ -38,7 +47,12 @@ describe('references between sections through the API', () => {
       config: {
         ...quiet,
         cameras: [pattern('cong'), pattern('kho')],
-        events: { rules: [{ id: 'cong-mat', type: 'offline', camera: 'cong' }, { id: 'kho-mat', type: 'offline', camera: 'kho' }] },
+        events: {
+          rules: [
+            { id: 'cong-mat', type: 'offline', camera: 'cong' },
+            { id: 'kho-mat', type: 'offline', camera: 'kho' },
+          ],
+        },
       },
     });
     const before = readFileSync(join(t.dataDir, 'config.json'), 'utf8');
@@ -55,21 +69,29 @@ describe('references between sections through the API', () => {
     await t.stop();
     hubs.length = 0;
     const again = await start({ dataDir: t.dataDir });
-    const states = await waitFor(() => {
-      const s = ['cong', 'kho'].map((id) => again.hub.ctx.services.cameras!.state(id));
-      return s.every((x) => x?.online) ? s : undefined;
-    }, 20_000, 'both cameras online after the restart');
+    const states = await waitFor(
+      () => {
+        const s = ['cong', 'kho'].map((id) => again.hub.ctx.services.cameras!.state(id));
+        return s.every((x) => x?.online) ? s : undefined;
+      },
+      20_000,
+      'both cameras online after the restart',
+    );
     expect(states).toHaveLength(2);
   }, 60_000);
 
   it('refuses a rule on a camera that is not configured and an alarm output on a missing relay, through a config change', async () => {
     const t = await start({ config: { ...quiet, cameras: [pattern('cong')] } });
-    await expect(t.hub.ctx.config.update((d) => {
-      d.events = { rules: [{ id: 'x', type: 'offline', camera: 'khong-co' }] };
-    })).rejects.toThrow(/events\.rules\[0\]\.camera: no camera "khong-co"/);
-    await expect(t.hub.ctx.config.update((d) => {
-      d.events = { rules: [{ id: 'x', type: 'offline', camera: 'cong', alarm: { device: 'coi', output: 'relay1' } }] };
-    })).rejects.toThrow(/events\.rules\[0\]\.alarm\.device: no device "coi"/);
+    await expect(
+      t.hub.ctx.config.update((d) => {
+        d.events = { rules: [{ id: 'x', type: 'offline', camera: 'khong-co' }] };
+      }),
+    ).rejects.toThrow(/events\.rules\[0\]\.camera: no camera "khong-co"/);
+    await expect(
+      t.hub.ctx.config.update((d) => {
+        d.events = { rules: [{ id: 'x', type: 'offline', camera: 'cong', alarm: { device: 'coi', output: 'relay1' } }] };
+      }),
+    ).rejects.toThrow(/events\.rules\[0\]\.alarm\.device: no device "coi"/);
     expect(t.hub.ctx.config.get().events.rules).toEqual([]);
   }, 30_000);
 });
@@ -83,7 +105,21 @@ describe('a configuration an older hub wrote with a dangling reference', () => {
       cameras: [pattern('cong')],
       pipeline: { enabled: false, cameras: { kho: { priority: 2 } } },
       devices: demoDevices(),
-      events: { rules: [{ id: 'kho-dem', name: 'Kho ban đêm', type: 'intrusion', camera: 'kho', zone: [[0, 0], [1, 0], [1, 1]] }] },
+      events: {
+        rules: [
+          {
+            id: 'kho-dem',
+            name: 'Kho ban đêm',
+            type: 'intrusion',
+            camera: 'kho',
+            zone: [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+            ],
+          },
+        ],
+      },
     };
     const dataDir = makeDataDir(v1 as HubConfigInput);
 
@@ -93,14 +129,22 @@ describe('a configuration an older hub wrote with a dangling reference', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'config.json.v1.bak'), 'utf8'))).toEqual(v1);
     expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ version: CONFIG_VERSION });
     const health = (await (await t.request('/api/health')).json()) as { conditions: Array<{ component: string; level: string; message: string }> };
-    expect(health.conditions).toContainEqual(expect.objectContaining({
-      component: 'events/rules', level: 'degraded', message: 'events: rule "kho-dem" is disabled: it watches camera "kho", which is not configured',
-    }));
+    expect(health.conditions).toContainEqual(
+      expect.objectContaining({
+        component: 'events/rules',
+        level: 'degraded',
+        message: 'events: rule "kho-dem" is disabled: it watches camera "kho", which is not configured',
+      }),
+    );
     await waitFor(() => segmentsOf(dataDir, 'cong').length > 0, 30_000, 'a recorded segment of camera cong');
-    const pumps = await waitFor(async () => {
-      const list = (await (await t.request('/api/devices/pumps', { role: 'operator' })).json()) as Array<{ id: string; reachable: boolean }>;
-      return list.some((p) => p.reachable) ? list : undefined;
-    }, 20_000, 'the pump drive reachable');
+    const pumps = await waitFor(
+      async () => {
+        const list = (await (await t.request('/api/devices/pumps', { role: 'operator' })).json()) as Array<{ id: string; reachable: boolean }>;
+        return list.some((p) => p.reachable) ? list : undefined;
+      },
+      20_000,
+      'the pump drive reachable',
+    );
     expect(pumps.map((p) => p.id)).toEqual(['bom-1']);
   }, 60_000);
 });

@@ -13,9 +13,32 @@ const QUERY_VALUES = ['abc', '', '-1', '8640000000000001', '-8640000000000001', 
 /** Query names routes read today, for routes that declare none (and so the walk fails on old code). */
 const COMMON_QUERY = ['limit', 'from', 'to', 'before', 'days', 'camera', 'device', 'point', 'tier', 'state', 'resolution', 'withRules', 'actor'];
 const BODIES = [
-  'null', '[]', '"text"', '123', '{}', '{"a":', '{"id":1e400}', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
-  JSON.stringify({ id: {}, name: 5, source: null, command: 5, args: 'x', value: {}, to: [], text: null, verdict: 1, format: 7,
-    username: 1, password: [], role: 'god', enabled: 'yes', detect: [], days: -1 }),
+  'null',
+  '[]',
+  '"text"',
+  '123',
+  '{}',
+  '{"a":',
+  '{"id":1e400}',
+  '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
+  JSON.stringify({
+    id: {},
+    name: 5,
+    source: null,
+    command: 5,
+    args: 'x',
+    value: {},
+    to: [],
+    text: null,
+    verdict: 1,
+    format: 7,
+    username: 1,
+    password: [],
+    role: 'god',
+    enabled: 'yes',
+    detect: [],
+    days: -1,
+  }),
 ];
 
 const keysOf = (schema: unknown): string[] => (schema instanceof z.ZodObject ? Object.keys(schema.shape) : []);
@@ -31,7 +54,21 @@ describe('hostile input on every route', () => {
       config: {
         detect: { enabled: false },
         cameras: [{ id: 'cam', name: 'Cổng', enabled: false, source: { type: 'testsrc' } }],
-        events: { rules: [{ id: 'cam-night', type: 'intrusion', camera: 'cam', zone: [[0, 0], [1, 0], [1, 1], [0, 1]] }] },
+        events: {
+          rules: [
+            {
+              id: 'cam-night',
+              type: 'intrusion',
+              camera: 'cam',
+              zone: [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 1],
+              ],
+            },
+          ],
+        },
       },
     });
     // Its own session: the walk signs out through /api/auth/logout, and signs in again.
@@ -43,7 +80,9 @@ describe('hostile input on every route', () => {
   async function send(method: string, url: string, body?: string): Promise<number> {
     const ctl = new AbortController();
     const res = await fetch(t.base + url, {
-      method, signal: ctl.signal, body,
+      method,
+      signal: ctl.signal,
+      body,
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     });
     await res.body?.cancel().catch(() => undefined); // live streams stay open otherwise

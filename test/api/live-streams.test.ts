@@ -77,13 +77,14 @@ describe('live streams', () => {
     expect(t.hub.ctx.api.streams.count(a)).toBe(0);
   });
 
-  it("ends every stream of a user when the password changes or the account is disabled", async () => {
+  it('ends every stream of a user when the password changes or the account is disabled', async () => {
     const s1 = await login('minh');
     const s2 = await login('minh');
     const x = await open('/api/events/stream', s1);
     const y = await open('/api/devices/stream', s2);
     const res = await fetch(`${t.base}/api/auth/password`, {
-      method: 'POST', headers: { authorization: `Bearer ${s1}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${s1}`, 'content-type': 'application/json' },
       body: JSON.stringify({ currentPassword: TEST_PASSWORD, password: 'another-long-Passw0rd!' }),
     });
     expect(res.status).toBe(200);

@@ -13,24 +13,56 @@ import { startTestHub, waitFor, type TestHub } from '../helpers/test-hub.ts';
  * Dashboards and alerts are written against these: a rename is a breaking change.
  */
 const HUB_FAMILIES: Record<string, 'counter' | 'gauge'> = {
-  sse_dropped_total: 'counter', sse_clients: 'gauge', hub_health_condition: 'gauge',
-  auth_login_throttled_total: 'counter', auth_forbidden_total: 'counter', auth_forbidden_unrecorded_total: 'counter',
+  sse_dropped_total: 'counter',
+  sse_clients: 'gauge',
+  hub_health_condition: 'gauge',
+  auth_login_throttled_total: 'counter',
+  auth_forbidden_total: 'counter',
+  auth_forbidden_unrecorded_total: 'counter',
   audit_write_failures_total: 'counter',
-  record_segments_total: 'counter', record_bytes_total: 'counter', retention_deleted_segments_total: 'counter',
-  record_segments_unplaced_total: 'counter', record_held_bytes: 'gauge', hub_stored_bytes: 'gauge',
-  record_paused_cameras: 'gauge', record_holds_refused_total: 'counter', record_index_segments: 'gauge',
-  disk_free_bytes: 'gauge', disk_total_bytes: 'gauge',
-  cameras_frames_total: 'counter', camera_online: 'gauge', camera_fps_in: 'gauge', camera_bitrate_kbps: 'gauge',
-  camera_restarts: 'gauge', camera_last_frame_timestamp_seconds: 'gauge',
-  pipeline_fps_in: 'gauge', pipeline_fps_processed: 'gauge', pipeline_frames_total: 'gauge',
-  pipeline_frames_dropped_total: 'gauge', pipeline_inference_calls_total: 'gauge', pipeline_inference_images_total: 'gauge',
-  pipeline_latency_ms: 'gauge', pipeline_below_floor: 'gauge', pipeline_tracks_active: 'gauge', pipeline_stage_ms: 'gauge',
-  pipeline_batch_mean: 'gauge', pipeline_checks_total: 'gauge',
-  devices_journal_write_failures_total: 'counter', devices_bus_transactions: 'gauge', devices_bus_failures: 'gauge',
-  devices_bus_timeouts: 'gauge', devices_bus_reconnects: 'gauge', devices_bus_queued: 'gauge', devices_bus_connected: 'gauge',
-  devices_device_online: 'gauge', devices_pump_running: 'gauge', devices_pump_start_blocked: 'gauge',
+  record_segments_total: 'counter',
+  record_bytes_total: 'counter',
+  retention_deleted_segments_total: 'counter',
+  record_segments_unplaced_total: 'counter',
+  record_held_bytes: 'gauge',
+  hub_stored_bytes: 'gauge',
+  record_paused_cameras: 'gauge',
+  record_holds_refused_total: 'counter',
+  record_index_segments: 'gauge',
+  disk_free_bytes: 'gauge',
+  disk_total_bytes: 'gauge',
+  cameras_frames_total: 'counter',
+  camera_online: 'gauge',
+  camera_fps_in: 'gauge',
+  camera_bitrate_kbps: 'gauge',
+  camera_restarts: 'gauge',
+  camera_last_frame_timestamp_seconds: 'gauge',
+  pipeline_fps_in: 'gauge',
+  pipeline_fps_processed: 'gauge',
+  pipeline_frames_total: 'gauge',
+  pipeline_frames_dropped_total: 'gauge',
+  pipeline_inference_calls_total: 'gauge',
+  pipeline_inference_images_total: 'gauge',
+  pipeline_latency_ms: 'gauge',
+  pipeline_below_floor: 'gauge',
+  pipeline_tracks_active: 'gauge',
+  pipeline_stage_ms: 'gauge',
+  pipeline_batch_mean: 'gauge',
+  pipeline_checks_total: 'gauge',
+  devices_journal_write_failures_total: 'counter',
+  devices_bus_transactions: 'gauge',
+  devices_bus_failures: 'gauge',
+  devices_bus_timeouts: 'gauge',
+  devices_bus_reconnects: 'gauge',
+  devices_bus_queued: 'gauge',
+  devices_bus_connected: 'gauge',
+  devices_device_online: 'gauge',
+  devices_pump_running: 'gauge',
+  devices_pump_start_blocked: 'gauge',
   devices_alarms_active: 'gauge',
-  events_started_total: 'counter', events_stream_dropped_total: 'counter', events_open: 'gauge',
+  events_started_total: 'counter',
+  events_stream_dropped_total: 'counter',
+  events_open: 'gauge',
 };
 
 interface Sample {
@@ -156,11 +188,15 @@ describe('/metrics through prom-client', () => {
     // Each scrape empties the delay histogram, which takes a sample every 10 ms: wait for one
     // scrape that follows another by long enough to hold samples. An empty window reads as
     // prom-client gives it (min at Node's int64 sentinel, percentiles 0): judged by both ends.
-    const page = await waitFor(async () => {
-      const p = await scrape();
-      const filled = sample(p, 'nodejs_eventloop_lag_p99_seconds') > 0 && sample(p, 'nodejs_eventloop_lag_min_seconds') < 60;
-      return filled ? p : undefined;
-    }, 10_000, 'a filled event-loop delay histogram');
+    const page = await waitFor(
+      async () => {
+        const p = await scrape();
+        const filled = sample(p, 'nodejs_eventloop_lag_p99_seconds') > 0 && sample(p, 'nodejs_eventloop_lag_min_seconds') < 60;
+        return filled ? p : undefined;
+      },
+      10_000,
+      'a filled event-loop delay histogram',
+    );
     const [min, p50, p99, max] = ['min', 'p50', 'p99', 'max'].map((q) => sample(page, `nodejs_eventloop_lag_${q}_seconds`));
     expect(min).toBeGreaterThan(0);
     expect(min).toBeLessThanOrEqual(p50!);
@@ -172,17 +208,24 @@ describe('/metrics through prom-client', () => {
 
   it('adds GC durations by kind once the process has collected garbage', async () => {
     let garbage: unknown[] = [];
-    const page = await waitFor(async () => {
-      // Short-lived allocations: the young generation fills and V8 scavenges (a minor GC).
-      for (let i = 0; i < 200_000; i++) garbage.push({ i });
-      garbage = [];
-      const p = await scrape();
-      return p.get('nodejs_gc_duration_seconds')?.samples.some((s) => s.name.endsWith('_count') && s.value > 0) ? p : undefined;
-    }, 20_000, 'a GC in nodejs_gc_duration_seconds');
+    const page = await waitFor(
+      async () => {
+        // Short-lived allocations: the young generation fills and V8 scavenges (a minor GC).
+        for (let i = 0; i < 200_000; i++) garbage.push({ i });
+        garbage = [];
+        const p = await scrape();
+        return p.get('nodejs_gc_duration_seconds')?.samples.some((s) => s.name.endsWith('_count') && s.value > 0) ? p : undefined;
+      },
+      20_000,
+      'a GC in nodejs_gc_duration_seconds',
+    );
     const gc = page.get('nodejs_gc_duration_seconds')!;
     expect(gc.type).toBe('histogram');
     const kinds = new Set(gc.samples.map((s) => s.labels.kind ?? '(none)'));
-    expect([...kinds].every((k) => ['major', 'minor', 'incremental', 'weakcb'].includes(k)), [...kinds].join()).toBe(true);
+    expect(
+      [...kinds].every((k) => ['major', 'minor', 'incremental', 'weakcb'].includes(k)),
+      [...kinds].join(),
+    ).toBe(true);
     for (const kind of kinds) {
       const count = sample(page, 'nodejs_gc_duration_seconds', { kind }, 'nodejs_gc_duration_seconds_count');
       expect(sample(page, 'nodejs_gc_duration_seconds', { kind, le: '+Inf' }, 'nodejs_gc_duration_seconds_bucket')).toBe(count);

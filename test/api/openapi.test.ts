@@ -14,10 +14,12 @@ import { startTestHub, TEST_PASSWORD, type TestHub } from '../helpers/test-hub.t
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a parsed document, walked by key
 const CAMERA_PASSWORD = 'cam-s3cret-9041';
 
-const keysOf = (schema: z.ZodType): string[] =>
-  Object.keys((z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json).properties ?? {}).sort();
+const keysOf = (schema: z.ZodType): string[] => Object.keys((z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json).properties ?? {}).sort();
 const names = (op: Json, where: 'path' | 'query'): string[] =>
-  ((op.parameters ?? []) as Json[]).filter((p) => p.in === where).map((p) => p.name as string).sort();
+  ((op.parameters ?? []) as Json[])
+    .filter((p) => p.in === where)
+    .map((p) => p.name as string)
+    .sort();
 
 describe('the OpenAPI contract at /api/openapi.json', () => {
   let t: TestHub;

@@ -89,10 +89,14 @@ describe('no camera secret leaves the hub', () => {
     await t.hub.ctx.config.update((d) => {
       d.cameras![0]!.enabled = true;
     }, 'test');
-    await waitFor(() => {
-      const s = t.hub.ctx.services.cameras!.state('gate');
-      return s?.status === 'offline' && s.restarts >= 2 && /Connection refused/.test(s.reason ?? '');
-    }, 30_000, 'the camera offline at least twice, with ffmpeg\'s error');
+    await waitFor(
+      () => {
+        const s = t.hub.ctx.services.cameras!.state('gate');
+        return s?.status === 'offline' && s.restarts >= 2 && /Connection refused/.test(s.reason ?? '');
+      },
+      30_000,
+      "the camera offline at least twice, with ffmpeg's error",
+    );
     await waitFor(() => Object.values(streamed).every((s) => /gate-offline/.test(s ?? '')), 30_000, 'the offline event on every event stream');
     await waitFor(() => t.hub.ctx.services.recordings!.segments('yard', 0, Date.now() + 60_000).length > 0, 30_000, 'a recording of yard');
   }, 120_000);
@@ -105,7 +109,7 @@ describe('no camera secret leaves the hub', () => {
     cameraTestHooks.backoff = undefined;
   });
 
-  it('shows ffmpeg\'s error with the password masked in the camera\'s state', async () => {
+  it("shows ffmpeg's error with the password masked in the camera's state", async () => {
     const res = await t.request('/api/cameras/gate', { role: 'viewer' });
     const cam = (await res.json()) as { source: { url: string }; state: { reason: string } };
     expect(cam.source.url).toMatch(/^rtsp:\/\/admin:\*\*\*@127\.0\.0\.1:\d+\/ch1$/);
@@ -118,13 +122,14 @@ describe('no camera secret leaves the hub', () => {
     const events = await asAdmin<Array<{ id: string | number; ruleId: string }>>('/api/events');
     const eventId = String(events.find((e) => e.ruleId === 'gate-offline')?.id ?? 'x1');
     const recordingId = String(t.hub.ctx.services.recordings!.segments('yard', 0, Date.now() + 60_000)[0]!.id);
-    const fill = (r: RouteInfo): string => r.path
-      .replace(/^\/api\/events\/:id/, `/api/events/${eventId}`)
-      .replace(/^\/api\/recordings\/:id/, `/api/recordings/${recordingId}`)
-      .replace(/\/cameras\/:id/, '/cameras/gate')
-      .replace(/:username/, 'viewer')
-      .replace(/:[^/]+/g, 'x1')
-      .replace(/^\/api\/recordings$/, '/api/recordings?camera=yard');
+    const fill = (r: RouteInfo): string =>
+      r.path
+        .replace(/^\/api\/events\/:id/, `/api/events/${eventId}`)
+        .replace(/^\/api\/recordings\/:id/, `/api/recordings/${recordingId}`)
+        .replace(/\/cameras\/:id/, '/cameras/gate')
+        .replace(/:username/, 'viewer')
+        .replace(/:[^/]+/g, 'x1')
+        .replace(/^\/api\/recordings$/, '/api/recordings?camera=yard');
 
     const routes = t.hub.ctx.api.routes;
     const gets = routes.filter((r) => r.method === 'GET');
@@ -137,7 +142,9 @@ describe('no camera secret leaves the hub', () => {
     const check = async (role: Role | undefined, method: string, path: string, stream = false, body?: string): Promise<void> => {
       const ctl = new AbortController();
       const res = await t.request(path, {
-        method, role, signal: ctl.signal,
+        method,
+        role,
+        signal: ctl.signal,
         ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}),
       });
       const text = await answerText(res, stream, ctl);
@@ -150,7 +157,13 @@ describe('no camera secret leaves the hub', () => {
     const { state: _state, ...form } = shown;
     await check('installer', 'PUT', '/api/cameras/gate', false, JSON.stringify(form));
     const stored = t.hub.ctx.config.get().cameras.find((c) => c.id === 'gate')!.source as { url: string };
-    await check('installer', 'PUT', '/api/cameras/gate', false, JSON.stringify({ ...form, source: { type: 'rtsp', url: stored.url.replace(/\/ch1$/, '/ch2') } }));
+    await check(
+      'installer',
+      'PUT',
+      '/api/cameras/gate',
+      false,
+      JSON.stringify({ ...form, source: { type: 'rtsp', url: stored.url.replace(/\/ch1$/, '/ch2') } }),
+    );
     expect(seen).toEqual(['installer PUT /api/cameras/gate 200', 'installer PUT /api/cameras/gate 200']);
     for (const role of [...ROLES, undefined]) {
       for (const r of gets) await check(role, 'GET', fill(r), !!r.stream);
@@ -164,7 +177,7 @@ describe('no camera secret leaves the hub', () => {
     expect(seen).toContain(`admin GET /api/events/${eventId} 200`);
   }, 120_000);
 
-  it('carried the offline event on every role\'s live stream without the password', () => {
+  it("carried the offline event on every role's live stream without the password", () => {
     expect(Object.keys(streamed).length).toBeGreaterThan(0);
     for (const [role, text] of Object.entries(streamed)) {
       expect(text, role).toMatch(/gate-offline/);
@@ -172,7 +185,7 @@ describe('no camera secret leaves the hub', () => {
     }
   });
 
-  it('writes the password in no log line, ffmpeg\'s own debug lines included', () => {
+  it("writes the password in no log line, ffmpeg's own debug lines included", () => {
     const lines = stderr.lines.join('').split('\n');
     expect(lines.some((l) => /ffmpeg: rtsp:\/\/admin:\*\*\*@127\.0\.0\.1/.test(l))).toBe(true);
     expect(lines.filter((l) => MARK.test(l))).toEqual([]);
@@ -183,7 +196,9 @@ describe('files holding secrets are owner-only', () => {
   const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
 
   it('keeps the data folder 700 and config.json, its backup, hub.db with its -wal and -shm, and the signing key 600, narrowing wider ones at start', async () => {
-    let t = await startTestHub({ config: { cameras: [{ id: 'gate', name: 'Cổng', enabled: false, source: { type: 'rtsp', url: 'rtsp://admin:s3cret@127.0.0.1:9/ch1' } }] } });
+    let t = await startTestHub({
+      config: { cameras: [{ id: 'gate', name: 'Cổng', enabled: false, source: { type: 'rtsp', url: 'rtsp://admin:s3cret@127.0.0.1:9/ch1' } }] },
+    });
     const dir = t.dataDir;
     const files = ['config.json', 'config.json.bak', 'hub.db', 'hub.db-wal', 'hub.db-shm', 'keys/hub-ed25519.key'];
     try {

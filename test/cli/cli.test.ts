@@ -30,9 +30,14 @@ describe('hub command line', () => {
       let out = '';
       hub.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       const password = await waitFor(() => /password: (\S+)/.exec(out)?.[1], 15_000, 'the one-time password');
-      const login = async (pw: string) => (await (await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
-      })).json()) as { token: string; user: { mustChangePassword: boolean } };
+      const login = async (pw: string) =>
+        (await (
+          await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: 'admin', password: pw }),
+          })
+        ).json()) as { token: string; user: { mustChangePassword: boolean } };
       const once = await login(password);
       expect(once.user.mustChangePassword).toBe(true);
       // The one-time password (it stays in the terminal's scrollback) opens nothing but its own change.
@@ -40,23 +45,33 @@ describe('hub command line', () => {
       expect(refused.status).toBe(403);
       expect(await refused.json()).toEqual({ error: 'auth: password change required', detail: null });
       const changed = await fetch(`http://127.0.0.1:${port}/api/auth/password`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${once.token}` },
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${once.token}` },
         body: JSON.stringify({ currentPassword: password, password: 'mekong-delta-2026' }),
       });
       expect(changed.status).toBe(200);
       const { token, user } = await login('mekong-delta-2026');
       expect(user.mustChangePassword).toBe(false);
-      const cameras = await waitFor(async () => {
-        const list = (await (await fetch(`http://127.0.0.1:${port}/api/cameras`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{
-          id: string; state: { online: boolean };
-        }>;
-        return list.length === 2 && list.every((c) => c.state.online) ? list : undefined;
-      }, 30_000, 'both demo cameras online');
+      const cameras = await waitFor(
+        async () => {
+          const list = (await (await fetch(`http://127.0.0.1:${port}/api/cameras`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{
+            id: string;
+            state: { online: boolean };
+          }>;
+          return list.length === 2 && list.every((c) => c.state.online) ? list : undefined;
+        },
+        30_000,
+        'both demo cameras online',
+      );
       expect(cameras.map((c) => c.id).sort()).toEqual(['demo-cho', 'demo-cong-uy-ban']);
-      await waitFor(() => {
-        const dir = join(dataDir, 'recordings', 'demo-cho');
-        return existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => /\d{4}-\d{2}-\d{2}\/\d{2}\/\d+\.mp4$/.test(String(f)));
-      }, 30_000, 'a demo segment on disk');
+      await waitFor(
+        () => {
+          const dir = join(dataDir, 'recordings', 'demo-cho');
+          return existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => /\d{4}-\d{2}-\d{2}\/\d{2}\/\d+\.mp4$/.test(String(f)));
+        },
+        30_000,
+        'a demo segment on disk',
+      );
     } finally {
       hub.kill('SIGTERM');
       await new Promise((r) => hub.once('exit', r));
@@ -77,7 +92,12 @@ describe('hub command line', () => {
   it('`config check` refuses a rule watching a camera that is not configured, naming the field', async () => {
     const dir = makeDataDir({
       cameras: [{ id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: 'rtsp://10.0.0.9/ch1' } }],
-      events: { rules: [{ id: 'cong', type: 'offline', camera: 'gate' }, { id: 'kho-dem', type: 'offline', camera: 'kho' }] },
+      events: {
+        rules: [
+          { id: 'cong', type: 'offline', camera: 'gate' },
+          { id: 'kho-dem', type: 'offline', camera: 'kho' },
+        ],
+      },
     });
     const bad = await runCli(['config', 'check', '--data', dir]);
     expect(bad.code).toBe(1);
@@ -158,8 +178,13 @@ describe('hub command line', () => {
 
       const rows = db.prepare('SELECT actor, action, target FROM audit_log ORDER BY id').all() as Array<{ actor: string; action: string; target: string }>;
       expect(rows.map((r) => `${r.action} ${r.target}`)).toEqual([
-        'users.add user:chi', 'users.add user:hoa', 'users.end-sessions user:hoa', 'users.disable user:hoa', 'users.enable user:hoa',
-        'users.reset-password user:hoa', 'users.delete user:hoa',
+        'users.add user:chi',
+        'users.add user:hoa',
+        'users.end-sessions user:hoa',
+        'users.disable user:hoa',
+        'users.enable user:hoa',
+        'users.reset-password user:hoa',
+        'users.delete user:hoa',
       ]);
       for (const r of rows) expect(r.actor).toMatch(/^cli:\S+$/);
       expect(JSON.stringify(db.prepare('SELECT * FROM audit_log').all())).not.toContain(once);

@@ -32,12 +32,20 @@ describe('hub start --media-dir', () => {
     let log = '';
     hub.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     try {
-      await waitFor(() => /camera outside offline: cannot start: source\.path \S+ must name a file inside a media folder/.test(log), 30_000, 'the outside camera refused');
-      const online = await waitFor(async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined);
-        const health = (await res?.json()) as { cameras: Array<{ id: string; online: boolean }> } | undefined;
-        return health?.cameras.find((c) => c.id === 'inside' && c.online) && health;
-      }, 30_000, 'the inside camera online');
+      await waitFor(
+        () => /camera outside offline: cannot start: source\.path \S+ must name a file inside a media folder/.test(log),
+        30_000,
+        'the outside camera refused',
+      );
+      const online = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined);
+          const health = (await res?.json()) as { cameras: Array<{ id: string; online: boolean }> } | undefined;
+          return health?.cameras.find((c) => c.id === 'inside' && c.online) && health;
+        },
+        30_000,
+        'the inside camera online',
+      );
       expect(online.cameras.find((c) => c.id === 'outside')!.online).toBe(false);
     } finally {
       const exited = new Promise((ok) => hub.once('exit', ok));

@@ -32,7 +32,9 @@ describe('npm run detect', () => {
   });
 
   it('exits 1 with the reason on stderr when the model cannot load', async () => {
-    const err = await run('node', ['bin/hub.mjs', 'detect', fixtures.coffee, '--json', '--model', '/nope/model.onnx', '--family', 'yolo'], { cwd: root }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const err = await run('node', ['bin/hub.mjs', 'detect', fixtures.coffee, '--json', '--model', '/nope/model.onnx', '--family', 'yolo'], { cwd: root }).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
     expect(err).toMatchObject({ code: 1, stdout: '' });
     expect((err as { stderr: string }).stderr).toMatch(/^detect: model file \/nope\/model\.onnx not found/m);
   });

@@ -50,7 +50,9 @@ describe('nanodet-int8 build', () => {
       const cal = loadCalibration(manifest.quantize!.calibration);
       const file = join(dir, 'other.json');
       writeFileSync(file, formatCalibration({ ...cal, fp32Sha256: '0'.repeat(64) }));
-      expect(() => convertFromSource({ ...manifest, quantize: { ...manifest.quantize!, calibration: file } })).toThrow(/was taken on nanodet 0{64}, not on nanodet [0-9a-f]{64}/);
+      expect(() => convertFromSource({ ...manifest, quantize: { ...manifest.quantize!, calibration: file } })).toThrow(
+        /was taken on nanodet 0{64}, not on nanodet [0-9a-f]{64}/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -61,7 +63,10 @@ describe('nanodet-int8 build', () => {
     try {
       const { path } = ensureModel('nanodet-int8');
       const session = await ort.InferenceSession.create(path, {
-        intraOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: join(dir, 'p'),
+        intraOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        enableProfiling: true,
+        profileFilePrefix: join(dir, 'p'),
       });
       const size = manifest.input.size;
       const x = new Float32Array(3 * size * size);
@@ -103,7 +108,10 @@ describe('nanodet-int8 against nanodet (fp32) on real images', () => {
       expect(byInt8, `frame ${ann.frame}: people found by int8 vs fp32`).toEqual(byFp32);
       expect(byInt8.length / ann.people.length, `frame ${ann.frame}`).toBeGreaterThanOrEqual(0.8);
       for (const v of ann.vehicles) {
-        expect(b[k]!.some((d) => ['car', 'truck', 'bus'].includes(d.label) && iou(v.box, d.box) >= 0.5), `frame ${ann.frame}: ${v.what}`).toBe(true);
+        expect(
+          b[k]!.some((d) => ['car', 'truck', 'bus'].includes(d.label) && iou(v.box, d.box) >= 0.5),
+          `frame ${ann.frame}: ${v.what}`,
+        ).toBe(true);
       }
       // Each fp32 person scoring 0.5 or more has an int8 twin: same place, close score.
       for (const d of a[k]!.filter((x) => x.label === 'person' && x.score >= 0.5)) {

@@ -30,16 +30,22 @@ async function startWith(detect: Partial<DetectConfig>) {
 /** A valid ONNX file whose input is not a square 3-channel image. */
 function wrongShapeModel(): string {
   const path = join(dir, 'wrong-shape.onnx');
-  writeFileSync(path, encodeModel({
-    irVersion: 8, opsetVersion: 18, producerName: 'test', producerVersion: '1',
-    graph: {
-      name: 'g',
-      nodes: [{ name: 'id', opType: 'Identity', inputs: ['images'], outputs: ['output0'] }],
-      initializers: [],
-      inputs: [{ name: 'images', elemType: DataType.FLOAT, dims: [1, 3, 100, 50] }],
-      outputs: [{ name: 'output0', elemType: DataType.FLOAT, dims: [1, 3, 100, 50] }],
-    },
-  }));
+  writeFileSync(
+    path,
+    encodeModel({
+      irVersion: 8,
+      opsetVersion: 18,
+      producerName: 'test',
+      producerVersion: '1',
+      graph: {
+        name: 'g',
+        nodes: [{ name: 'id', opType: 'Identity', inputs: ['images'], outputs: ['output0'] }],
+        initializers: [],
+        inputs: [{ name: 'images', elemType: DataType.FLOAT, dims: [1, 3, 100, 50] }],
+        outputs: [{ name: 'output0', elemType: DataType.FLOAT, dims: [1, 3, 100, 50] }],
+      },
+    }),
+  );
   return path;
 }
 
@@ -87,7 +93,12 @@ describe('detect module with a model it cannot use', () => {
 
   it('the default model loads and is offered as the detector, then closed on stop', async () => {
     const lines: string[] = [];
-    const ctx = { log: createLogger('hub', (l) => lines.push(l)), config: { get: () => ({ detect: detectSchema.parse({ threads: 1 }) }) }, api: { route() {} }, services: {} } as unknown as HubContext;
+    const ctx = {
+      log: createLogger('hub', (l) => lines.push(l)),
+      config: { get: () => ({ detect: detectSchema.parse({ threads: 1 }) }) },
+      api: { route() {} },
+      services: {},
+    } as unknown as HubContext;
     const running = await detectModule.start(ctx);
     expect(ctx.services.detector?.modelId).toBe('nanodet-int8');
     expect(ctx.services.detector?.maxBatch).toBe(8);

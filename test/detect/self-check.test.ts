@@ -64,7 +64,14 @@ describe('the default detector: nanodet-int8, self-checked', () => {
     expect(engine.warnings).toEqual([]);
     const s = engine.selfCheck!;
     console.log(`${s.summary}; disagreements: ${JSON.stringify(s.comparison?.disagreements)}`);
-    expect(s).toMatchObject({ outcome: 'passed', model: 'nanodet-int8', original: 'nanodet', running: 'nanodet-int8', rulesOverridden: false, frame: 'hub/demo/vtest-demo.mp4 frame 0' });
+    expect(s).toMatchObject({
+      outcome: 'passed',
+      model: 'nanodet-int8',
+      original: 'nanodet',
+      running: 'nanodet-int8',
+      rulesOverridden: false,
+      frame: 'hub/demo/vtest-demo.mp4 frame 0',
+    });
     const c = s.comparison!;
     // The reference frame: 5 people and 2 parked cars at score >= 0.4 in both models.
     expect(c.floatCount).toBeGreaterThanOrEqual(SELF_CHECK_RULES.minObjects);
@@ -88,7 +95,11 @@ describe('a self-check that fails (forced by a zero score tolerance)', () => {
   const ctx = {
     log: createLogger('hub', (l) => lines.push(l)),
     config: { get: () => ({ detect: detectSchema.parse({ threads: 1 }) }) },
-    api: { route: (decl: { path: string }, h: typeof handler) => { if (decl.path === '/api/detect/status') handler = h; } },
+    api: {
+      route: (decl: { path: string }, h: typeof handler) => {
+        if (decl.path === '/api/detect/status') handler = h;
+      },
+    },
     services: {},
   } as unknown as HubContext;
   let running: { stop(): Promise<void> | void };
@@ -107,7 +118,9 @@ describe('a self-check that fails (forced by a zero score tolerance)', () => {
     const warn = lines.filter((l) => / WARN /.test(l));
     expect(warn).toHaveLength(1);
     console.log(warn[0]);
-    expect(warn[0]).toMatch(/hub\/detect: self-check FAILED \(\d+ ms\): nanodet-int8 disagrees with its float original nanodet on the reference frame hub\/demo\/vtest-demo\.mp4 frame 0: (\d+) of \1 nanodet detections and (\d+) of \2 nanodet-int8 detections \(score >= 0\.4\) have no twin \(same class, IoU >= 0\.5, \|score difference\| <= 0\); max score difference 0\.\d{3} \(mean 0\.\d{3}\), min IoU 0\.\d\d; person 0\.\d{3} in nanodet at \[[\d,]+\] vs nanodet-int8 0\.\d{3}, IoU 0\.\d\d/);
+    expect(warn[0]).toMatch(
+      /hub\/detect: self-check FAILED \(\d+ ms\): nanodet-int8 disagrees with its float original nanodet on the reference frame hub\/demo\/vtest-demo\.mp4 frame 0: (\d+) of \1 nanodet detections and (\d+) of \2 nanodet-int8 detections \(score >= 0\.4\) have no twin \(same class, IoU >= 0\.5, \|score difference\| <= 0\); max score difference 0\.\d{3} \(mean 0\.\d{3}\), min IoU 0\.\d\d; person 0\.\d{3} in nanodet at \[[\d,]+\] vs nanodet-int8 0\.\d{3}, IoU 0\.\d\d/,
+    );
     expect(warn[0]).toMatch(/rules overridden: \{"scoreTolerance":0\}\)\. Running the float model nanodet instead of nanodet-int8/);
     expect(lines.filter((l) => / ERROR /.test(l))).toEqual([]);
   });

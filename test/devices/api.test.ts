@@ -21,7 +21,10 @@ describe('devices API', () => {
     ({ sim, ctx } = base);
     sim.model.salinityOverride = 3.4; // before the devices module first polls it
     ctx.bus.on('device.alarm', 'test', (a) => alarms.push(a));
-    for (const [name, role] of [['van', 'viewer'], ['lan', 'operator']] as const) {
+    for (const [name, role] of [
+      ['van', 'viewer'],
+      ['lan', 'operator'],
+    ] as const) {
       await ctx.users.add(name, role, 'a-long-enough-Passw0rd!');
       token[name] = (await ctx.users.login(name, 'a-long-enough-Passw0rd!')).token;
     }

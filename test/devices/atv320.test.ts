@@ -20,7 +20,18 @@ describe.each<Line>(['tcp', 'rtu'])('ATV320 profile over Modbus %s', (line) => {
     cfg.pumps![0]!.drive = 'atv';
     t.hub = startRuntime(t.st.dir, cfg);
     const good = (d: string, p: string) => t.hub!.rt.store.get(d, p).quality === 'good';
-    expect(await waitFor(() => [['atv', 'running'], ['level', 'level'], ['salinity', 'salinity'], ['io', 'input2']].every(([d, p]) => good(d!, p!)), 5000)).toBe(true);
+    expect(
+      await waitFor(
+        () =>
+          [
+            ['atv', 'running'],
+            ['level', 'level'],
+            ['salinity', 'salinity'],
+            ['io', 'input2'],
+          ].every(([d, p]) => good(d!, p!)),
+        5000,
+      ),
+    ).toBe(true);
     return t.hub;
   };
   const v = (p: string) => t.hub!.rt.store.get('atv', p).value;

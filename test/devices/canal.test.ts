@@ -17,7 +17,19 @@ describe.each<Line>(['tcp', 'rtu'])('canal level band over Modbus %s', (line) =>
     cfg.pumps![0]!.canalLevel = { device: 'canal', point: 'level' };
     t.hub = startRuntime(t.st.dir, cfg);
     const good = (d: string, p: string) => t.hub!.rt.store.get(d, p).quality === 'good';
-    expect(await waitFor(() => [['drive', 'running'], ['level', 'level'], ['salinity', 'salinity'], ['io', 'input2'], ['canal', 'level']].every(([d, p]) => good(d!, p!)), 5000)).toBe(true);
+    expect(
+      await waitFor(
+        () =>
+          [
+            ['drive', 'running'],
+            ['level', 'level'],
+            ['salinity', 'salinity'],
+            ['io', 'input2'],
+            ['canal', 'level'],
+          ].every(([d, p]) => good(d!, p!)),
+        5000,
+      ),
+    ).toBe(true);
     return t.hub;
   };
 

@@ -28,7 +28,12 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
     for (const d of cfg.devices ?? []) d.maxAgeMs = Math.max(d.maxAgeMs ?? 0, 2000);
     for (const p of cfg.pumps ?? []) p.limits = { ...p.limits, sensorFailsafeS: 10 };
     t.hub = startRuntime(t.st.dir, cfg, opts);
-    const points = [['level', 'level'], ['salinity', 'salinity'], ['io', 'input2'], ['io', 'input3']];
+    const points = [
+      ['level', 'level'],
+      ['salinity', 'salinity'],
+      ['io', 'input2'],
+      ['io', 'input3'],
+    ];
     if (cfg.pumps?.some((p) => p.drive)) points.push(['drive', 'running'], ['drive', 'remote']);
     expect(await waitFor(() => points.every(([d, p]) => good(d!, p!)), 5000)).toBe(true);
     return t.hub;
@@ -36,7 +41,7 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
   const driveCommands = () => t.st.sim.writes.filter((w) => w.unit === UNITS.drive && w.addr === GD20_COMMAND).length;
   const runRows = (h: Hub, pump: string) => (h.db.prepare('SELECT count(*) AS n FROM pump_runs WHERE pump = ?').get(pump) as { n: number }).n;
 
-  describe('finding 1: commands are idempotent and the minimum off time reads the controller\'s own record', () => {
+  describe("finding 1: commands are idempotent and the minimum off time reads the controller's own record", () => {
     it('a run sent to a running pump writes nothing to the drive and counts no start', async () => {
       const h = await start(stationConfig(t.st.busSpec));
       expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
@@ -164,7 +169,9 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
     const relay1 = () => t.st.sim.model.coils.get(UNITS.relay)![0];
 
     it('a hub killed mid-programme: at the next start the valve is closed, the pump stopped and the programme journalled as interrupted', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/devices/crash-child.ts', t.st.dir, String(t.st.sim.tcpPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/devices/crash-child.ts', t.st.dir, String(t.st.sim.tcpPort)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const exited = new Promise((ok) => child.once('exit', ok));
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -211,7 +218,7 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
   });
 
   describe('finding 5: a minimum speed per pump', () => {
-    it('a frequency below the pump\'s minimum speed is refused and never reaches the drive; one above it is set', async () => {
+    it("a frequency below the pump's minimum speed is refused and never reaches the drive; one above it is set", async () => {
       const h = await start(stationConfig(t.st.busSpec)); // the default minimum speed, 20 Hz
       expect((await h.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
       const r = await h.rt.command('pump', 'setFrequency', { hz: 0.5 }, 'user:lan');
@@ -261,7 +268,10 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       expect(t.st.sim.model.contactorRunning).toBe(false);
       await h.stop();
       t.hub = undefined;
-      const accepted = { ...bare, contactor: { ...contactor, protection: { type: 'risk-accepted' as const, by: 'Kỹ sư An', reason: 'the sump overflows to the canal' } } };
+      const accepted = {
+        ...bare,
+        contactor: { ...contactor, protection: { type: 'risk-accepted' as const, by: 'Kỹ sư An', reason: 'the sump overflows to the canal' } },
+      };
       const h2 = await start(stationConfig(t.st.busSpec, { pumps: [accepted] }));
       expect((await h2.rt.command('pump2', 'run', {}, 'user:lan')).ok).toBe(true);
     });
@@ -279,8 +289,14 @@ describe('pump station commissioning over Modbus tcp (issue 12)', () => {
       t.st.sim.model.powerCycleDrive(); // it stopped while the hub was down
       await waitSimSteps(t.st.sim, 5);
       const h2 = await start(cfg);
-      expect(await waitFor(() => (h2.db.prepare("SELECT stop_ms FROM pump_runs WHERE pump = 'pump'").get() as { stop_ms: number | null }).stop_ms !== null, 5000)).toBe(true);
-      const row = h2.db.prepare("SELECT start_ms, stop_ms, stop_reason FROM pump_runs WHERE pump = 'pump'").get() as { start_ms: number; stop_ms: number; stop_reason: string };
+      expect(
+        await waitFor(() => (h2.db.prepare("SELECT stop_ms FROM pump_runs WHERE pump = 'pump'").get() as { stop_ms: number | null }).stop_ms !== null, 5000),
+      ).toBe(true);
+      const row = h2.db.prepare("SELECT start_ms, stop_ms, stop_reason FROM pump_runs WHERE pump = 'pump'").get() as {
+        start_ms: number;
+        stop_ms: number;
+        stop_reason: string;
+      };
       expect(row.stop_reason).toBe('found-stopped');
       expect(row.stop_ms).toBeGreaterThanOrEqual(row.start_ms);
       expect(row.stop_ms).toBeLessThanOrEqual(down);
@@ -345,8 +361,12 @@ async function hangingProxy(target: number): Promise<{ port: number; hangOpen():
     const b = connect(target, '127.0.0.1');
     const c = { hung: false, a, b };
     open.add(c);
-    a.on('data', (d) => { if (!c.hung) b.write(d); });
-    b.on('data', (d) => { if (!c.hung) a.write(d); });
+    a.on('data', (d) => {
+      if (!c.hung) b.write(d);
+    });
+    b.on('data', (d) => {
+      if (!c.hung) a.write(d);
+    });
     const end = (): void => {
       open.delete(c);
       a.destroy();
@@ -359,11 +379,17 @@ async function hangingProxy(target: number): Promise<{ port: number; hangOpen():
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    hangOpen: () => { for (const c of open) c.hung = true; },
+    hangOpen: () => {
+      for (const c of open) c.hung = true;
+    },
     connections: () => count,
-    close: () => new Promise<void>((ok) => {
-      for (const c of open) { c.a.destroy(); c.b.destroy(); }
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const c of open) {
+          c.a.destroy();
+          c.b.destroy();
+        }
+        server.close(() => ok());
+      }),
   };
 }

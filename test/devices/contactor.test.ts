@@ -54,7 +54,10 @@ describe.each<Line>(['tcp', 'rtu'])('contactor pump over Modbus %s', (line) => {
   it("the events subsystem's siren path cannot switch the contactor", async () => {
     const h = await start();
     const lines: string[] = [];
-    const alarm = new RelayAlarm(createLogger('events', (l) => lines.push(l)), () => h.rt);
+    const alarm = new RelayAlarm(
+      createLogger('events', (l) => lines.push(l)),
+      () => h.rt,
+    );
     alarm.raise({ device: 'io', output: 'relay3', seconds: 0.2 }, 'rule:intrusion');
     expect(await waitFor(() => lines.some((l) => l.includes('ERROR')), 2000)).toBe(true);
     expect(lines.find((l) => l.includes('ERROR'))).toContain('switches the contactor of pump');

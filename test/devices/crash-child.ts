@@ -32,7 +32,13 @@ const log = createLogger('crash-child', () => undefined);
 const { db } = openDatabase(join(dir!, 'hub.db'), [...auditMigrations, ...devicesMigrations], log);
 const audit = new AuditLog(db);
 const rt = new DevicesRuntime(devicesSchema.parse(cfg), {
-  db, log, tz: 'Asia/Ho_Chi_Minh', lat: 9.93, lon: 106.35, audit: (e) => audit.write(e), emit: () => undefined,
+  db,
+  log,
+  tz: 'Asia/Ho_Chi_Minh',
+  lat: 9.93,
+  lon: 106.35,
+  audit: (e) => audit.write(e),
+  emit: () => undefined,
 });
 rt.start();
 const good = (d: string, p: string): boolean => rt.store.get(d, p).quality === 'good';

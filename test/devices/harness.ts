@@ -64,7 +64,9 @@ export async function ptyPair(dir: string, tracePath?: string): Promise<{ a: str
   rmSync(a, { force: true });
   rmSync(b, { force: true });
   const trace = tracePath ? openSync(tracePath, 'a') : 'ignore';
-  const proc = spawn('socat', [...(tracePath ? ['-x'] : []), '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', trace] });
+  const proc = spawn('socat', [...(tracePath ? ['-x'] : []), '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+    stdio: ['ignore', 'ignore', trace],
+  });
   if (typeof trace === 'number') closeSync(trace);
   await waitFor(() => existsSync(a) && existsSync(b), 5000, 'socat to create the pty pair');
   return { a, b, proc };
@@ -89,7 +91,11 @@ export async function startStation(line: Line, baudRate = 115200, opts: { traceP
     const sim = await PumpStationSimulator.start({ tcp: {}, tickMs: 50 });
     const rtuOnly = (): Promise<void> => Promise.reject(new Error('test: unplug/replug is for RTU stations'));
     return {
-      sim, dir, busSpec: { id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort }, unplug: rtuOnly, replug: rtuOnly,
+      sim,
+      dir,
+      busSpec: { id: 'line', type: 'tcp', host: '127.0.0.1', port: sim.tcpPort },
+      unplug: rtuOnly,
+      replug: rtuOnly,
       async close() {
         await sim.close();
         rmSync(dir, { recursive: true, force: true });
@@ -99,7 +105,9 @@ export async function startStation(line: Line, baudRate = 115200, opts: { traceP
   let pty = await ptyPair(dir, opts.tracePath);
   const sim = await PumpStationSimulator.start({ rtu: { path: pty.b, baudRate }, tickMs: 50 });
   return {
-    sim, dir, busSpec: { id: 'line', type: 'rtu', path: pty.a, baudRate, parity: 'none' },
+    sim,
+    dir,
+    busSpec: { id: 'line', type: 'rtu', path: pty.a, baudRate, parity: 'none' },
     async unplug() {
       const gone = new Promise((ok) => pty.proc.once('exit', ok));
       pty.proc.kill();
@@ -173,14 +181,26 @@ export function startRuntime(dir: string, cfg: z.input<typeof devicesSchema>, op
   const audit = new AuditLog(db, { health, metrics });
   const events: StreamEvent[] = [];
   const rt = new DevicesRuntime(devicesSchema.parse(cfg), {
-    db, log, tz: 'Asia/Ho_Chi_Minh', lat: 9.93, lon: 106.35, minuteMs: opts.minuteMs, health, metrics,
+    db,
+    log,
+    tz: 'Asia/Ho_Chi_Minh',
+    lat: 9.93,
+    lon: 106.35,
+    minuteMs: opts.minuteMs,
+    health,
+    metrics,
     audit: (e) => audit.write(e),
     auditCheck: () => (audit.writable() ? undefined : audit.unavailable()),
     emit: (e) => events.push(e),
   });
   rt.start();
   return {
-    rt, db, audit, health, metrics, events,
+    rt,
+    db,
+    audit,
+    health,
+    metrics,
+    events,
     async stop() {
       await rt.stop();
       db.close();
@@ -214,12 +234,24 @@ export async function startModuleHub(prefix: string): Promise<ModuleHub> {
     const health = new HealthBoard();
     const metrics = new MetricsRegistry();
     const ctx: HubContext = {
-      dataDir: dir, config, db, dbRecreated: true, log, bus: new EventBus<HubEvents>(log), metrics,
-      audit: new AuditLog(db, { health, metrics }), users, api: new ApiRouter(users, log), health, services: {},
+      dataDir: dir,
+      config,
+      db,
+      dbRecreated: true,
+      log,
+      bus: new EventBus<HubEvents>(log),
+      metrics,
+      audit: new AuditLog(db, { health, metrics }),
+      users,
+      api: new ApiRouter(users, log),
+      health,
+      services: {},
     };
     const s = sim;
     return {
-      dir, sim: s, ctx,
+      dir,
+      sim: s,
+      ctx,
       async close(running) {
         await running?.stop();
         ctx.db.close();

@@ -43,7 +43,12 @@ describe('devices journal that cannot be written', () => {
 
   const ready = async (): Promise<void> => {
     const good = (d: string, p: string) => t.hub!.rt.store.get(d, p).quality === 'good';
-    expect(await waitFor(() => good('drive', 'running') && good('drive', 'remote') && good('level', 'level') && good('salinity', 'salinity') && good('io', 'input2'), 5000)).toBe(true);
+    expect(
+      await waitFor(
+        () => good('drive', 'running') && good('drive', 'remote') && good('level', 'level') && good('salinity', 'salinity') && good('io', 'input2'),
+        5000,
+      ),
+    ).toBe(true);
   };
 
   it('a read-only journal: the alarm is raised, the pump still trips, nothing escapes and health says why', async () => {
@@ -93,7 +98,10 @@ describe('devices journal that cannot be written', () => {
     expect((await hub.rt.command('pump', 'run', {}, 'user:lan')).ok).toBe(true);
     expect(t.st.sim.model.running).toBe(true);
     // The stop made while the journal was full is in it now: the run is closed.
-    const runs = hub.db.prepare("SELECT stop_ms, stop_reason FROM pump_runs WHERE pump = 'pump' ORDER BY id").all() as Array<{ stop_ms: number | null; stop_reason: string | null }>;
+    const runs = hub.db.prepare("SELECT stop_ms, stop_reason FROM pump_runs WHERE pump = 'pump' ORDER BY id").all() as Array<{
+      stop_ms: number | null;
+      stop_reason: string | null;
+    }>;
     expect(runs).toHaveLength(2);
     expect(runs[0]!.stop_reason).toBe('user:lan');
     expect(runs[1]!.stop_ms).toBeNull();

@@ -78,9 +78,10 @@ describe('devices module and configuration changes', () => {
     running = await devicesModule.start(ctx);
     const rt = (): DevicesRuntime | undefined => ctx.services.devices as DevicesRuntime | undefined;
     expect(await waitFor(() => (rt()?.devs.get('level')?.stats.polls ?? 0) > 2, 5000)).toBe(true);
-    const setLevelUnit = (unit: number) => ctx.config.update((d) => {
-      (d.devices!.devices as Array<{ id: string; unit: number }>).find((x) => x.id === 'level')!.unit = unit;
-    });
+    const setLevelUnit = (unit: number) =>
+      ctx.config.update((d) => {
+        (d.devices!.devices as Array<{ id: string; unit: number }>).find((x) => x.id === 'level')!.unit = unit;
+      });
     // Level moved to the canal sensor's address, then straight back.
     await Promise.all([setLevelUnit(6), setLevelUnit(2)]);
     await ctx.config.settled();

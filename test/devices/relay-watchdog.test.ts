@@ -30,7 +30,9 @@ describe('finding 11: a contactor pump on a relay module with a communication-lo
 
   /** Runs the hub in a child process until it printed `ready`, then kills it with SIGKILL; resolves at the kill, with the model's clock then. */
   async function killHubOnceRunning(scenario: string, ready: string): Promise<{ killedAtMs: number }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/devices/crash-child.ts', t.st.dir, String(t.st.sim.tcpPort), scenario], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/devices/crash-child.ts', t.st.dir, String(t.st.sim.tcpPort), scenario], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise((ok) => child.once('exit', ok));
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -87,7 +89,11 @@ describe('finding 11: a contactor pump on a relay module with a communication-lo
     expect(trip?.quietMs).toBeGreaterThan(SAFE_MODE_MS);
     expect(trip?.quietMs).toBeLessThan(SAFE_MODE_MS + 2_500);
     expect(trip!.atMs - killedAtMs).toBeLessThan(SAFE_MODE_MS + 2_500);
-    expect(model().coils.get(UNITS.relay)!.every((c) => !c)).toBe(true);
+    expect(
+      model()
+        .coils.get(UNITS.relay)!
+        .every((c) => !c),
+    ).toBe(true);
     // The sump kept well above the dry-run level, and fills again now that the pump stopped.
     const levelAtDrop = model().level;
     expect(levelAtDrop).toBeGreaterThan(DRY_RUN_M + 0.5);

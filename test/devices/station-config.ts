@@ -5,7 +5,11 @@ import type { z } from 'zod';
 import type { devicesSchema } from '../../hub/devices/config.ts';
 
 /** The station's devices with test-short intervals; `extra` merges over the defaults. Sensor ages and the failsafe leave room for a loaded box (a failsafe trip latches). */
-export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z.input<typeof devicesSchema>> = {}, limits: Record<string, unknown> = {}): z.input<typeof devicesSchema> {
+export function stationConfig(
+  busSpec: Record<string, unknown>,
+  extra: Partial<z.input<typeof devicesSchema>> = {},
+  limits: Record<string, unknown> = {},
+): z.input<typeof devicesSchema> {
   return {
     buses: [{ ...busSpec, timeoutMs: 200, retries: 1, backoffMs: 300 } as never],
     devices: [
@@ -14,13 +18,19 @@ export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z
       { id: 'salinity', name: 'Salinity', bus: 'line', unit: 3, profile: 'ec-salinity-rs485', intervalMs: 100, maxAgeMs: 1500 },
       { id: 'io', name: 'Relay', bus: 'line', unit: 4, profile: 'relay-8ch', intervalMs: 100, maxAgeMs: 1500 },
     ],
-    pumps: [{
-      id: 'pump', name: 'Pump 1', drive: 'drive',
-      intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
-      hoa: { device: 'io', hand: 'input1', auto: 'input2' },
-      limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 2, ...limits },
-      verifyMs: 1500, heartbeatMs: 300,
-    }],
+    pumps: [
+      {
+        id: 'pump',
+        name: 'Pump 1',
+        drive: 'drive',
+        intakeLevel: { device: 'level', point: 'level' },
+        salinity: { device: 'salinity', point: 'salinity' },
+        hoa: { device: 'io', hand: 'input1', auto: 'input2' },
+        limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 2, ...limits },
+        verifyMs: 1500,
+        heartbeatMs: 300,
+      },
+    ],
     tickMs: 50,
     ...extra,
   };
@@ -29,20 +39,25 @@ export function stationConfig(busSpec: Record<string, unknown>, extra: Partial<z
 /** A second pump with no drive: a contactor on relay3 of the relay module (input3 aux, input4 overload). */
 export function contactorPump(limits: Record<string, unknown> = {}): z.input<typeof devicesSchema>['pumps'] extends (infer T)[] | undefined ? T : never {
   return {
-    id: 'pump2', name: 'Pump 2', contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4', protection: { type: 'float-switch' } },
-    intakeLevel: { device: 'level', point: 'level' }, salinity: { device: 'salinity', point: 'salinity' },
+    id: 'pump2',
+    name: 'Pump 2',
+    contactor: { device: 'io', output: 'relay3', feedback: 'input3', overload: 'input4', protection: { type: 'float-switch' } },
+    intakeLevel: { device: 'level', point: 'level' },
+    salinity: { device: 'salinity', point: 'salinity' },
     hoa: { device: 'io', hand: 'input1', auto: 'input2' },
     limits: { minRunS: 0, minOffS: 0, maxStartsPerHour: 5, dryRunLevelM: 0.5, sensorFailsafeS: 2, ...limits },
     verifyMs: 1500,
   };
 }
 
-
 /** The station on Modbus TCP at `port` with programme p1 (valve relay1 for an hour, the drive pump). */
 export function crashConfig(port: number): z.input<typeof devicesSchema> {
-  return stationConfig({ id: 'line', type: 'tcp', host: '127.0.0.1', port }, {
-    programmes: [{ id: 'p1', name: 'P1', starts: ['03:00'], pump: 'pump', zones: [{ valve: { device: 'io', point: 'relay1' }, minutes: 60 }] }],
-  });
+  return stationConfig(
+    { id: 'line', type: 'tcp', host: '127.0.0.1', port },
+    {
+      programmes: [{ id: 'p1', name: 'P1', starts: ['03:00'], pump: 'pump', zones: [{ valve: { device: 'io', point: 'relay1' }, minutes: 60 }] }],
+    },
+  );
 }
 
 /** What protects the contactor pump while the hub is down (the config's `contactor.protection`). */

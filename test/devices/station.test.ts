@@ -16,7 +16,14 @@ describe.each<Line>(['tcp', 'rtu'])('pump station over Modbus %s', (line) => {
   const good = (dev: string, point: string) => () => t.hub!.rt.store.get(dev, point).quality === 'good';
   /** Waits until every value the pump's interlocks read has been polled. */
   const ready = async (): Promise<void> => {
-    const all = () => [['drive', 'running'], ['drive', 'remote'], ['level', 'level'], ['salinity', 'salinity'], ['io', 'input2']].every(([d, p]) => good(d!, p!)());
+    const all = () =>
+      [
+        ['drive', 'running'],
+        ['drive', 'remote'],
+        ['level', 'level'],
+        ['salinity', 'salinity'],
+        ['io', 'input2'],
+      ].every(([d, p]) => good(d!, p!)());
     expect(await waitFor(all, 5000)).toBe(true);
   };
 

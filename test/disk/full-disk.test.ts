@@ -20,7 +20,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEMO_CLIP = join(ROOT, 'hub/demo/vtest-demo.mp4');
 const VOLUME_MB = 32;
 
-interface Condition { component: string; level: string; message: string }
+interface Condition {
+  component: string;
+  level: string;
+  message: string;
+}
 
 describe('a full data disk', () => {
   let child: ChildProcess | undefined;
@@ -61,10 +65,23 @@ describe('a full data disk', () => {
       devices: demoDevices(),
     };
     // The tmpfs lives only in the child's namespace: when the child ends, so does the mount.
-    child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-      `mount -t tmpfs -o size=${VOLUME_MB}m hub-full-disk "$0" && exec node --import tsx test/disk/full-disk-child.ts "$0"`, dir], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FULL_DISK_CONFIG: JSON.stringify(config) },
-    });
+    child = spawn(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount -t tmpfs -o size=${VOLUME_MB}m hub-full-disk "$0" && exec node --import tsx test/disk/full-disk-child.ts "$0"`,
+        dir,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, FULL_DISK_CONFIG: JSON.stringify(config) },
+      },
+    );
     exited = new Promise((resolve) => child!.once('exit', () => resolve()));
     createInterface({ input: child.stderr! }).on('line', (l) => {
       stderr.push(l);
@@ -93,16 +110,24 @@ describe('a full data disk', () => {
     try {
       // Recording and the pump station are running.
       await waitFor(async () => (await segmentsSince(0)) >= 3, 90_000, 'three segments recorded');
-      await waitFor(async () => (await json<Array<{ id: string; reachable: boolean }>>('/api/devices/pumps'))[0]?.reachable, 60_000, 'the pump drive answering');
+      await waitFor(
+        async () => (await json<Array<{ id: string; reachable: boolean }>>('/api/devices/pumps'))[0]?.reachable,
+        60_000,
+        'the pump drive answering',
+      );
 
       // Fill the volume to 1 MB short of full: under the 10% watermark. Retention deletes the
       // (unheld) footage oldest first; the filler is not footage, so it stays short and the
       // camera stops recording while it keeps detecting.
       inVolume(`fallocate -l $(( $(df --output=avail -B1 "${dir}" | tail -1) - 1048576 )) "${dir}/filler"`);
-      const full = await waitFor(async () => {
-        const d = await disk();
-        return d?.level === 'failed' ? d : undefined;
-      }, 60_000, 'record/disk failed on /api/health');
+      const full = await waitFor(
+        async () => {
+          const d = await disk();
+          return d?.level === 'failed' ? d : undefined;
+        },
+        60_000,
+        'record/disk failed on /api/health',
+      );
       expect(full.message).toMatch(/disk full: recording of cam stopped/);
       expect(await metric('retention_deleted_segments_total', 'reason="space"')).toBeGreaterThan(0);
       // Every unheld segment goes (the last one the camera finished as it stopped recording too).
@@ -117,24 +142,36 @@ describe('a full data disk', () => {
 
       // The hub keeps supervising the pump: fresh readings from the drive, a stop goes through,
       // and a start it could not journal is refused with that reason.
-      await waitFor(async () => {
-        const drive = await json<{ values: Array<{ goodAt?: number }> }>('/api/devices/bien-tan-1');
-        return drive.values.some((v) => (v.goodAt ?? 0) > filledAt);
-      }, 30_000, 'a fresh pump drive reading on the full disk');
+      await waitFor(
+        async () => {
+          const drive = await json<{ values: Array<{ goodAt?: number }> }>('/api/devices/bien-tan-1');
+          return drive.values.some((v) => (v.goodAt ?? 0) > filledAt);
+        },
+        30_000,
+        'a fresh pump drive reading on the full disk',
+      );
       const stop = await api('/api/devices/pumps/bom-1/commands', { method: 'POST', body: JSON.stringify({ command: 'stop' }) });
       expect(stop.status).toBe(200);
-      const start = await waitFor(async () => {
-        const r = await api('/api/devices/pumps/bom-1/commands', { method: 'POST', body: JSON.stringify({ command: 'run' }) });
-        return r.status === 409 ? r : undefined;
-      }, 30_000, 'a pump start refused');
-      const refusal = await start.json() as { reason?: { code?: string; en?: string } };
+      const start = await waitFor(
+        async () => {
+          const r = await api('/api/devices/pumps/bom-1/commands', { method: 'POST', body: JSON.stringify({ command: 'run' }) });
+          return r.status === 409 ? r : undefined;
+        },
+        30_000,
+        'a pump start refused',
+      );
+      const refusal = (await start.json()) as { reason?: { code?: string; en?: string } };
       expect(`${refusal.reason?.code} ${refusal.reason?.en}`).toMatch(/journal|disk|space/i);
       // The health board says why, on /api/health and in /metrics.
       const journal = (await conditions()).find((c) => c.component === 'devices/journal');
       expect(journal?.level, JSON.stringify(await conditions())).not.toBe(undefined);
       expect(await metric('hub_health_condition', 'component="record/disk"')).toBe(2);
       // The camera still detects while it does not record.
-      await waitFor(async () => (await json<{ cameras: Array<{ online: boolean }> }>('/api/health')).cameras[0]?.online, 30_000, 'camera online (detecting) on the full disk');
+      await waitFor(
+        async () => (await json<{ cameras: Array<{ online: boolean }> }>('/api/health')).cameras[0]?.online,
+        30_000,
+        'camera online (detecting) on the full disk',
+      );
       expect(alive()).toBe(true);
 
       // Space returns: recording resumes by itself and new segments are indexed.

@@ -17,7 +17,20 @@ const DAY = 24 * HOUR;
 
 function layFootage(dataDir: string, camera: string, starts: number[]): string[] {
   const tmp = join(mkdtempSync(join(tmpdir(), 'seg-')), 'seg.mp4');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', fixtures.vtestH264, '-t', '2', '-c', 'copy', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', tmp]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    fixtures.vtestH264,
+    '-t',
+    '2',
+    '-c',
+    'copy',
+    '-movflags',
+    '+frag_keyframe+empty_moov+default_base_moof',
+    tmp,
+  ]);
   return starts.map((ms) => {
     const p = segmentPath(dataDir, camera, ms, 'Asia/Ho_Chi_Minh');
     mkdirSync(dirname(p), { recursive: true });

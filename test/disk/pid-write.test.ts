@@ -21,7 +21,10 @@ describe('camera supervision when the pid file cannot be written', () => {
   it('restarts the camera and keeps the hub running when writing the pid file fails', async () => {
     cameraTestHooks.backoff = { baseMs: 100, capMs: 200 };
     t = await startTestHub({
-      config: { media: { folders: [FIXTURE_DIR] }, cameras: [{ id: 'cam', name: 'Cam', source: { type: 'file', path: fixtures.vtestH264 }, record: { enabled: false } }] },
+      config: {
+        media: { folders: [FIXTURE_DIR] },
+        cameras: [{ id: 'cam', name: 'Cam', source: { type: 'file', path: fixtures.vtestH264 }, record: { enabled: false } }],
+      },
     });
     const cams = t.hub.ctx.services.cameras!;
     await waitFor(() => cams.state('cam')?.online, 30_000, 'camera online');
@@ -35,7 +38,7 @@ describe('camera supervision when the pid file cannot be written', () => {
 
     await waitFor(() => (cams.state('cam')?.restarts ?? 0) >= 1, 30_000, 'the camera noticed its ffmpeg died');
     await waitFor(() => cams.state('cam')?.online, 30_000, 'camera back online after the restart');
-    const health = await (await t.request('/api/health')).json() as { conditions: Array<{ component: string; level: string; message: string }> };
+    const health = (await (await t.request('/api/health')).json()) as { conditions: Array<{ component: string; level: string; message: string }> };
     expect(health.conditions.find((c) => c.component === 'cameras/pid-files')?.message).toMatch(/pid/);
 
     // The next start with the pid folder still broken: the hub starts and the camera runs.

@@ -31,7 +31,7 @@ describe('a segment that cannot land', () => {
     const cond = await waitFor(() => t!.hub.ctx.health.get('record/segments'), 60_000, 'record/segments on the health board');
     expect(cond.level).toBe('degraded');
     expect(cond.message).toMatch(/\.incoming/);
-    const health = await (await t.request('/api/health')).json() as { conditions: Array<{ component: string }> };
+    const health = (await (await t.request('/api/health')).json()) as { conditions: Array<{ component: string }> };
     expect(health.conditions.map((c) => c.component)).toContain('record/segments');
     // Finished segments are still there for the repair, beside the one ffmpeg writes now.
     await waitFor(() => readdirSync(incomingDir(dataDir, 'cam')).filter((n) => n.endsWith('.mp4')).length >= 2, 30_000, 'kept segments in .incoming');

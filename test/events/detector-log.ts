@@ -25,7 +25,9 @@ export class DetectorLog {
 
   push(u: TrackUpdate): void {
     // Copied: the pipeline may reuse its objects.
-    const objects = u.objects.filter((o) => o.leftAt === undefined).map((o) => ({ trackId: o.trackId, label: o.label, confirmed: o.confirmed, medianScore: o.medianScore, box: [...o.box] as Box }));
+    const objects = u.objects
+      .filter((o) => o.leftAt === undefined)
+      .map((o) => ({ trackId: o.trackId, label: o.label, confirmed: o.confirmed, medianScore: o.medianScore, box: [...o.box] as Box }));
     this.rows.push({ at: u.frameAt, w: u.frameWidth, h: u.frameHeight, objects });
   }
 
@@ -55,7 +57,9 @@ export class DetectorLog {
 
   /** The count in the zone on each frame within [from, to], with the frame's time. */
   counts(zone: readonly Pt[], minScore: number, from: number, to: number, classes = ['person']): Array<{ at: number; n: number }> {
-    return this.rows.filter((r) => r.at >= from && r.at <= to).map((r) => ({ at: r.at, n: r.objects.filter((o) => this.inside(r, o, zone, minScore, classes)).length }));
+    return this.rows
+      .filter((r) => r.at >= from && r.at <= to)
+      .map((r) => ({ at: r.at, n: r.objects.filter((o) => this.inside(r, o, zone, minScore, classes)).length }));
   }
 
   /** Each track's unbroken stays in the zone (every update of the track inside). */

@@ -32,18 +32,36 @@ const BOX = { width: 640, height: 360 };
 const DW = 480;
 const DH = 360;
 type P = [number, number];
-const WALKWAY: P[] = [[0.45, 0.38], [0.95, 0.38], [0.95, 0.75], [0.45, 0.75]];
+const WALKWAY: P[] = [
+  [0.45, 0.38],
+  [0.95, 0.38],
+  [0.95, 0.75],
+  [0.45, 0.75],
+];
 /** Grass between the path and the tripod: nobody walks there in the clip's first 35 s. Its top
  *  edge is kept below where detected feet have reached: a walker at the far left stood at y 0.60,
  *  and a walker near x 0.33 had a box bottom at 0.672 in one run (a tall box; the truth's foot
  *  point is above 0.66), so box jitter cannot reach it. */
-const GRASS: P[] = [[0.05, 0.7], [0.35, 0.7], [0.35, 0.8], [0.05, 0.8]];
+const GRASS: P[] = [
+  [0.05, 0.7],
+  [0.35, 0.7],
+  [0.35, 0.8],
+  [0.05, 0.8],
+];
 /** Across the walkway right of the lamp post (which hides people and splits their boxes). */
-const LINE: [P, P] = [[0.75, 0.35], [0.75, 0.8]];
+const LINE: [P, P] = [
+  [0.75, 0.35],
+  [0.75, 0.8],
+];
 const PRE = 2;
 const POST = 2;
 /** Top right, where vtest's van and car stand the whole clip. */
-const PARKING: P[] = [[0.78, 0.03], [1, 0.03], [1, 0.22], [0.78, 0.22]];
+const PARKING: P[] = [
+  [0.78, 0.03],
+  [1, 0.03],
+  [1, 0.22],
+  [0.78, 0.22],
+];
 const VEHICLES = ['car', 'truck', 'bus'];
 const PARKED_S = 8;
 /** vtest opens with five to seven people on the walkway, then two or three: "more than 3 for 2 s". */
@@ -62,7 +80,21 @@ let killedAt = 0;
 let restartedAt = 0;
 let sim: PumpStationSimulator;
 /** vtest's own size, which the recording keeps. */
-const SOURCE_SIZE = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', fixtures.vtestH264]).toString().trim().split(',').map(Number);
+const SOURCE_SIZE = execFileSync('ffprobe', [
+  '-v',
+  'error',
+  '-select_streams',
+  'v:0',
+  '-show_entries',
+  'stream=width,height',
+  '-of',
+  'csv=p=0',
+  fixtures.vtestH264,
+])
+  .toString()
+  .trim()
+  .split(',')
+  .map(Number);
 const detector = new DetectorLog();
 /** Coil transitions read from the simulator's own register image, and when alerts were raised. */
 const coil: Array<{ at: number; on: boolean }> = [];
@@ -81,7 +113,23 @@ const events = (rule: string): SecurityEvent[] => t.hub.ctx.services.events!.sto
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'events-e2e-'));
   const black = join(dir, 'black.mp4');
-  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=black:s=768x576:r=10', '-t', '120', '-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p', black]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=black:s=768x576:r=10',
+    '-t',
+    '120',
+    '-c:v',
+    'libx264',
+    '-g',
+    '10',
+    '-pix_fmt',
+    'yuv420p',
+    black,
+  ]);
   const lumas = decodeFrames(fixtures.vtestAvi, { width: DW, height: DH, fps: 0.4, seconds: 79 }).map((f) => f.subarray(0, DW * DH));
   background = medianBackground(lumas);
   truth = new TruthTracker(background);
@@ -111,11 +159,30 @@ beforeAll(async () => {
           { id: 'path-line', type: 'line', camera: 'walk', line: LINE, minScore: 0.3, coolDownSeconds: 0, endAfterSeconds: 1, urgent: true, alarm: SIREN },
           // Not urgent, so they must never touch the siren they name.
           { id: 'parked', type: 'parked', camera: 'walk', zone: PARKING, minScore: 0.3, stationarySeconds: PARKED_S, alarm: SIREN },
-          { id: 'crowd', type: 'crowd', camera: 'walk', zone: WALKWAY, minScore: 0.3, minCount: CROWD_N, forSeconds: CROWD_S, coolDownSeconds: 0, alarm: SIREN },
+          {
+            id: 'crowd',
+            type: 'crowd',
+            camera: 'walk',
+            zone: WALKWAY,
+            minScore: 0.3,
+            minCount: CROWD_N,
+            forSeconds: CROWD_S,
+            coolDownSeconds: 0,
+            alarm: SIREN,
+          },
           { id: 'loiter', type: 'loiter', camera: 'walk', zone: WALKWAY, minScore: 0.3, dwellSeconds: DWELL_S, alarm: SIREN },
           // minSize: the tracker sometimes lets a passer-by carry a parked car's track off (a
           // person-sized box labelled car); that is a moving object, which these rules would see.
-          { id: 'veh-still', type: 'intrusion', camera: 'walk', zone: PARKING, classes: VEHICLES, minScore: 0.3, minSize: { width: 0.04 }, ignoreStationary: true },
+          {
+            id: 'veh-still',
+            type: 'intrusion',
+            camera: 'walk',
+            zone: PARKING,
+            classes: VEHICLES,
+            minScore: 0.3,
+            minSize: { width: 0.04 },
+            ignoreStationary: true,
+          },
           { id: 'veh-any', type: 'intrusion', camera: 'walk', zone: PARKING, classes: VEHICLES, minScore: 0.3, minSize: { width: 0.04 } },
           { id: 'cover', type: 'tamper', camera: 'dark' },
           { id: 'walk-down', type: 'offline', camera: 'walk' },
@@ -184,7 +251,9 @@ describe('events on real footage through the real pipeline', () => {
     // e.g. a 0.4 s track on an empty path, have nobody to show; the timing test above counts them).
     const all = events('walkway').filter((x) => x.startAt < killedAt);
     const real = all.filter((e) => truth.someoneNear(anchor(e.best.box!, DW, DH), e.best.at, 400, 0.06));
-    expect(real.length, `${real.length} of ${all.length} intrusions seen by background subtraction`).toBeGreaterThanOrEqual(Math.max(5, Math.ceil(all.length * 0.7)));
+    expect(real.length, `${real.length} of ${all.length} intrusions seen by background subtraction`).toBeGreaterThanOrEqual(
+      Math.max(5, Math.ceil(all.length * 0.7)),
+    );
     for (const e of real.slice(0, 8)) {
       const media = store.media(e.id);
       const snap = media.find((m) => m.kind === 'snapshot');
@@ -212,7 +281,9 @@ describe('events on real footage through the real pipeline', () => {
       expect(clip!.toMs!).toBeGreaterThanOrEqual(e.endAt! + POST * 1000 - 500);
       expect(d!).toBeGreaterThanOrEqual((e.endAt! - e.startAt) / 1000 + PRE + POST - 1);
     }
-    console.log(`events e2e: ${real.length} of ${all.length} intrusions seen by background subtraction; full-resolution snapshots, mean |box - empty scene| ${diffs.join(', ')} (must be > 30; a box on the empty scene gives 6-17)`);
+    console.log(
+      `events e2e: ${real.length} of ${all.length} intrusions seen by background subtraction; full-resolution snapshots, mean |box - empty scene| ${diffs.join(', ')} (must be > 30; a box on the empty scene gives 6-17)`,
+    );
   });
 
   it('counts crossings of the line by direction', () => {
@@ -242,7 +313,9 @@ describe('events on real footage through the real pipeline', () => {
     const count = (list: string[], d: string): number => list.filter((x) => x === d).length;
     const dirs = got.map(dirOf);
     const tdirs = truthCrossings.map((c) => c.direction);
-    console.log(`events e2e: line crossings a-b ${count(dirs, 'a-b')}, b-a ${count(dirs, 'b-a')}; truth a-b ${count(tdirs, 'a-b')}, b-a ${count(tdirs, 'b-a')}; matched ${Math.round(right * 100)}%`);
+    console.log(
+      `events e2e: line crossings a-b ${count(dirs, 'a-b')}, b-a ${count(dirs, 'b-a')}; truth a-b ${count(tdirs, 'a-b')}, b-a ${count(tdirs, 'b-a')}; matched ${Math.round(right * 100)}%`,
+    );
   });
 
   it('raises nothing in a zone where nobody goes, nor outside the time window', () => {
@@ -282,7 +355,10 @@ describe('events on real footage through the real pipeline', () => {
     // Judged on the first run (the camera came back later, and its alerts may still be on now).
     for (const p of periods.filter((x) => x.on < killedAt)) {
       // On within 1.5 s after an alert of the urgent rule (a write verified by read-back)...
-      expect(alerts.some((a) => a.at <= p.on && p.on - a.at <= 1500), report).toBe(true);
+      expect(
+        alerts.some((a) => a.at <= p.on && p.on - a.at <= 1500),
+        report,
+      ).toBe(true);
       // ...and off the rule's seconds after the last alert that kept it on.
       expect(p.off, report).toBeDefined();
       const last = Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at));
@@ -290,21 +366,36 @@ describe('events on real footage through the real pipeline', () => {
       expect(p.off! - last, report).toBeLessThanOrEqual(SIREN.seconds * 1000 + 1500);
     }
     // Every alert had the siren on.
-    for (const a of alerts.filter((x) => x.at < killedAt)) expect(periods.some((p) => p.on <= a.at + 1500 && (p.off ?? Infinity) >= a.at), report).toBe(true);
-    const outputWrites = (): string[] => t.hub.ctx.audit.query({ target: 'device:io', action: 'device.output', limit: 1000 }).reverse()
-      .map((a) => `${a.actor} ${String(a.detail?.point)} ${String(a.detail?.value)} ${a.result}`);
+    for (const a of alerts.filter((x) => x.at < killedAt))
+      expect(
+        periods.some((p) => p.on <= a.at + 1500 && (p.off ?? Infinity) >= a.at),
+        report,
+      ).toBe(true);
+    const outputWrites = (): string[] =>
+      t.hub.ctx.audit
+        .query({ target: 'device:io', action: 'device.output', limit: 1000 })
+        .reverse()
+        .map((a) => `${a.actor} ${String(a.detail?.point)} ${String(a.detail?.value)} ${a.result}`);
     // The hub still runs: a write whose read-back was missed just now is being tried again.
     await waitFor(() => !outputWrites().at(-1)?.endsWith(' failed'), 15_000, 'the retry of the last siren write');
     const writes = outputWrites();
     // Only the urgent rule writes, and a write whose read-back a loaded bus missed ('failed') is
     // tried again until verified, before the output is ever written the other way.
-    expect(new Set(writes.map((w) => w.replace(/ failed$/, ' ok'))), JSON.stringify(writes)).toEqual(new Set(['rule:path-line relay1 true ok', 'rule:path-line relay1 false ok']));
+    expect(new Set(writes.map((w) => w.replace(/ failed$/, ' ok'))), JSON.stringify(writes)).toEqual(
+      new Set(['rule:path-line relay1 true ok', 'rule:path-line relay1 false ok']),
+    );
     writes.forEach((w, i) => {
       if (w.endsWith(' failed')) expect(writes[i + 1], JSON.stringify(writes)).toMatch(new RegExp(`^${w.replace(/ failed$/, '')} (ok|failed)$`));
     });
     expect(writes.filter((w) => w.endsWith('true ok')).length, JSON.stringify(writes)).toBe(periods.length);
-    for (const other of ['parked', 'crowd', 'loiter']) expect(events(other).length, `${other} raised nothing, so its silence proves nothing`).toBeGreaterThan(0);
-    console.log(`events e2e: siren on ${periods.length} times for ${alerts.length} alerts; off after ${periods.filter((p) => p.off).map((p) => p.off! - Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at))).join(', ')} ms`);
+    for (const other of ['parked', 'crowd', 'loiter'])
+      expect(events(other).length, `${other} raised nothing, so its silence proves nothing`).toBeGreaterThan(0);
+    console.log(
+      `events e2e: siren on ${periods.length} times for ${alerts.length} alerts; off after ${periods
+        .filter((p) => p.off)
+        .map((p) => p.off! - Math.max(...alerts.filter((a) => a.at < p.off! - 200).map((a) => a.at)))
+        .join(', ')} ms`,
+    );
   });
 
   it('raises one parked event per vehicle after it has stood for T, and none while the vehicles stand', () => {
@@ -331,11 +422,18 @@ describe('events on real footage through the real pipeline', () => {
     const report = JSON.stringify({ got: got.map((e) => [e.startAt, e.endAt, e.data]), stretches });
     expect(clear.length, report).toBeGreaterThanOrEqual(1);
     // Each clear stretch in the detector's counts has its event, dated from its start...
-    for (const c of clear) expect(got.some((e) => e.startAt <= c.from + 250 && (e.endAt ?? Infinity) >= c.from + CROWD_S * 1000), report).toBe(true);
+    for (const c of clear)
+      expect(
+        got.some((e) => e.startAt <= c.from + 250 && (e.endAt ?? Infinity) >= c.from + CROWD_S * 1000),
+        report,
+      ).toBe(true);
     for (const e of got) {
       // ...and every event stands on counts above N through its first T seconds (a dropout of at
       // most a second: a missed detection or two),
-      const above = detector.counts(WALKWAY, 0.3, e.startAt, e.startAt + CROWD_S * 1000).filter((c) => c.n > CROWD_N).map((c) => c.at);
+      const above = detector
+        .counts(WALKWAY, 0.3, e.startAt, e.startAt + CROWD_S * 1000)
+        .filter((c) => c.n > CROWD_N)
+        .map((c) => c.at);
       expect(above[0], report).toBe(e.startAt);
       const gaps = above.slice(1).map((at, i) => at - above[i]!);
       expect(Math.max(0, ...gaps), report).toBeLessThanOrEqual(1300);
@@ -353,13 +451,20 @@ describe('events on real footage through the real pipeline', () => {
     const long = stays.filter((s) => s.to - s.from >= (DWELL_S + 1) * 1000);
     const report = JSON.stringify({ got: got.map((e) => [e.trackId, e.startAt, e.data]), long });
     expect(long.length, `vtest has a slow walker in the first seconds: ${report}`).toBeGreaterThanOrEqual(1);
-    for (const s of long) expect(got.some((e) => e.trackId === s.trackId), report).toBe(true);
+    for (const s of long)
+      expect(
+        got.some((e) => e.trackId === s.trackId),
+        report,
+      ).toBe(true);
     expect(new Set(got.map((e) => e.trackId)).size, report).toBe(got.length);
     for (const e of got) {
       const enteredAt = (e.data as { enteredAt: number }).enteredAt;
       expect(e.startAt - enteredAt, report).toBeGreaterThanOrEqual(DWELL_S * 1000 - 250);
       // The detector had the track in the zone the whole time, and so did background subtraction.
-      expect(stays.some((s) => s.trackId === e.trackId && s.from <= enteredAt && s.to >= e.startAt), report).toBe(true);
+      expect(
+        stays.some((s) => s.trackId === e.trackId && s.from <= enteredAt && s.to >= e.startAt),
+        report,
+      ).toBe(true);
       for (let at = enteredAt; at <= e.startAt; at += 1000) expect(truth.anyInside(WALKWAY, at, 700), `${report} @${at}`).toBe(true);
     }
   });

@@ -29,8 +29,16 @@ beforeAll(() => {
 /** lastSeenAt meaning "the detector found it on this very frame" (frame() fills the time in). */
 const SEEN_NOW = -1;
 const person = (id: string, x: number, over: Partial<TrackedObject> = {}): TrackedObject => ({
-  trackId: id, label: 'person', score: 0.8, medianScore: 0.8, box: [x - 30, 300, x + 30, 500] as Box, confirmed: true, stationary: false,
-  firstSeenAt: T0, lastSeenAt: SEEN_NOW, ...over,
+  trackId: id,
+  label: 'person',
+  score: 0.8,
+  medianScore: 0.8,
+  box: [x - 30, 300, x + 30, 500] as Box,
+  confirmed: true,
+  stationary: false,
+  firstSeenAt: T0,
+  lastSeenAt: SEEN_NOW,
+  ...over,
 });
 /**
  * A detect frame as the pipeline hands it on: black, each object's box white, and a grey marker
@@ -41,25 +49,47 @@ function detectFrame(at: number, boxes: readonly Box[], marker = 128): Frame {
   const data = Buffer.alloc(W * H * 1.5, 128); // neutral chroma
   data.fill(16, 0, W * H);
   const paint = (b: Box, v: number): void => {
-    for (let y = Math.max(0, Math.round(b[1])); y < Math.min(H, Math.round(b[3])); y++) data.fill(v, y * W + Math.max(0, Math.round(b[0])), y * W + Math.min(W, Math.round(b[2])));
+    for (let y = Math.max(0, Math.round(b[1])); y < Math.min(H, Math.round(b[3])); y++)
+      data.fill(v, y * W + Math.max(0, Math.round(b[0])), y * W + Math.min(W, Math.round(b[2])));
   };
   for (const b of boxes) paint(b, 235);
   paint(MARKER, marker);
   return { cameraId: 'cam', seq: at, capturedAt: at, width: W, height: H, format: 'yuv420p', data };
 }
 const frame = (t: number, objects: TrackedObject[], marker?: number): TrackReport => ({
-  cameraId: 'cam', frameAt: T0 + t, frameWidth: W, frameHeight: H,
+  cameraId: 'cam',
+  frameAt: T0 + t,
+  frameWidth: W,
+  frameHeight: H,
   objects: objects.map((o) => (o.lastSeenAt === SEEN_NOW ? { ...o, lastSeenAt: T0 + t } : o)),
-  frame: detectFrame(T0 + t, objects.map((o) => o.box), marker),
+  frame: detectFrame(
+    T0 + t,
+    objects.map((o) => o.box),
+    marker,
+  ),
 });
-const zone = [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]];
+const zone = [
+  [0.5, 0.5],
+  [1, 0.5],
+  [1, 1],
+  [0.5, 1],
+];
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 describe('event engine', () => {
   it('turns a walk into one event with held footage, a hashed snapshot and clip', async () => {
     const dir = mkdtempSync(join(root, 'a-'));
     const rec = new FakeRecordings(segs);
-    const h = makeHarness(dir, { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone, urgent: true, alarm: { device: 'relay-1', output: 'siren' } }], preRollSeconds: 3, postRollSeconds: 2 }, rec, T0);
+    const h = makeHarness(
+      dir,
+      {
+        rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone, urgent: true, alarm: { device: 'relay-1', output: 'siren' } }],
+        preRollSeconds: 3,
+        postRollSeconds: 2,
+      },
+      rec,
+      T0,
+    );
     // Walks right from x = 100 to x = 700 over 12 s at 5 fps; the zone starts at x = 384.
     for (let i = 0; i <= 60; i++) h.engine.onTracks(frame(i * 200, [person('t1', 100 + i * 10)]));
     h.engine.onTracks(frame(12_400, [person('t1', 700, { leftAt: T0 + 12_400 })]));
@@ -96,12 +126,29 @@ describe('event engine', () => {
 
   it('takes the snapshot from the recorded frame matching the detect frame at full resolution, else the detect frame', async () => {
     const dir = mkdtempSync(join(root, 'snap-'));
-    const h = makeHarness(dir, { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone }], preRollSeconds: 1, postRollSeconds: 1, footageWaitSeconds: 1 }, new FakeRecordings(segs), T0);
+    const h = makeHarness(
+      dir,
+      { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone }], preRollSeconds: 1, postRollSeconds: 1, footageWaitSeconds: 1 },
+      new FakeRecordings(segs),
+      T0,
+    );
     // The detect frame at 5.0 s of vtest (the recording starts at T0), and a flat grey one.
     const real = decodeFrames(fixtures.vtestH264, { width: 320, height: 180, fps: 5, startSec: 5, seconds: 0.2 })[0]!;
     const flat = Buffer.alloc(real.length, 128);
     const sizeOf = async (at: number, data: Buffer): Promise<number[]> => {
-      const e = h.store.start({ cameraId: 'cam', ruleId: 'yard', ruleType: 'intrusion', subject: `s${at}${data[0]}`, label: 'person', tier: 'detection', severity: 'medium', startAt: at, at, best: { at, score: 0.8, box: [10, 10, 50, 90], frame: { width: 320, height: 180 } }, geometry: null });
+      const e = h.store.start({
+        cameraId: 'cam',
+        ruleId: 'yard',
+        ruleType: 'intrusion',
+        subject: `s${at}${data[0]}`,
+        label: 'person',
+        tier: 'detection',
+        severity: 'medium',
+        startAt: at,
+        at,
+        best: { at, score: 0.8, box: [10, 10, 50, 90], frame: { width: 320, height: 180 } },
+        geometry: null,
+      });
       h.store.end(e.id, at + 500, 'end');
       h.media.enqueue(e.id, { cameraId: 'cam', seq: 1, capturedAt: at, width: 320, height: 180, format: 'yuv420p', data });
       await h.media.idle();
@@ -117,7 +164,12 @@ describe('event engine', () => {
 
   it('cuts the snapshot from the very frame its best box was reported on, even one before the event started', async () => {
     const dir = mkdtempSync(join(root, 'best-'));
-    const h = makeHarness(dir, { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone, minDurationSeconds: 2 }], preRollSeconds: 1, postRollSeconds: 1, footageWaitSeconds: 1 }, new FakeRecordings(segs), T0);
+    const h = makeHarness(
+      dir,
+      { rules: [{ id: 'yard', type: 'intrusion', camera: 'cam', zone, minDurationSeconds: 2 }], preRollSeconds: 1, postRollSeconds: 1, footageWaitSeconds: 1 },
+      new FakeRecordings(segs),
+      T0,
+    );
     // Walks right 20 px a frame from x = 300 at 5 fps: in the zone (x >= 384) from i = 5, the event
     // starts 2 s later (i = 15); the surest view is i = 7, in the wait. Each frame has its own
     // marker level (luma 20 + 10 i), so the picture names the frame it was cut from.
@@ -184,7 +236,12 @@ describe('event engine', () => {
     await second.media.idle();
     const [e] = second.store.query({});
     expect(e!.endAt).toBe(e!.lastAt);
-    expect(second.store.updates(e!.id).map((u) => u.kind).at(-1)).toBe('ended-on-restart');
+    expect(
+      second.store
+        .updates(e!.id)
+        .map((u) => u.kind)
+        .at(-1),
+    ).toBe('ended-on-restart');
     expect(second.store.media(e!.id)).toHaveLength(2);
     second.close();
   });
@@ -234,7 +291,10 @@ describe('event engine', () => {
     h.store.act(b!.id, 'user:lan', 'verdict', { verdict: 'false-alarm' }, T0 + 5);
     h.store.act(b!.id, 'user:lan', 'close', {}, T0 + 6);
     expect(h.store.actions(a!.id).map((x) => [x.user, x.action, x.at - T0])).toEqual([
-      ['user:lan', 'acknowledge', 1], ['user:lan', 'assign', 2], ['user:minh', 'note', 3], ['user:minh', 'verdict', 4],
+      ['user:lan', 'acknowledge', 1],
+      ['user:lan', 'assign', 2],
+      ['user:minh', 'note', 3],
+      ['user:minh', 'verdict', 4],
     ]);
     expect(h.store.require(a!.id)).toMatchObject({ status: 'acknowledged', assignee: 'minh', verdict: 'incident' });
     expect(h.store.query({ state: 'incident' }).map((e) => e.id)).toEqual([a!.id]);

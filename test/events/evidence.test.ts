@@ -23,10 +23,14 @@ beforeAll(() => {
 
 describe('clip', () => {
   it('seeks inside the first and last segments of the concat list', () => {
-    const list = concatList([
-      { path: '/r/a.mp4', startMs: 0, endMs: 10_000 },
-      { path: "/r/it's.mp4", startMs: 10_000, endMs: 20_000 },
-    ], 7_500, 16_500);
+    const list = concatList(
+      [
+        { path: '/r/a.mp4', startMs: 0, endMs: 10_000 },
+        { path: "/r/it's.mp4", startMs: 10_000, endMs: 20_000 },
+      ],
+      7_500,
+      16_500,
+    );
     expect(list).toBe("file '/r/a.mp4'\ninpoint 7.500\nfile '/r/it'\\''s.mp4'\noutpoint 6.800\n");
   });
   it('cuts a playable clip across segments that covers the asked range', async () => {
@@ -48,7 +52,15 @@ describe('snapshot', () => {
     const raw = await sharp(frame).metadata();
     expect([raw.width, raw.height]).toEqual([768, 576]);
     // A box in detect coordinates (384x288, half size) drawn in red on the full-size frame.
-    const jpeg = await annotate(frame, { box: [100, 100, 150, 200], frame: { width: 384, height: 288 }, zone: [[0.6, 0.6], [0.9, 0.6], [0.9, 0.9]] });
+    const jpeg = await annotate(frame, {
+      box: [100, 100, 150, 200],
+      frame: { width: 384, height: 288 },
+      zone: [
+        [0.6, 0.6],
+        [0.9, 0.6],
+        [0.9, 0.9],
+      ],
+    });
     const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
     const px = (x: number, y: number): number[] => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
     const [r, g, b] = px(200, 300); // left edge of the box: x = 100 * 2, y between 200 and 400

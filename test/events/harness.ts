@@ -37,10 +37,25 @@ export function makeHarness(dir: string, events: unknown, recordings: RecordingS
   const alarmStops = { n: 0 };
   const alarm: AlarmOutput = { raise: (t) => alarms.push(t), stop: () => void alarmStops.n++ };
   let engine: EventEngine | undefined;
-  const media = new MediaMaker({ store, dir: join(dir, 'events'), recordings: () => recordings, config: () => config, log, done: (e: SecurityEvent) => engine?.emit('media', e) });
+  const media = new MediaMaker({
+    store,
+    dir: join(dir, 'events'),
+    recordings: () => recordings,
+    config: () => config,
+    log,
+    done: (e: SecurityEvent) => engine?.emit('media', e),
+  });
   engine = new EventEngine({
-    store, media, alarm, stream, recordings: () => recordings, config: () => config, timeZone: () => 'Asia/Ho_Chi_Minh', log,
-    publish: (type, event) => messages.push({ type, event, sentAt: clock.now }), now: () => clock.now,
+    store,
+    media,
+    alarm,
+    stream,
+    recordings: () => recordings,
+    config: () => config,
+    timeZone: () => 'Asia/Ho_Chi_Minh',
+    log,
+    publish: (type, event) => messages.push({ type, event, sentAt: clock.now }),
+    now: () => clock.now,
   });
   return { db, store, engine, media, stream, messages, alarms, alarmStops, config, clock, close: () => db.close() };
 }

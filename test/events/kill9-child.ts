@@ -16,8 +16,23 @@ let reported = 0;
 setInterval(() => {
   const now = Date.now();
   bus.emit('pipeline.tracks', {
-    cameraId: 'cam', frameAt: now, frameWidth: 640, frameHeight: 360,
-    objects: [{ trackId: 'k1', label: 'person', score: 0.9, medianScore: 0.9, box: [400, 100, 440, 250], confirmed: true, stationary: false, firstSeenAt: started, lastSeenAt: now }],
+    cameraId: 'cam',
+    frameAt: now,
+    frameWidth: 640,
+    frameHeight: 360,
+    objects: [
+      {
+        trackId: 'k1',
+        label: 'person',
+        score: 0.9,
+        medianScore: 0.9,
+        box: [400, 100, 440, 250],
+        confirmed: true,
+        stationary: false,
+        firstSeenAt: started,
+        lastSeenAt: now,
+      },
+    ],
     frame: { cameraId: 'cam', seq: now, capturedAt: now, width: 640, height: 360, format: 'yuv420p', data: grey },
   });
   // How far the stored event reaches, each time it grows: the parent kills this hub once the

@@ -30,7 +30,24 @@ describe('kill -9 during an event', () => {
       pipeline: { enabled: false },
       media: { folders: [FIXTURE_DIR] },
       cameras: [{ id: 'cam', name: 'Cổng', source: { type: 'file', path: fixtures.vtestH264 } }],
-      events: { footageWaitSeconds: 5, preRollSeconds: 3, postRollSeconds: 3, rules: [{ id: 'gate', type: 'intrusion', camera: 'cam', zone: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] }] },
+      events: {
+        footageWaitSeconds: 5,
+        preRollSeconds: 3,
+        postRollSeconds: 3,
+        rules: [
+          {
+            id: 'gate',
+            type: 'intrusion',
+            camera: 'cam',
+            zone: [
+              [0.5, 0],
+              [1, 0],
+              [1, 1],
+              [0.5, 1],
+            ],
+          },
+        ],
+      },
     });
     const hub = spawn(process.execPath, ['--import', 'tsx', 'test/events/kill9-child.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
     child = hub;
@@ -45,9 +62,11 @@ describe('kill -9 during an event', () => {
     };
     const recordings = join(dataDir, 'recordings', 'cam');
     const finishedSince = (from: number): number =>
-      !existsSync(recordings) ? 0 : readdirSync(recordings, { recursive: true })
-        .map((n) => String(n))
-        .filter((n) => !n.startsWith('.') && /^\d+\.mp4$/.test(basename(n)) && Number(basename(n, '.mp4')) >= from).length;
+      !existsSync(recordings)
+        ? 0
+        : readdirSync(recordings, { recursive: true })
+            .map((n) => String(n))
+            .filter((n) => !n.startsWith('.') && /^\d+\.mp4$/.test(basename(n)) && Number(basename(n, '.mp4')) >= from).length;
     await waitFor(() => progress(), 60_000, 'the child hub to open an event');
     await waitFor(() => progress()!.stored >= 6000 && finishedSince(progress()!.from) >= 2, 60_000, 'the event stored 6 s long, two segments recorded in it');
     hub.kill('SIGKILL');

@@ -12,11 +12,32 @@ import type { HoldResult, RecordingService, Segment } from '../../hub/record/ser
 export function recordVtest(dir: string, startMs: number, seconds = 30, segmentSeconds = 10): Segment[] {
   mkdirSync(dir, { recursive: true });
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-i', fixtures.vtestH264, '-t', String(seconds), '-an', '-c', 'copy',
-    '-f', 'segment', '-segment_time', String(segmentSeconds), '-reset_timestamps', '1', '-segment_format', 'mp4',
-    '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof', join(dir, 'seg-%03d.mp4'),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-i',
+    fixtures.vtestH264,
+    '-t',
+    String(seconds),
+    '-an',
+    '-c',
+    'copy',
+    '-f',
+    'segment',
+    '-segment_time',
+    String(segmentSeconds),
+    '-reset_timestamps',
+    '1',
+    '-segment_format',
+    'mp4',
+    '-segment_format_options',
+    'movflags=+frag_keyframe+empty_moov+default_base_moof',
+    join(dir, 'seg-%03d.mp4'),
   ]);
-  const files = readdirSync(dir).filter((f) => f.startsWith('seg-')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith('seg-'))
+    .sort();
   return files.map((f, i) => ({
     id: i + 1,
     cameraId: 'cam',

@@ -106,7 +106,11 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
   }
   const base = `http://127.0.0.1:${hub.port}`;
   return {
-    hub, dataDir, base, tokens, errors: out.errors,
+    hub,
+    dataDir,
+    base,
+    tokens,
+    errors: out.errors,
     request(path, init = {}) {
       const headers = new Headers(init.headers);
       if (init.role) headers.set('authorization', `Bearer ${tokens[init.role]}`);
@@ -136,9 +140,13 @@ export async function ffprobeDuration(file: string): Promise<number | undefined>
 export async function ffprobeFrameCount(file: string): Promise<number> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
-    execFile('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], (err, out) => {
-      const n = Number(String(out).trim());
-      resolve(err || !Number.isFinite(n) ? 0 : n);
-    });
+    execFile(
+      'ffprobe',
+      ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file],
+      (err, out) => {
+        const n = Number(String(out).trim());
+        resolve(err || !Number.isFinite(n) ? 0 : n);
+      },
+    );
   });
 }

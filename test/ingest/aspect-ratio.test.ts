@@ -31,8 +31,12 @@ beforeAll(async () => {
       cameras: [
         { id: 'lobby', name: 'Sảnh', source: { type: 'rtsp', url: rtsp.url('lobby') }, record: { enabled: false }, stallSeconds: 10 },
         {
-          id: 'squashed', name: 'Sảnh (kéo giãn)', source: { type: 'rtsp', url: rtsp.url('lobby') },
-          detect: { fit: 'stretch' }, record: { enabled: false }, stallSeconds: 10,
+          id: 'squashed',
+          name: 'Sảnh (kéo giãn)',
+          source: { type: 'rtsp', url: rtsp.url('lobby') },
+          detect: { fit: 'stretch' },
+          record: { enabled: false },
+          stallSeconds: 10,
         },
       ],
     },
@@ -70,11 +74,16 @@ describe('a 4:3 RTSP camera', () => {
   }, 40_000);
 
   it('has its people detected at their true proportions: boxes 4/3 taller for their width than on the stretched frame', async () => {
-    await waitFor(() => ratios.lobby!.length >= NEEDED && ratios.squashed!.length >= NEEDED, 90_000,
-      `${NEEDED} detected person boxes on each camera (so far ${ratios.lobby!.length} and ${ratios.squashed!.length})`);
+    await waitFor(
+      () => ratios.lobby!.length >= NEEDED && ratios.squashed!.length >= NEEDED,
+      90_000,
+      `${NEEDED} detected person boxes on each camera (so far ${ratios.lobby!.length} and ${ratios.squashed!.length})`,
+    );
     const trueRatio = median(ratios.lobby!);
     const squashedRatio = median(ratios.squashed!);
-    console.log(`aspect-ratio: median person box height/width ${trueRatio.toFixed(2)} on 480x360 (${ratios.lobby!.length} boxes), ${squashedRatio.toFixed(2)} on 640x360 stretched (${ratios.squashed!.length}); ratio ${(trueRatio / squashedRatio).toFixed(3)}`);
+    console.log(
+      `aspect-ratio: median person box height/width ${trueRatio.toFixed(2)} on 480x360 (${ratios.lobby!.length} boxes), ${squashedRatio.toFixed(2)} on 640x360 stretched (${ratios.squashed!.length}); ratio ${(trueRatio / squashedRatio).toFixed(3)}`,
+    );
     expect(trueRatio / squashedRatio).toBeGreaterThan(1.15);
     expect(trueRatio / squashedRatio).toBeLessThan(1.55);
   }, 100_000);

@@ -51,7 +51,8 @@ describe('crash safety of recordings', () => {
   it('kill -9 mid-recording leaves no index row pointing at an unplayable file', async () => {
     const port = await freePort();
     const hub = spawn(process.execPath, ['bin/hub.mjs', 'start', '--data', dataDir, '--port', String(port), '--host', '127.0.0.1'], {
-      stdio: 'ignore', env: { ...process.env, HUB_LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+      env: { ...process.env, HUB_LOG_LEVEL: 'warn' },
     });
     child = hub;
     const exited = new Promise((r) => hub.once('exit', r));
@@ -59,7 +60,9 @@ describe('crash safety of recordings', () => {
     // Kill it while ffmpeg is half-way through the next segment: once that segment holds a
     // fragment (bytes past the empty moov), whatever a loaded box took to get there.
     const incoming = join(dataDir, 'recordings', 'yard', '.incoming');
-    const growing = (): boolean => existsSync(incoming) && readdirSync(incoming).some((n) => n.endsWith('.mp4') && (statSync(join(incoming, n), { throwIfNoEntry: false })?.size ?? 0) > 4096);
+    const growing = (): boolean =>
+      existsSync(incoming) &&
+      readdirSync(incoming).some((n) => n.endsWith('.mp4') && (statSync(join(incoming, n), { throwIfNoEntry: false })?.size ?? 0) > 4096);
     await waitFor(growing, 15_000, 'a segment being written');
     hub.kill('SIGKILL');
     await exited;

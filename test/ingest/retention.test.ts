@@ -16,8 +16,20 @@ const TZ = 'Asia/Ho_Chi_Minh';
 function realSegment(): string {
   const dir = mkdtempSync(join(tmpdir(), 'seg-'));
   const out = join(dir, 'seg.mp4');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', fixtures.vtestH264, '-t', '2', '-c', 'copy',
-    '-movflags', '+frag_keyframe+empty_moov+default_base_moof', out]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    fixtures.vtestH264,
+    '-t',
+    '2',
+    '-c',
+    'copy',
+    '-movflags',
+    '+frag_keyframe+empty_moov+default_base_moof',
+    out,
+  ]);
   return out;
 }
 
@@ -40,7 +52,7 @@ describe('retention', () => {
     recordTestHooks.disk = undefined;
   });
 
-  it('deletes footage past each camera\'s retention, oldest first, and keeps the rest', async () => {
+  it("deletes footage past each camera's retention, oldest first, and keeps the rest", async () => {
     const now = Date.now();
     const dataDir = makeDataDir({
       cameras: [
@@ -73,8 +85,9 @@ describe('retention', () => {
     // while the 10% watermark wants 2.
     const recordings = join(dataDir, 'recordings');
     const onDisk = () =>
-      [...readdirSync(join(recordings, 'a'), { recursive: true }), ...readdirSync(join(recordings, 'b'), { recursive: true })]
-        .filter((n) => String(n).endsWith('.mp4')).length * size;
+      [...readdirSync(join(recordings, 'a'), { recursive: true }), ...readdirSync(join(recordings, 'b'), { recursive: true })].filter((n) =>
+        String(n).endsWith('.mp4'),
+      ).length * size;
     const total = 20 * size;
     const others = total - 5 * size - 1.5 * size;
     recordTestHooks.disk = () => ({ totalBytes: total, freeBytes: total - others - onDisk() });

@@ -27,8 +27,11 @@ describe('RTSP ingest', () => {
         cameras: [
           { id: 'gate', name: 'Cổng', source: { type: 'rtsp', url: rtsp.url('gate') }, detect: { fps: 5, fit: 'stretch' }, stallSeconds: 5 },
           {
-            id: 'gate-udp', name: 'Cổng (UDP)', source: { type: 'rtsp', url: rtsp.url('gate'), transport: 'udp' },
-            detect: { width: 320, height: 180, fps: 2, fit: 'stretch' }, record: { enabled: false },
+            id: 'gate-udp',
+            name: 'Cổng (UDP)',
+            source: { type: 'rtsp', url: rtsp.url('gate'), transport: 'udp' },
+            detect: { width: 320, height: 180, fps: 2, fit: 'stretch' },
+            record: { enabled: false },
           },
         ],
       },
@@ -99,7 +102,8 @@ describe('RTSP ingest', () => {
     expect(Math.abs(total - wall) / wall, JSON.stringify({ total, wall, segments: recorded.map((s) => [s.startMs, s.endMs]) })).toBeLessThan(0.05);
     // Footage has no holes and no overlaps: each segment starts where the one before it ended
     // (past the first, which may end before the first detect frame sets the clock).
-    for (let i = 2; i < recorded.length; i++) expect(recorded[i]!.startMs, `segment ${i} of ${JSON.stringify(recorded.map((s) => [s.startMs, s.endMs]))}`).toBe(recorded[i - 1]!.endMs);
+    for (let i = 2; i < recorded.length; i++)
+      expect(recorded[i]!.startMs, `segment ${i} of ${JSON.stringify(recorded.map((s) => [s.startMs, s.endMs]))}`).toBe(recorded[i - 1]!.endMs);
     // And the index answers the API's query for that time range.
     const res = await t.request(`/api/recordings?camera=gate&from=${first.startMs}&to=${last.endMs}`, { role: 'viewer' });
     expect(res.status).toBe(200);
@@ -109,10 +113,14 @@ describe('RTSP ingest', () => {
   it('places recordings on the same clock as the detect frames (the same moment is the same picture)', async () => {
     const cameras = t.hub.ctx.services.cameras!;
     // Away from the start of the stream, where the first segment's start is only approximate.
-    await waitFor(() => {
-      const s = cameras.state('gate');
-      return s?.online && Date.now() - Date.parse(s.since) > 6000;
-    }, 20_000, 'camera online for 6 s');
+    await waitFor(
+      () => {
+        const s = cameras.state('gate');
+        return s?.online && Date.now() - Date.parse(s.since) > 6000;
+      },
+      20_000,
+      'camera online for 6 s',
+    );
     const frame = await new Promise<{ at: number; luma: Buffer }>((resolve) => {
       const off = cameras.onFrame('gate', (f) => {
         off();
@@ -122,17 +130,22 @@ describe('RTSP ingest', () => {
     const rec = t.hub.ctx.services.recordings!;
     const shifts = [-1200, -900, -600, -300, 0, 300, 600, 900, 1200];
     expect(await rec.waitForFootage('gate', frame.at + 1500, 20_000)).toBe(true);
-    await waitFor(() => shifts.every((s) => rec.segments('gate', frame.at + s, frame.at + s).length > 0), 10_000, 'footage indexed at every shift').catch((err: Error) => {
-      const ranges = rec.segments('gate', frame.at - 10_000, frame.at + 10_000).map((s) => [s.startMs - frame.at, s.endMs - frame.at]);
-      throw new Error(`${err.message}; segments around the frame (ms from it): ${JSON.stringify(ranges)}`);
-    });
+    await waitFor(() => shifts.every((s) => rec.segments('gate', frame.at + s, frame.at + s).length > 0), 10_000, 'footage indexed at every shift').catch(
+      (err: Error) => {
+        const ranges = rec.segments('gate', frame.at - 10_000, frame.at + 10_000).map((s) => [s.startMs - frame.at, s.endMs - frame.at]);
+        throw new Error(`${err.message}; segments around the frame (ms from it): ${JSON.stringify(ranges)}`);
+      },
+    );
     const diffAt = async (shiftMs: number): Promise<number> => {
       const at = frame.at + shiftMs;
       const seg = rec.segments('gate', at, at).at(-1)!;
       const offset = Math.max(0, (at - seg.startMs) / 1000);
       // The same conversion as the hub's detect stream (yuv420p); its first plane is the luma.
-      const grey = execFileSync('ffmpeg', ['-v', 'error', '-ss', offset.toFixed(3), '-i', seg.path, '-frames:v', '1',
-        '-vf', 'scale=640:360', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 22 }).subarray(0, 640 * 360);
+      const grey = execFileSync(
+        'ffmpeg',
+        ['-v', 'error', '-ss', offset.toFixed(3), '-i', seg.path, '-frames:v', '1', '-vf', 'scale=640:360', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'],
+        { maxBuffer: 1 << 22 },
+      ).subarray(0, 640 * 360);
       if (grey.length < frame.luma.length) return Number.POSITIVE_INFINITY; // past the end of the footage
       let sum = 0;
       for (let i = 0; i < grey.length; i++) sum += Math.abs(grey[i]! - frame.luma[i]!);

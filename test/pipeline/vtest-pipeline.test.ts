@@ -73,12 +73,18 @@ describe('pipeline on vtest', () => {
     }
     const byFrame = new Map(updates.map((u) => [u.frameAt / 200, u]));
     const live = (i: number) => byFrame.get(i)?.objects.filter((o) => o.leftAt === undefined && o.label === 'person') ?? [];
-    const hit = live(at400).map((o) => ({ o, v: iou(o.box, annotated) })).sort((a, b) => b.v - a.v)[0];
+    const hit = live(at400)
+      .map((o) => ({ o, v: iou(o.box, annotated) }))
+      .sort((a, b) => b.v - a.v)[0];
     expect(hit?.v ?? 0).toBeGreaterThan(0.3);
     const id = hit!.o.trackId;
     // Two seconds either side, every processed frame (looked at or predicted) carries the same id.
     const window = Array.from({ length: 21 }, (_, k) => at400 - 10 + k);
-    for (const i of window) expect(live(i).map((o) => o.trackId), `frame ${i}`).toContain(id);
+    for (const i of window)
+      expect(
+        live(i).map((o) => o.trackId),
+        `frame ${i}`,
+      ).toContain(id);
     const boxAt = (i: number) => live(i).find((o) => o.trackId === id)!.box;
     const [x0, y0] = center(boxAt(window[0]!));
     const [x1, y1] = center(boxAt(window[window.length - 1]!));
@@ -129,9 +135,32 @@ describe('pipeline on vtest', () => {
   });
 
   it('masks suppress motion inside them but not outside', () => {
-    const open = new MotionDetector({ width: W, height: H, scaleWidth: 160, threshold: 22, backgroundAlpha: 0.05, minArea: 0.0006, masks: [], sceneChangeFraction: 0.6 });
-    const leftHalf: Array<[number, number]> = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]; // fractions of the picture
-    const masked = new MotionDetector({ width: W, height: H, scaleWidth: 160, threshold: 22, backgroundAlpha: 0.05, minArea: 0.0006, masks: [leftHalf], sceneChangeFraction: 0.6 });
+    const open = new MotionDetector({
+      width: W,
+      height: H,
+      scaleWidth: 160,
+      threshold: 22,
+      backgroundAlpha: 0.05,
+      minArea: 0.0006,
+      masks: [],
+      sceneChangeFraction: 0.6,
+    });
+    const leftHalf: Array<[number, number]> = [
+      [0, 0],
+      [0.5, 0],
+      [0.5, 1],
+      [0, 1],
+    ]; // fractions of the picture
+    const masked = new MotionDetector({
+      width: W,
+      height: H,
+      scaleWidth: 160,
+      threshold: 22,
+      backgroundAlpha: 0.05,
+      minArea: 0.0006,
+      masks: [leftHalf],
+      sceneChangeFraction: 0.6,
+    });
     let openLeft = 0;
     let maskedLeft = 0;
     let maskedRight = 0;

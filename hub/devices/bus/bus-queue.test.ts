@@ -9,7 +9,10 @@ class FakeLine implements ModbusTransport {
   readonly name = 'fake';
   connected = false;
   readonly log: string[] = [];
-  constructor(private readonly dead = new Set<number>(), private readonly delayMs = 2) {}
+  constructor(
+    private readonly dead = new Set<number>(),
+    private readonly delayMs = 2,
+  ) {}
   async connect(): Promise<void> {
     this.connected = true;
   }
@@ -66,7 +69,13 @@ describe('BusQueue', () => {
     expect(line.log.filter((l) => l.endsWith('@9'))).toHaveLength(3);
     // Refused at once: already settled before any timer could run (no timeout spent on the line).
     const refused = q.read(dev(9), 'holding', 0, 1);
-    const state = await Promise.race([refused.then(() => 'resolved', () => 'rejected'), new Promise((ok) => setImmediate(() => ok('pending')))]);
+    const state = await Promise.race([
+      refused.then(
+        () => 'resolved',
+        () => 'rejected',
+      ),
+      new Promise((ok) => setImmediate(() => ok('pending'))),
+    ]);
     expect(state).toBe('rejected');
     await expect(refused).rejects.toThrow(/backing off/);
     expect(line.log.filter((l) => l.endsWith('@9'))).toHaveLength(3);
@@ -78,7 +87,12 @@ describe('BusQueue', () => {
   it('refuses requests beyond its bound instead of growing', async () => {
     const q = new BusQueue({ name: 'b', transport: new FakeLine(), gapMs: 0, maxQueue: 3 }, log);
     q.start();
-    const all = Array.from({ length: 6 }, (_, a) => q.read(dev(1), 'holding', a, 1).then(() => 'ok', (e: Error) => e.message));
+    const all = Array.from({ length: 6 }, (_, a) =>
+      q.read(dev(1), 'holding', a, 1).then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     const results = await Promise.all(all);
     await q.stop();
     // All six arrive in one tick: three fit, three are refused.

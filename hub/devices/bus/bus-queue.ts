@@ -97,7 +97,10 @@ export class BusQueue {
   /** Timeouts in a row on the whole line, with no answer from anyone between. */
   private silentRun = 0;
 
-  constructor(private readonly opts: BusQueueOptions, private readonly log: Logger) {
+  constructor(
+    private readonly opts: BusQueueOptions,
+    private readonly log: Logger,
+  ) {
     this.now = opts.now ?? Date.now;
     this.lineNow = opts.lineNow ?? (() => performance.now());
     opts.transport.onDisconnect((reason) => {
@@ -170,7 +173,9 @@ export class BusQueue {
         const wait = h.backoffUntil - this.now();
         if (op === 'read' && wait > 0) {
           this.counters.refusedBackoff++;
-          return reject(new DeviceBackingOff(`modbus: device ${dev.id} backing off after ${h.failures} failures (next try in ${wait} ms): ${h.lastError ?? ''}`));
+          return reject(
+            new DeviceBackingOff(`modbus: device ${dev.id} backing off after ${h.failures} failures (next try in ${wait} ms): ${h.lastError ?? ''}`),
+          );
         }
         // A probe (or a command to a failing device) gets one attempt: it must not hog the line.
         retries = 0;
@@ -254,9 +259,10 @@ export class BusQueue {
       await this.silence(dev);
       this.counters.transactions++;
       try {
-        const out = req.op === 'read'
-          ? await t.read(dev.unit, req.table, req.address, req.count, dev.timeoutMs)
-          : (await t.write(dev.unit, req.table, req.address, req.values, dev.timeoutMs), []);
+        const out =
+          req.op === 'read'
+            ? await t.read(dev.unit, req.table, req.address, req.count, dev.timeoutMs)
+            : (await t.write(dev.unit, req.table, req.address, req.values, dev.timeoutMs), []);
         this.lastEnd = h.lineEnd = this.lineNow();
         this.silentRun = 0;
         h.failures = 0;

@@ -8,8 +8,7 @@ import type { Table } from '../lib/registers.ts';
 import { BusDown, ModbusException, ModbusTimeout, type ModbusTransport, type Word } from './transport.ts';
 
 export type LineSpec =
-  | { type: 'tcp'; host: string; port: number }
-  | { type: 'rtu'; path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; stopBits: 1 | 2 };
+  { type: 'tcp'; host: string; port: number } | { type: 'rtu'; path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; stopBits: 1 | 2 };
 
 // The package is CommonJS: its module object is the client class, and `.default` points back at it.
 const ModbusRTU = modbusSerial.default;

@@ -26,7 +26,10 @@ export class ModbusTimeout extends Error {
 /** The device answered with a Modbus exception code: it is alive, the request was wrong. */
 export class ModbusException extends Error {
   override name = 'ModbusException';
-  constructor(message: string, readonly code: number) {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
     super(message);
   }
 }

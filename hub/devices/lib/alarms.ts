@@ -128,10 +128,17 @@ export class AlarmBook {
         if (now - since >= rule.delayMs) {
           const label = rule.label ?? rule.point;
           const cmp = side === 'high' ? '>' : '<';
-          out.push(...this.raise(now, {
-            id, kind: side, severity: rule.severity, deviceId: rule.deviceId, point: rule.point, value,
-            message: { en: `${label} ${value} ${cmp} ${limit}`, vi: `${label} ${String(value).replace('.', ',')} ${cmp} ${String(limit).replace('.', ',')}` },
-          }));
+          out.push(
+            ...this.raise(now, {
+              id,
+              kind: side,
+              severity: rule.severity,
+              deviceId: rule.deviceId,
+              point: rule.point,
+              value,
+              message: { en: `${label} ${value} ${cmp} ${limit}`, vi: `${label} ${String(value).replace('.', ',')} ${cmp} ${String(limit).replace('.', ',')}` },
+            }),
+          );
         }
       } else if (!beyond) {
         this.pendingSince.delete(id);

@@ -3,15 +3,34 @@ import { startBlocker, tripReason, ruleStopBlocker, type PumpLimits, type PumpSt
 
 const NOW = 1_700_000_000_000;
 const limits: PumpLimits = {
-  minRunMs: 60_000, minOffMs: 120_000, maxStartsPerHour: 3, maxRunMs: 3_600_000, dryRunLevelM: 0.5, dryRunCurrentA: 4,
-  currentGraceMs: 10_000, salinityMaxPpt: 2, canalMinM: 0.3, canalMaxM: 2.5, sensorFailsafeMs: 10_000,
+  minRunMs: 60_000,
+  minOffMs: 120_000,
+  maxStartsPerHour: 3,
+  maxRunMs: 3_600_000,
+  dryRunLevelM: 0.5,
+  dryRunCurrentA: 4,
+  currentGraceMs: 10_000,
+  salinityMaxPpt: 2,
+  canalMinM: 0.3,
+  canalMaxM: 2.5,
+  sensorFailsafeMs: 10_000,
 };
 const good = (value: number) => ({ value, quality: 'good' as const, goodAt: NOW });
 const stopped = (over: Partial<PumpState> = {}): PumpState => ({
-  running: false, stoppedSince: NOW - 600_000, starts: [], fault: false, mode: 'auto', remote: true, driveReachable: true,
-  intakeLevel: good(1.5), salinity: good(0.8), canalLevel: good(1.2), ...over,
+  running: false,
+  stoppedSince: NOW - 600_000,
+  starts: [],
+  fault: false,
+  mode: 'auto',
+  remote: true,
+  driveReachable: true,
+  intakeLevel: good(1.5),
+  salinity: good(0.8),
+  canalLevel: good(1.2),
+  ...over,
 });
-const running = (over: Partial<PumpState> = {}): PumpState => stopped({ running: true, runningSince: NOW - 120_000, stoppedSince: undefined, current: good(11), ...over });
+const running = (over: Partial<PumpState> = {}): PumpState =>
+  stopped({ running: true, runningSince: NOW - 120_000, stoppedSince: undefined, current: good(11), ...over });
 
 describe('startBlocker', () => {
   it('allows a start when every permissive holds', () => {

@@ -100,8 +100,14 @@ export function tripReason(s: PumpState, l: PumpLimits, now: number): Reason | n
   const sal = s.salinity;
   if (sal.quality === 'good' && sal.value !== null && sal.value > l.salinityMaxPpt) return reasons.salinityHigh(sal.value, l.salinityMaxPpt);
   const amps = s.current;
-  if (l.dryRunCurrentA !== null && amps?.quality === 'good' && amps.value !== null && s.runningSince !== undefined
-    && now - s.runningSince > l.currentGraceMs && amps.value < l.dryRunCurrentA) {
+  if (
+    l.dryRunCurrentA !== null &&
+    amps?.quality === 'good' &&
+    amps.value !== null &&
+    s.runningSince !== undefined &&
+    now - s.runningSince > l.currentGraceMs &&
+    amps.value < l.dryRunCurrentA
+  ) {
     return reasons.dryRunCurrent(amps.value, l.dryRunCurrentA);
   }
   if (s.runningSince !== undefined && now - s.runningSince >= l.maxRunMs) return reasons.maxRun(l.maxRunMs);
@@ -118,7 +124,10 @@ export function ruleStopBlocker(s: PumpState, l: PumpLimits, now: number): Reaso
 }
 
 function sensors(s: PumpState): Array<[string, Reading]> {
-  const list: Array<[string, Reading]> = [['intake level', s.intakeLevel], ['salinity', s.salinity]];
+  const list: Array<[string, Reading]> = [
+    ['intake level', s.intakeLevel],
+    ['salinity', s.salinity],
+  ];
   if (s.canalLevel) list.push(['canal level', s.canalLevel]);
   return list;
 }

@@ -112,15 +112,18 @@ export const reasons = {
     en: `refused: ${target} switches the contactor of pump "${pump}"; use the pump's run/stop commands`,
     vi: `từ chối: ${target} đóng cắt công-tắc-tơ của bơm "${pump}"; hãy dùng lệnh chạy/dừng của bơm`,
   }),
-  uncommandedStart: (kind: 'drive' | 'contactor' = 'contactor'): Reason => kind === 'drive' ? {
-    code: 'uncommanded-start',
-    en: 'stopped: the drive started in AUTO without a command from the hub (another Modbus master?)',
-    vi: 'đã dừng: biến tần khởi động ở chế độ TỰ ĐỘNG khi hệ thống không ra lệnh (một thiết bị chủ Modbus khác?)',
-  } : ({
-    code: 'uncommanded-start',
-    en: 'stopped: the contactor closed without a command from the hub (a relay module restoring its state after power returned?)',
-    vi: 'đã dừng: công-tắc-tơ đóng khi hệ thống không ra lệnh (mô-đun rơ-le tự khôi phục trạng thái khi có điện lại?)',
-  }),
+  uncommandedStart: (kind: 'drive' | 'contactor' = 'contactor'): Reason =>
+    kind === 'drive'
+      ? {
+          code: 'uncommanded-start',
+          en: 'stopped: the drive started in AUTO without a command from the hub (another Modbus master?)',
+          vi: 'đã dừng: biến tần khởi động ở chế độ TỰ ĐỘNG khi hệ thống không ra lệnh (một thiết bị chủ Modbus khác?)',
+        }
+      : {
+          code: 'uncommanded-start',
+          en: 'stopped: the contactor closed without a command from the hub (a relay module restoring its state after power returned?)',
+          vi: 'đã dừng: công-tắc-tơ đóng khi hệ thống không ra lệnh (mô-đun rơ-le tự khôi phục trạng thái khi có điện lại?)',
+        },
   tripLatched: (alarmId: string, en: string, vi: string): Reason => ({
     code: 'trip-latched',
     en: `blocked: trip not acknowledged (${en}); a person must acknowledge alarm ${alarmId} first`,
@@ -136,9 +139,14 @@ export const reasons = {
     en: `refused: programme ${id} is not running`,
     vi: `từ chối: chương trình ${id} không chạy`,
   }),
-  safeState: (atStart: boolean): Reason => atStart
-    ? { code: 'safe-state', en: 'stopped: its programme was interrupted when the hub went down', vi: 'đã dừng: chương trình tưới bị gián đoạn khi trung tâm ngừng hoạt động' }
-    : { code: 'safe-state', en: 'stopped: the hub is shutting down', vi: 'đã dừng: trung tâm đang tắt' },
+  safeState: (atStart: boolean): Reason =>
+    atStart
+      ? {
+          code: 'safe-state',
+          en: 'stopped: its programme was interrupted when the hub went down',
+          vi: 'đã dừng: chương trình tưới bị gián đoạn khi trung tâm ngừng hoạt động',
+        }
+      : { code: 'safe-state', en: 'stopped: the hub is shutting down', vi: 'đã dừng: trung tâm đang tắt' },
   implausible: (sensor: string, why: string, trip: boolean): Reason => ({
     code: 'implausible',
     en: `${trip ? 'tripped' : 'blocked'}: ${sensor} reading is implausible (${why}); check the transmitter`,
@@ -187,7 +195,8 @@ export const reasons = {
 };
 
 function whyImplausibleVi(why: string): string {
-  return why.replace(/^frozen within (\S+) m for (\d+) s while running$/, 'không đổi quá $1 m trong $2 giây khi bơm chạy')
+  return why
+    .replace(/^frozen within (\S+) m for (\d+) s while running$/, 'không đổi quá $1 m trong $2 giây khi bơm chạy')
     .replace(/^changing (\S+) m\/s$/, 'thay đổi $1 m/giây')
     .replace(/^the float switch says dry$/, 'phao báo cạn');
 }

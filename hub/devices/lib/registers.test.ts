@@ -21,7 +21,11 @@ describe('decodePoint / encodePoint', () => {
     expect(decodePoint(hr(0, 'bool', { bit: 5 }), [0x0041], 0)).toBe(false);
   });
   it('round-trips writes through encode and decode', () => {
-    for (const [p, v] of [[hr(0, 'u16', { scale: 0.01 }), 42.5], [hr(0, 'i32', { wordOrder: 'lo-hi' }), -70_000], [hr(0, 'f32'), 1.5]] as const) {
+    for (const [p, v] of [
+      [hr(0, 'u16', { scale: 0.01 }), 42.5],
+      [hr(0, 'i32', { wordOrder: 'lo-hi' }), -70_000],
+      [hr(0, 'f32'), 1.5],
+    ] as const) {
       expect(decodePoint(p, encodePoint(p, v) as number[], 0)).toBeCloseTo(v, 5);
     }
   });
@@ -34,12 +38,27 @@ describe('decodePoint / encodePoint', () => {
 describe('planReads', () => {
   it('merges neighbours and small gaps into one read, splits far ones and tables', () => {
     const blocks = planReads({
-      a: hr(0x2100, 'u16'), b: hr(0x2102, 'u16'), c: hr(0x3000, 'u16'), d: hr(0x3004, 'u16'), e: hr(0x3005, 'u32'),
-      k: { table: 'coil', address: 0, type: 'bool' }, l: { table: 'coil', address: 4, type: 'bool' }, m: { table: 'coil', address: 10, type: 'bool' },
+      a: hr(0x2100, 'u16'),
+      b: hr(0x2102, 'u16'),
+      c: hr(0x3000, 'u16'),
+      d: hr(0x3004, 'u16'),
+      e: hr(0x3005, 'u32'),
+      k: { table: 'coil', address: 0, type: 'bool' },
+      l: { table: 'coil', address: 4, type: 'bool' },
+      m: { table: 'coil', address: 10, type: 'bool' },
     });
     const simple = blocks.map((b) => [b.table, b.address, b.count]);
-    expect(simple).toEqual([['holding', 0x2100, 3], ['holding', 0x3000, 7], ['coil', 0, 5], ['coil', 10, 1]]);
-    expect(blocks[1]!.points).toEqual([{ name: 'c', index: 0 }, { name: 'd', index: 4 }, { name: 'e', index: 5 }]);
+    expect(simple).toEqual([
+      ['holding', 0x2100, 3],
+      ['holding', 0x3000, 7],
+      ['coil', 0, 5],
+      ['coil', 10, 1],
+    ]);
+    expect(blocks[1]!.points).toEqual([
+      { name: 'c', index: 0 },
+      { name: 'd', index: 4 },
+      { name: 'e', index: 5 },
+    ]);
   });
   it('never exceeds the device limit per read', () => {
     const points = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, hr(i, 'u16')]));

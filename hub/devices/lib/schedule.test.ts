@@ -5,8 +5,16 @@ import { sunTimes } from './sun.ts';
 const TZ = 'Asia/Ho_Chi_Minh';
 const v = (point: string) => ({ device: 'io', point });
 const prog: Programme = {
-  id: 'p', name: 'p', enabled: true, days: [1, 3, 5], starts: ['05:30', '17:00'], pump: 'pump',
-  zones: [{ valve: v('relay1'), minutes: 10 }, { valve: v('relay2'), minutes: 5 }],
+  id: 'p',
+  name: 'p',
+  enabled: true,
+  days: [1, 3, 5],
+  starts: ['05:30', '17:00'],
+  pump: 'pump',
+  zones: [
+    { valve: v('relay1'), minutes: 10 },
+    { valve: v('relay2'), minutes: 5 },
+  ],
 };
 
 describe('programmeSteps', () => {
@@ -35,7 +43,10 @@ describe('sun and lighting', () => {
     // Solar noon = 12:00 (UTC+7 meridian 105°E) - (106.3453 - 105) x 4 min + equation of time
     // (+7.5 min on 20 March, +1.7 min on 21 June); day length at 9.9°N: ~12 h 07 min at the
     // equinox, ~12 h 42 min at the June solstice (standard day-length tables, with refraction).
-    const cases = [[3, 20, 7.5, 12 * 60 + 7], [6, 21, 1.7, 12 * 60 + 42]] as const;
+    const cases = [
+      [3, 20, 7.5, 12 * 60 + 7],
+      [6, 21, 1.7, 12 * 60 + 42],
+    ] as const;
     for (const [month, day, eot, dayMin] of cases) {
       const s = sunTimes(fromLocal(2024, month, day, 12 * 60, TZ), 9.9347, 106.3453)!;
       const noon = fromLocal(2024, month, day, 12 * 60, TZ) + (-(106.3453 - 105) * 4 + eot) * 60_000;

@@ -3,7 +3,8 @@ import { mayResetTrip, tripReset } from './trip-policy.ts';
 
 describe('trip reset policy', () => {
   it('latches trips that may have harmed the motor or that nobody commanded', () => {
-    for (const code of ['dry-run', 'dry-run-current', 'sensor-failsafe', 'max-run', 'uncommanded-start', 'unexpected-stop', 'something-new']) expect(tripReset(code)).toBe('acknowledge');
+    for (const code of ['dry-run', 'dry-run-current', 'sensor-failsafe', 'max-run', 'uncommanded-start', 'unexpected-stop', 'something-new'])
+      expect(tripReset(code)).toBe('acknowledge');
   });
   it('resets water-quality permissive trips by themselves', () => {
     for (const code of ['salinity-high', 'canal-low', 'canal-high']) expect(tripReset(code)).toBe('auto');

@@ -80,10 +80,14 @@ export class AtvDrive {
     const quickStopOff = (cw & 0x04) !== 0; // quick stop is active low
     const enableOp = (cw & 0x08) !== 0;
     const s = this.state;
-    if (!enableVoltage || !quickStopOff) this.state = 'switch-on-disabled'; // disable voltage / quick stop
-    else if (!switchOn) this.state = 'ready-to-switch-on'; // shutdown
-    else if (s === 'switch-on-disabled') return; // 7 or 15 straight from here is not a transition
-    else if (!enableOp) this.state = 'switched-on'; // switch on, or disable operation (ramp stop)
+    if (!enableVoltage || !quickStopOff)
+      this.state = 'switch-on-disabled'; // disable voltage / quick stop
+    else if (!switchOn)
+      this.state = 'ready-to-switch-on'; // shutdown
+    else if (s === 'switch-on-disabled')
+      return; // 7 or 15 straight from here is not a transition
+    else if (!enableOp)
+      this.state = 'switched-on'; // switch on, or disable operation (ramp stop)
     else {
       if (s !== 'operation-enabled') this.starts++;
       this.state = 'operation-enabled'; // enable operation (0x0F from "ready" passes through "switched on")

@@ -94,10 +94,11 @@ export class PumpStationSimulator {
   async stopRtu(): Promise<void> {
     const r = this.rtu;
     this.rtu = undefined;
-    if (r) await new Promise<void>((ok) => {
-      const t = setTimeout(ok, 500); // a port whose pty vanished may never call back
-      r.close(() => (clearTimeout(t), ok()));
-    });
+    if (r)
+      await new Promise<void>((ok) => {
+        const t = setTimeout(ok, 500); // a port whose pty vanished may never call back
+        r.close(() => (clearTimeout(t), ok()));
+      });
   }
 
   /** Starts (or restarts, after stopRtu) the RTU server on its serial path. */
@@ -113,12 +114,17 @@ export class PumpStationSimulator {
         later(delay, 'simulator: rtu reply', this.log, () => port?.write(buf));
       },
     };
-    const server = new modbusSerial.ServerSerial(this.vector((bytes) => (lastRequestBytes = bytes)), {
-      path: rtu.path, baudRate: rtu.baudRate, unitID: 255,
-      // The server frames requests by silence; t3.5 of the line, at least 1 ms.
-      interval: Math.max(1, Math.ceil(t35Ms(rtu.baudRate))),
-      portResponse,
-    } as never) as unknown as Server & { getPort(): { write(b: Buffer): void; on(event: 'error', fn: (e: Error) => void): void } };
+    const server = new modbusSerial.ServerSerial(
+      this.vector((bytes) => (lastRequestBytes = bytes)),
+      {
+        path: rtu.path,
+        baudRate: rtu.baudRate,
+        unitID: 255,
+        // The server frames requests by silence; t3.5 of the line, at least 1 ms.
+        interval: Math.max(1, Math.ceil(t35Ms(rtu.baudRate))),
+        portResponse,
+      } as never,
+    ) as unknown as Server & { getPort(): { write(b: Buffer): void; on(event: 'error', fn: (e: Error) => void): void } };
     port = server.getPort();
     // The serial port's own errors (EIO writing a reply to a pty that just vanished, an adapter
     // unplugged) are emitted on it, not on the server: unheard, they end the process.
@@ -152,7 +158,8 @@ export class PumpStationSimulator {
       onRequest?.(requestBytes);
       return true;
     };
-    const regs = (table: Map<number, Map<number, number>>) =>
+    const regs =
+      (table: Map<number, Map<number, number>>) =>
       (addr: number, length: number, unit: number, cb: FCallbackVal<number[]>): void => {
         if (!seen(unit)) return;
         const r = table.get(unit);
@@ -164,14 +171,16 @@ export class PumpStationSimulator {
         }
         cb(null, out);
       };
-    const bits = (table: Map<number, boolean[]>) => (addr: number, unit: number, cb: FCallbackVal<boolean>): void => {
-      // Called once per bit, so it is not counted in `answered`.
-      if (m.silent.has(unit) || !table.has(unit)) return;
-      m.touched(unit, Date.now());
-      const v = table.get(unit)?.[addr];
-      if (v === undefined) return cb(illegalAddress, false);
-      cb(null, v);
-    };
+    const bits =
+      (table: Map<number, boolean[]>) =>
+      (addr: number, unit: number, cb: FCallbackVal<boolean>): void => {
+        // Called once per bit, so it is not counted in `answered`.
+        if (m.silent.has(unit) || !table.has(unit)) return;
+        m.touched(unit, Date.now());
+        const v = table.get(unit)?.[addr];
+        if (v === undefined) return cb(illegalAddress, false);
+        cb(null, v);
+      };
     return {
       getMultipleHoldingRegisters: regs(m.holding),
       getMultipleInputRegisters: regs(m.input),

@@ -69,14 +69,23 @@ export class StationModel {
     this.drawMps = opts.drawMps ?? 0.01;
     this.recoverMps = opts.recoverMps ?? 0.004;
     const drive = new Map<number, number>([
-      [0x2001, 5000], [0x0e04, 0], [0x0e05, 0], [0x2102, 0],
+      [0x2001, 5000],
+      [0x0e04, 0],
+      [0x0e05, 0],
+      [0x2102, 0],
     ]);
     this.holding.set(UNITS.drive, drive);
     this.input.set(UNITS.level, new Map());
     this.holding.set(UNITS.salinity, new Map());
     this.coils.set(UNITS.relay, Array(8).fill(false));
     // Factory values: safe mode off, relays off at power-up.
-    this.holding.set(UNITS.relay, new Map([[RELAY_REGS.powerUpRestore, 0], [RELAY_REGS.safeModeS, 0]]));
+    this.holding.set(
+      UNITS.relay,
+      new Map([
+        [RELAY_REGS.powerUpRestore, 0],
+        [RELAY_REGS.safeModeS, 0],
+      ]),
+    );
     this.discretes.set(UNITS.relay, Array(8).fill(false));
     this.input.set(UNITS.canal, new Map());
     this.atv = new AtvDrive();
@@ -202,7 +211,7 @@ export class StationModel {
   /** Recomputes every register image from the process state. */
   refresh(): void {
     const d = this.holding.get(UNITS.drive)!;
-    const freq = this.running ? d.get(0x2001) ?? 0 : 0;
+    const freq = this.running ? (d.get(0x2001) ?? 0) : 0;
     const dry = this.level < 0.2;
     d.set(0x2100, this.fault ? 4 : this.running ? 1 : 3);
     d.set(0x2101, 0x01 | (this.local ? 0x20 : 0x40));

@@ -33,14 +33,25 @@ const OUT_MARGIN_S = 0.3;
 /** ffmpeg arguments that copy the concat list's range into `outPath`. */
 export function clipArgs(listPath: string, outPath: string): string[] {
   return [
-    '-hide_banner', '-loglevel', 'error', '-y',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
     // `-safe 0` takes absolute paths; the whitelist keeps every listed name a local file.
     ...fileInput(listPath, ['-f', 'concat', '-safe', '0']),
-    '-map', '0:v:0', '-map', '0:a?',
-    '-c', 'copy',
-    '-avoid_negative_ts', 'make_zero',
-    '-movflags', '+faststart',
-    '-f', 'mp4', outPath,
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a?',
+    '-c',
+    'copy',
+    '-avoid_negative_ts',
+    'make_zero',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    outPath,
   ];
 }
 
@@ -56,7 +67,7 @@ export interface CutClip {
 export async function cutClip(segments: readonly Segment[], fromMs: number, toMs: number, outPath: string): Promise<CutClip> {
   if (segments.length === 0) throw new Error('events: no recorded footage for the clip');
   const sorted = [...segments].filter((s) => s.endMs > fromMs && s.startMs < toMs).sort((a, b) => a.startMs - b.startMs);
-  if (sorted.length === 0) throw new Error('events: no recorded footage in the clip\'s range');
+  if (sorted.length === 0) throw new Error("events: no recorded footage in the clip's range");
   const first = sorted[0]!;
   const last = sorted[sorted.length - 1]!;
   const listPath = tempBeside(`${outPath}.txt`);
@@ -71,5 +82,11 @@ export async function cutClip(segments: readonly Segment[], fromMs: number, toMs
   } finally {
     rmSync(listPath, { force: true });
   }
-  return { path: outPath, bytes: statSync(outPath).size, sha256: await sha256File(outPath), fromMs: Math.max(fromMs, first.startMs), toMs: Math.min(toMs, last.endMs) };
+  return {
+    path: outPath,
+    bytes: statSync(outPath).size,
+    sha256: await sha256File(outPath),
+    fromMs: Math.max(fromMs, first.startMs),
+    toMs: Math.min(toMs, last.endMs),
+  };
 }

@@ -63,7 +63,8 @@ export function signManifest(input: ExportInput & { exportId: string }, key: Sig
 /** Writes the export into `dir` as `<id>/` or `<id>.zip`, atomically (temp, then rename). */
 export function writeExport(dir: string, input: ExportInput, key: SigningKey, format: 'zip' | 'folder'): { id: string; path: string; manifestSha256: string } {
   const id = input.exportId ?? newExportId(input.eventId);
-  for (const f of input.files) if (f.name === MANIFEST || f.name === SIGNATURE || basename(f.name) !== f.name) throw new Error(`events: bad export file name ${f.name}`);
+  for (const f of input.files)
+    if (f.name === MANIFEST || f.name === SIGNATURE || basename(f.name) !== f.name) throw new Error(`events: bad export file name ${f.name}`);
   mkdirSync(dir, { recursive: true });
   const { manifest, signature } = signManifest({ ...input, exportId: id }, key);
   const entries: ZipEntry[] = [...input.files, { name: MANIFEST, data: manifest }, { name: SIGNATURE, data: signature }];
@@ -131,7 +132,8 @@ export function verifyExport(path: string, expectFingerprint?: string): VerifyRe
     problems.push('the manifest has no readable public key');
   }
   if (fingerprint && fingerprint !== m.signer.fingerprint) problems.push('the public key does not match the stated fingerprint');
-  if (expectFingerprint && fingerprint !== expectFingerprint.toLowerCase()) problems.push(`signed by key ${fingerprint}, not the expected ${expectFingerprint}`);
+  if (expectFingerprint && fingerprint !== expectFingerprint.toLowerCase())
+    problems.push(`signed by key ${fingerprint}, not the expected ${expectFingerprint}`);
   if (!verifyBytes(pem, manifestBytes, Buffer.from(sig.toString('utf8').trim(), 'base64'))) problems.push('the manifest signature is not valid');
   const files = Array.isArray(m.files) ? m.files : [];
   for (const f of files) {
@@ -139,7 +141,8 @@ export function verifyExport(path: string, expectFingerprint?: string): VerifyRe
     if (!data) problems.push(`${f.name}: missing`);
     else if (data.length !== f.bytes || sha256(data) !== f.sha256) problems.push(`${f.name}: content differs from the manifest (sha256 ${sha256(data)})`);
   }
-  for (const name of byName.keys()) if (name !== MANIFEST && name !== SIGNATURE && !files.some((f) => f.name === name)) problems.push(`${name}: not in the manifest`);
+  for (const name of byName.keys())
+    if (name !== MANIFEST && name !== SIGNATURE && !files.some((f) => f.name === name)) problems.push(`${name}: not in the manifest`);
   return { ok: problems.length === 0, problems, eventId: m.eventId, fingerprint, files };
 }
 

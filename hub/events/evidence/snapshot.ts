@@ -30,7 +30,9 @@ export function overlaySvg(width: number, height: number, o: Overlay): string {
     const sx = width / o.frame.width;
     const sy = height / o.frame.height;
     const [x1, y1, x2, y2] = o.box;
-    parts.push(`<rect x="${(x1 * sx).toFixed(1)}" y="${(y1 * sy).toFixed(1)}" width="${((x2 - x1) * sx).toFixed(1)}" height="${((y2 - y1) * sy).toFixed(1)}" fill="none" stroke="#ff2020" stroke-width="${stroke}"/>`);
+    parts.push(
+      `<rect x="${(x1 * sx).toFixed(1)}" y="${(y1 * sy).toFixed(1)}" width="${((x2 - x1) * sx).toFixed(1)}" height="${((y2 - y1) * sy).toFixed(1)}" fill="none" stroke="#ff2020" stroke-width="${stroke}"/>`,
+    );
   }
   if (o.caption) {
     const size = Math.max(12, Math.round(height / 30));
@@ -45,7 +47,10 @@ export async function annotate(picture: Buffer | { data: Buffer; width: number; 
   const img = Buffer.isBuffer(picture) ? sharp(picture) : sharp(picture.data, { raw: { width: picture.width, height: picture.height, channels: 3 } });
   const { width, height } = Buffer.isBuffer(picture) ? await img.metadata() : picture;
   if (!width || !height) throw new Error('events: snapshot frame has no size');
-  return img.composite([{ input: Buffer.from(overlaySvg(width, height, o)), top: 0, left: 0 }]).jpeg({ quality }).toBuffer();
+  return img
+    .composite([{ input: Buffer.from(overlaySvg(width, height, o)), top: 0, left: 0 }])
+    .jpeg({ quality })
+    .toBuffer();
 }
 
 /** Grabs the frame at `atMs` from the recorded segment that covers it, as PNG. */
@@ -54,7 +59,10 @@ export async function grabFrame(segments: readonly Segment[], atMs: number): Pro
   if (!seg) throw new Error(`events: no recorded footage at ${new Date(atMs).toISOString()} for the snapshot`);
   const offset = Math.max(0, Math.min(atMs - seg.startMs, seg.endMs - seg.startMs - 50) / 1000);
   // Output seeking (-ss after -i) decodes up to the exact frame; segments are short so it is cheap.
-  const png = await runFfmpeg(['-hide_banner', '-loglevel', 'error', ...fileInput(seg.path), '-ss', offset.toFixed(3), '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], 30_000);
+  const png = await runFfmpeg(
+    ['-hide_banner', '-loglevel', 'error', ...fileInput(seg.path), '-ss', offset.toFixed(3), '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
+    30_000,
+  );
   if (png.length === 0) throw new Error(`events: ffmpeg gave no frame at ${offset.toFixed(1)} s in ${seg.path}`);
   return png;
 }
@@ -81,12 +89,37 @@ export function splitPngs(buf: Buffer): Buffer[] {
  * maxMad), so the caller keeps the detect frame.
  */
 export async function matchRecordedFrame(
-  segments: readonly Segment[], atMs: number, luma: Buffer, width: number, height: number, windowMs = 500, maxMad = 10,
+  segments: readonly Segment[],
+  atMs: number,
+  luma: Buffer,
+  width: number,
+  height: number,
+  windowMs = 500,
+  maxMad = 10,
 ): Promise<{ png: Buffer; mad: number; index: number; frames: number } | undefined> {
   const seg = segments.find((s) => s.startMs <= atMs && atMs < s.endMs);
   if (!seg) return undefined;
   const from = Math.max(0, atMs - windowMs - seg.startMs) / 1000;
-  const pngs = splitPngs(await runFfmpeg(['-hide_banner', '-loglevel', 'error', ...fileInput(seg.path), '-ss', from.toFixed(3), '-t', ((2 * windowMs) / 1000).toFixed(3), '-f', 'image2pipe', '-c:v', 'png', '-'], 30_000));
+  const pngs = splitPngs(
+    await runFfmpeg(
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        ...fileInput(seg.path),
+        '-ss',
+        from.toFixed(3),
+        '-t',
+        ((2 * windowMs) / 1000).toFixed(3),
+        '-f',
+        'image2pipe',
+        '-c:v',
+        'png',
+        '-',
+      ],
+      30_000,
+    ),
+  );
   let best: { png: Buffer; mad: number; index: number } | undefined;
   for (const [index, png] of pngs.entries()) {
     const grey = await sharp(png).resize(width, height, { fit: 'fill' }).greyscale().raw().toBuffer();

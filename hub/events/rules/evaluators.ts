@@ -278,8 +278,14 @@ class ParkedEvaluator implements FrameEvaluator {
       .live(u.frameAt, PARKED_HOLD_MS)
       .filter((p) => u.frameAt - p.since >= this.rule.stationarySeconds * 1000)
       .map((p) => ({
-        subject: p.id, trackId: p.trackId, label: p.label, score: p.score, box: p.box,
-        frame: { width: u.frameWidth, height: u.frameHeight }, stationary: true, seenAt: p.last,
+        subject: p.id,
+        trackId: p.trackId,
+        label: p.label,
+        score: p.score,
+        box: p.box,
+        frame: { width: u.frameWidth, height: u.frameHeight },
+        stationary: true,
+        seenAt: p.last,
         data: { stationarySeconds: Math.round((u.frameAt - p.since) / 1000), since: p.since },
       }));
     return { conditions, gone };

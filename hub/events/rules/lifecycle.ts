@@ -104,7 +104,8 @@ export class RuleLifecycle {
   tick(now: number): Transition[] {
     const out: Transition[] = [];
     for (const [subject, s] of this.subjects) {
-      if (s.open && now - Math.max(s.lastTrueAt, s.heardAt ?? 0) >= STALE_MS + this.rule.endAfterSeconds * 1000 && now >= (s.graceUntil ?? 0)) out.push(this.close(subject, s, now));
+      if (s.open && now - Math.max(s.lastTrueAt, s.heardAt ?? 0) >= STALE_MS + this.rule.endAfterSeconds * 1000 && now >= (s.graceUntil ?? 0))
+        out.push(this.close(subject, s, now));
       else if (!s.open && now - s.lastTrueAt >= STALE_MS && now >= s.coolUntil) this.subjects.delete(subject);
     }
     return out;

@@ -45,7 +45,10 @@ export class PlaceMemory {
    * @param tolerance largest centre drift (normalised) that is still the same place
    * @param forgetMs a place where nothing has been seen for this long is forgotten
    */
-  constructor(private readonly tolerance: number, private readonly forgetMs: number) {}
+  constructor(
+    private readonly tolerance: number,
+    private readonly forgetMs: number,
+  ) {}
 
   /**
    * A sighting at centre `c`. With `foundSince` (the vehicle settled there then) it may found a new

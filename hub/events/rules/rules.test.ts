@@ -20,7 +20,13 @@ const at = (x: number, y: number): Box => [x * W - 20, y * H - 100, x * W + 20, 
 
 function update(t: number, objects: TrackedObject[]): TrackUpdate {
   const frameAt = T0 + t;
-  return { cameraId: 'cam', frameAt, frameWidth: W, frameHeight: H, objects: objects.map((o) => (o.lastSeenAt === SEEN_NOW ? { ...o, lastSeenAt: frameAt } : o)) };
+  return {
+    cameraId: 'cam',
+    frameAt,
+    frameWidth: W,
+    frameHeight: H,
+    objects: objects.map((o) => (o.lastSeenAt === SEEN_NOW ? { ...o, lastSeenAt: frameAt } : o)),
+  };
 }
 
 function run(input: Record<string, unknown>, frames: TrackUpdate[]): Transition[] {
@@ -38,7 +44,12 @@ function run(input: Record<string, unknown>, frames: TrackUpdate[]): Transition[
 const starts = (ts: Transition[]): Transition[] => ts.filter((t) => t.kind === 'start');
 const ends = (ts: Transition[]): Transition[] => ts.filter((t) => t.kind === 'end');
 
-const zone = [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]];
+const zone = [
+  [0.5, 0.5],
+  [1, 0.5],
+  [1, 1],
+  [0.5, 1],
+];
 /** One person walking right along y = 0.8 from x = 0.1, 0.05 per 200 ms frame. */
 function walk(n: number, id = 'a', over: Partial<TrackedObject> = {}): TrackUpdate[] {
   return Array.from({ length: n }, (_, i) => update(i * 200, [obj(id, at(Math.min(0.12 + i * 0.05, 0.95), 0.8), over)]));
@@ -49,14 +60,26 @@ describe('intrusion', () => {
     // A 4:3 camera letterboxed into 640x360: the picture is frame columns 80-560. Feet at frame
     // column 180 stand at picture x 0.21, inside the picture's left quarter (0.28 of the frame).
     const content = frameContent(detectGeometry({ width: 640, height: 360 }, 'letterbox', { width: 768, height: 576 }));
-    const leftQuarter = [[0, 0], [0.25, 0], [0.25, 1], [0, 1]];
+    const leftQuarter = [
+      [0, 0],
+      [0.25, 0],
+      [0.25, 1],
+      [0, 1],
+    ];
     const frames = Array.from({ length: 10 }, (_, i) => {
       const u = update(i * 200, [obj('a', [170, 200, 190, 300])]);
       return Object.assign({ ...u, frameWidth: 640, frameHeight: 360 }, { frame: { content } });
     });
     expect(starts(run({ type: 'intrusion', zone: leftQuarter }, frames))).toHaveLength(1);
     // Without the content (read as fractions of the frame) the same feet are outside the zone.
-    expect(starts(run({ type: 'intrusion', zone: leftQuarter }, frames.map(({ frame: _, ...u }) => u)))).toEqual([]);
+    expect(
+      starts(
+        run(
+          { type: 'intrusion', zone: leftQuarter },
+          frames.map(({ frame: _, ...u }) => u),
+        ),
+      ),
+    ).toEqual([]);
   });
   it('starts one event at the frame the person enters and ends it when they leave', () => {
     const frames = [...walk(20), update(4000, [])];
@@ -74,7 +97,19 @@ describe('intrusion', () => {
     expect(run({ type: 'intrusion', zone, minSize: { height: 0.2 } }, walk(20))).toEqual([]);
   });
   it('raises nothing in a zone nobody enters', () => {
-    expect(run({ type: 'intrusion', zone: [[0, 0], [0.2, 0], [0.2, 0.2]] }, walk(20))).toEqual([]);
+    expect(
+      run(
+        {
+          type: 'intrusion',
+          zone: [
+            [0, 0],
+            [0.2, 0],
+            [0.2, 0.2],
+          ],
+        },
+        walk(20),
+      ),
+    ).toEqual([]);
   });
   it('waits for the minimum duration but dates the event from the entry', () => {
     const out = run({ type: 'intrusion', zone, minDurationSeconds: 1 }, walk(20));
@@ -92,35 +127,59 @@ describe('intrusion', () => {
   it('treats a track found again where it was lost, and not seen to move, as stationary', () => {
     // A parked car's track is lost (headlights, a passer-by) and found under a new id: the
     // pipeline does not call the new track stationary yet, but it has not moved either.
-    const car = (id: string, from: number) => Array.from({ length: 10 }, (_, i) => update(from + i * 200, [obj(id, at(0.7 + (i % 2) * 0.005, 0.7), { label: 'car' })]));
+    const car = (id: string, from: number) =>
+      Array.from({ length: 10 }, (_, i) => update(from + i * 200, [obj(id, at(0.7 + (i % 2) * 0.005, 0.7), { label: 'car' })]));
     const rule = { type: 'intrusion', zone, classes: ['car'] };
     expect(starts(run(rule, [...car('c1', 0), ...car('c2', 5000)]))).toHaveLength(2);
     expect(run({ ...rule, ignoreStationary: true }, [...car('c1', 0), ...car('c2', 5000)])).toEqual([]);
     // A passer-by carrying the car's box off for a moment, then the box back on the car: still silent.
     // (The carried box is person-sized, below the rule's minimum size, as on vtest.)
-    const carried = [...car('c4', 0), ...[0.76, 0.8, 0.84].map((x, i) => update(2000 + i * 200, [obj('c4', [x * W - 5, 600, x * W + 5, 700], { label: 'car' })])), ...car('c4', 2600)];
+    const carried = [
+      ...car('c4', 0),
+      ...[0.76, 0.8, 0.84].map((x, i) => update(2000 + i * 200, [obj('c4', [x * W - 5, 600, x * W + 5, 700], { label: 'car' })])),
+      ...car('c4', 2600),
+    ];
     expect(run({ ...rule, minSize: { width: 0.03 }, ignoreStationary: true }, carried)).toEqual([]);
     // A car that drives in does raise one.
     const driving = Array.from({ length: 10 }, (_, i) => update(i * 200, [obj('c3', at(0.55 + i * 0.03, 0.7), { label: 'car', lastSeenAt: T0 + i * 200 })]));
     expect(starts(run({ ...rule, ignoreStationary: true }, driving))).toHaveLength(1);
   });
-  describe('a young track of vtest\'s parked car at the right edge of the frame (640 x 360)', () => {
+  describe("a young track of vtest's parked car at the right edge of the frame (640 x 360)", () => {
     // Boxes of the car as the pipeline reported them (D: the detector's, p: predicted between
     // looks), from a run where its track broke; confirmed from the third look.
     const seq: Array<[number, 'D' | 'p', Box]> = [
-      [0, 'D', [601.6, 35.2, 616.1, 58.8]], [151, 'p', [600.5, 35.3, 615.0, 59.0]], [401, 'D', [610.5, 31.7, 629.4, 59.2]],
-      [521, 'p', [611.7, 31.5, 630.6, 59.0]], [798, 'p', [614.5, 31.1, 633.5, 58.5]], [905, 'D', [611.0, 32.6, 640, 59.9]],
-      [1310, 'p', [615.3, 32.6, 644.3, 59.9]], [1598, 'p', [618.3, 32.6, 647.4, 59.9]], [1699, 'D', [611.2, 32.5, 640, 59.8]],
-      [2044, 'p', [613.1, 32.5, 641.9, 59.8]], [2311, 'p', [614.5, 32.5, 643.3, 59.8]], [2606, 'D', [611.4, 30.8, 640, 61.2]],
+      [0, 'D', [601.6, 35.2, 616.1, 58.8]],
+      [151, 'p', [600.5, 35.3, 615.0, 59.0]],
+      [401, 'D', [610.5, 31.7, 629.4, 59.2]],
+      [521, 'p', [611.7, 31.5, 630.6, 59.0]],
+      [798, 'p', [614.5, 31.1, 633.5, 58.5]],
+      [905, 'D', [611.0, 32.6, 640, 59.9]],
+      [1310, 'p', [615.3, 32.6, 644.3, 59.9]],
+      [1598, 'p', [618.3, 32.6, 647.4, 59.9]],
+      [1699, 'D', [611.2, 32.5, 640, 59.8]],
+      [2044, 'p', [613.1, 32.5, 641.9, 59.8]],
+      [2311, 'p', [614.5, 32.5, 643.3, 59.8]],
+      [2606, 'D', [611.4, 30.8, 640, 61.2]],
     ];
     const frames = (list: typeof seq, id = 'walk:e'): TrackUpdate[] => {
       let seen = T0;
       return list.map(([t, kind, box], i) => {
         if (kind === 'D') seen = T0 + t;
-        return { cameraId: 'walk', frameAt: T0 + t, frameWidth: 640, frameHeight: 360, objects: [obj(id, box, { label: 'car', score: 0.77, medianScore: 0.6, confirmed: i >= 2, lastSeenAt: seen })] };
+        return {
+          cameraId: 'walk',
+          frameAt: T0 + t,
+          frameWidth: 640,
+          frameHeight: 360,
+          objects: [obj(id, box, { label: 'car', score: 0.77, medianScore: 0.6, confirmed: i >= 2, lastSeenAt: seen })],
+        };
       });
     };
-    const parking = [[0.78, 0.03], [1, 0.03], [1, 0.22], [0.78, 0.22]];
+    const parking = [
+      [0.78, 0.03],
+      [1, 0.03],
+      [1, 0.22],
+      [0.78, 0.22],
+    ];
     const rule = { type: 'intrusion', zone: parking, classes: ['car', 'truck', 'bus'], minScore: 0.3, minSize: { width: 0.04 } };
     it('raises nothing on a rule that ignores stationary objects: a box framed anew is not a move', () => {
       // Part of the car, then all of it against the frame's border: the centre moved 17 px, over
@@ -131,13 +190,24 @@ describe('intrusion', () => {
     it('raises nothing on a rule that ignores stationary objects: a predicted box is no sighting', () => {
       // Half of the car, then all of it: the tracker takes the change for speed and moves the box
       // on between looks, past half the car's width; the detector keeps finding it where it was.
-      const half: typeof seq = [[0, 'D', [611, 32, 624, 60]], [200, 'D', [611, 32, 640, 60]], [400, 'D', [611, 32, 640, 60]], [600, 'p', [615, 32, 644, 60]], [800, 'p', [619, 32, 648, 60]], [1000, 'p', [623, 32, 652, 60]], [1200, 'D', [611, 32, 640, 60]]];
+      const half: typeof seq = [
+        [0, 'D', [611, 32, 624, 60]],
+        [200, 'D', [611, 32, 640, 60]],
+        [400, 'D', [611, 32, 640, 60]],
+        [600, 'p', [615, 32, 644, 60]],
+        [800, 'p', [619, 32, 648, 60]],
+        [1000, 'p', [623, 32, 652, 60]],
+        [1200, 'D', [611, 32, 640, 60]],
+      ];
       expect(run({ ...rule, ignoreStationary: true }, frames(half))).toEqual([]);
     });
     it('still raises one for a car that drives in from the border, on its second look', () => {
       // 20 px a look to the left, looks every other frame.
       const xs = [612, 600, 580, 560, 540];
-      const driving: typeof seq = xs.flatMap((x, i): typeof seq => [[i * 400, 'D', [x, 30, Math.min(640, x + 50), 60]], [i * 400 + 200, 'p', [x - 10, 30, Math.min(640, x + 40), 60]]]);
+      const driving: typeof seq = xs.flatMap((x, i): typeof seq => [
+        [i * 400, 'D', [x, 30, Math.min(640, x + 50), 60]],
+        [i * 400 + 200, 'p', [x - 10, 30, Math.min(640, x + 40), 60]],
+      ]);
       const out = starts(run({ ...rule, ignoreStationary: true }, frames(driving)));
       expect(out.map((t) => t.startAt - T0)).toEqual([800]);
     });
@@ -145,7 +215,12 @@ describe('intrusion', () => {
   it('restarts the minimum duration after a dropout of more than a second', () => {
     const inside = (t: number) => update(t, [obj('a', at(0.7, 0.7))]);
     const away = (t: number) => update(t, [obj('a', at(0.2, 0.2))]);
-    const gap = (ms: number) => [inside(0), inside(200), away(400), ...Array.from({ length: 20 }, (_, i) => (400 + i * 200 < 400 + ms ? away(400 + i * 200) : inside(400 + i * 200)))];
+    const gap = (ms: number) => [
+      inside(0),
+      inside(200),
+      away(400),
+      ...Array.from({ length: 20 }, (_, i) => (400 + i * 200 < 400 + ms ? away(400 + i * 200) : inside(400 + i * 200))),
+    ];
     expect(starts(run({ type: 'intrusion', zone, minDurationSeconds: 2 }, gap(800)))[0]?.startAt).toBe(T0);
     expect(starts(run({ type: 'intrusion', zone, minDurationSeconds: 2 }, gap(1400)))[0]?.startAt).toBe(T0 + 1800);
   });
@@ -191,7 +266,10 @@ describe('intrusion', () => {
 });
 
 describe('line crossing', () => {
-  const line = [[0.5, 0], [0.5, 1]];
+  const line = [
+    [0.5, 0],
+    [0.5, 1],
+  ];
   it('counts a crossing in the allowed direction only', () => {
     const rightwards = walk(20); // x grows: from the right of A→B (x < 0.5) to its left
     expect(starts(run({ type: 'line', line, direction: 'b-a' }, rightwards))).toHaveLength(1);
@@ -270,11 +348,13 @@ describe('parked vehicle', () => {
     // Somewhere else, unconfirmed sightings found nothing.
     expect(run({ type: 'parked', stationarySeconds: 8 }, van('u', 0, 20, { confirmed: false }))).toEqual([]);
   });
-  it('takes a vehicle the tracker sees standing, scoring under its confirming median, at the rule\'s own minimum score', () => {
+  it("takes a vehicle the tracker sees standing, scoring under its confirming median, at the rule's own minimum score", () => {
     // vtest's van: detections of 0.41-0.53 (median 0.43) in one place, look after look; the
     // tracker calls its track stationary but never confirms it (median under 0.5). Dated from
     // the first sighting, as a confirmed track's place is.
-    const van = Array.from({ length: 14 }, (_, i) => update(i * 1000, [obj('v', at(0.8 + (i % 2) * 0.005, 0.7), { label: 'car', score: 0.43, medianScore: 0.43, confirmed: false, stationary: i >= 3 })]));
+    const van = Array.from({ length: 14 }, (_, i) =>
+      update(i * 1000, [obj('v', at(0.8 + (i % 2) * 0.005, 0.7), { label: 'car', score: 0.43, medianScore: 0.43, confirmed: false, stationary: i >= 3 })]),
+    );
     const out = run({ type: 'parked', minScore: 0.3, stationarySeconds: 8 }, van);
     expect(starts(out).map((t) => [t.startAt - T0, t.condition.data])).toEqual([[8000, { stationarySeconds: 8, since: T0 }]]);
     expect(run({ type: 'parked', minScore: 0.5, stationarySeconds: 8 }, van)).toEqual([]);
